@@ -1,0 +1,139 @@
+// Package check is the framework every kubeharden check plugs into: what a check is, how it
+// reports, how findings are suppressed, and the registry that lists them all.
+//
+// A check is a small documented unit, like an analyzer of golang.org/x/tools/go/analysis: it
+// reads the inventory through a Pass and reports findings; it never touches the network.
+package check
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Practices are the eight hardening practices, in the order reports present them.
+var Practices = []string{"network", "podsecurity", "secrets", "rbac", "ingress", "images", "versions", "resources"}
+
+// PracticeTitles names each practice for humans.
+var PracticeTitles = map[string]string{
+	"network":     "Network policies",
+	"podsecurity": "Pod Security",
+	"secrets":     "Secrets",
+	"rbac":        "RBAC",
+	"ingress":     "Ingress and exposure",
+	"images":      "Images",
+	"versions":    "Kubernetes versions",
+	"resources":   "Resource limits",
+}
+
+// Check is one rule. ID is stable once released: "<practice>/<slug>".
+type Check struct {
+	ID    string
+	Title string
+	// Doc is one paragraph: why it matters and how to fix it.
+	Doc        string
+	Severity   Severity
+	References []string // "CIS 5.2.2", "NSA-CISA: Pod security", "PSS restricted", "MITRE T1610"
+	// Remediation is the default fix shown with each finding; a finding may give its own.
+	Remediation string
+	// Fixable says that `kubeharden fix` can repair findings of this check.
+	Fixable bool
+	// Run inspects the pass's inventory and reports findings.
+	Run func(*Pass)
+}
+
+// Practice is the part of the ID before the slash.
+func (c *Check) Practice() string {
+	p, _, _ := strings.Cut(c.ID, "/")
+	return p
+}
+
+type jsonCheck struct {
+	ID          string   `json:"id"`
+	Practice    string   `json:"practice"`
+	Title       string   `json:"title"`
+	Severity    Severity `json:"severity"`
+	Doc         string   `json:"doc"`
+	Remediation string   `json:"remediation,omitempty"`
+	References  []string `json:"references,omitempty"`
+	Fixable     bool     `json:"fixable"`
+}
+
+// MarshalJSON writes the check's metadata (not its code).
+func (c *Check) MarshalJSON() ([]byte, error) {
+	return json.Marshal(&jsonCheck{c.ID, c.Practice(), c.Title, c.Severity, c.Doc, c.Remediation, c.References, c.Fixable})
+}
+
+var (
+	regMu    sync.Mutex
+	registry = map[string]*Check{}
+)
+
+// Register adds checks to the registry. It panics on a malformed or duplicate ID: both are
+// programming errors caught by the first test that imports the package.
+func Register(cs ...*Check) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	for _, c := range cs {
+		if err := validate(c); err != nil {
+			panic(err)
+		}
+		if _, dup := registry[c.ID]; dup {
+			panic("check: duplicate ID " + c.ID)
+		}
+		registry[c.ID] = c
+	}
+}
+
+func validate(c *Check) error {
+	p, slug, ok := strings.Cut(c.ID, "/")
+	if !ok || slug == "" || PracticeTitles[p] == "" {
+		return fmt.Errorf("check: ID %q is not <practice>/<slug> with a known practice", c.ID)
+	}
+	if c.Title == "" || c.Doc == "" || c.Severity == 0 || c.Run == nil {
+		return fmt.Errorf("check %s: title, doc, severity and run are required", c.ID)
+	}
+	return nil
+}
+
+// All returns every registered check, sorted by practice order, then ID.
+func All() []*Check {
+	regMu.Lock()
+	defer regMu.Unlock()
+	out := make([]*Check, 0, len(registry))
+	for _, c := range registry {
+		out = append(out, c)
+	}
+	SortChecks(out)
+	return out
+}
+
+// Lookup returns the registered check with id, or nil.
+func Lookup(id string) *Check {
+	regMu.Lock()
+	defer regMu.Unlock()
+	return registry[id]
+}
+
+// PracticeIndex is the position of a practice in Practices, or len(Practices) if unknown.
+func PracticeIndex(p string) int {
+	for i, q := range Practices {
+		if q == p {
+			return i
+		}
+	}
+	return len(Practices)
+}
+
+// SortChecks orders checks by practice, then ID.
+func SortChecks(cs []*Check) {
+	sort.Slice(cs, func(i, j int) bool {
+		pi, pj := PracticeIndex(cs[i].Practice()), PracticeIndex(cs[j].Practice())
+		if pi != pj {
+			return pi < pj
+		}
+		return cs[i].ID < cs[j].ID
+	})
+}

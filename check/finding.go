@@ -1,0 +1,71 @@
+package check
+
+import (
+	"sort"
+	"strconv"
+
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// Finding is one problem on one object: the JSON shape of `kubeharden scan -o json` (a
+// contract; see docs).
+type Finding struct {
+	Check       string        `json:"check"`
+	Severity    Severity      `json:"severity"`
+	Practice    string        `json:"practice"`
+	Object      inventory.Ref `json:"object"`
+	File        string        `json:"file,omitempty"`
+	Line        int           `json:"line,omitempty"`
+	Path        string        `json:"path,omitempty"`
+	Message     string        `json:"message"`
+	Remediation string        `json:"remediation,omitempty"`
+	Suppressed  bool          `json:"suppressed"`
+	// Suppression says why a suppressed finding is suppressed (or, for a finding whose
+	// exception expired, which exception it was). Not part of the JSON contract.
+	Suppression *Suppression `json:"-"`
+
+	object *inventory.Object
+}
+
+// Error is input that could not be read: a file (with line), or a live resource.
+type Error struct {
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
+	Resource string `json:"resource,omitempty"`
+	Message  string `json:"message"`
+}
+
+func (e Error) Error() string {
+	switch {
+	case e.File != "" && e.Line > 0:
+		return e.File + ":" + strconv.Itoa(e.Line) + ": " + e.Message
+	case e.File != "":
+		return e.File + ": " + e.Message
+	case e.Resource != "":
+		return e.Resource + ": " + e.Message
+	}
+	return e.Message
+}
+
+// SortFindings orders findings by file, line, object, then check, so output is stable.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Object != b.Object {
+			return a.Object.String() < b.Object.String()
+		}
+		if a.Check != b.Check {
+			return a.Check < b.Check
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Message < b.Message
+	})
+}

@@ -1,0 +1,112 @@
+package check
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// Pass is what a check sees while it runs: the inventory, the configuration, and a way to
+// report.
+type Pass struct {
+	Check  *Check
+	Inv    *inventory.Inventory
+	Config *config.Config
+	// Facts are cluster facts that are not objects (server version, API server flags); nil
+	// when scanning files.
+	Facts *inventory.Facts
+
+	findings []Finding
+}
+
+// Diagnostic is what a check reports; Report turns it into a Finding.
+type Diagnostic struct {
+	Object *inventory.Object
+	// Path is the offending field ("spec.template.spec.containers[0].image"). For a missing
+	// field, the path it should have; the line is then that of its closest existing ancestor.
+	Path        string
+	Message     string
+	Remediation string   // empty: the check's default
+	Severity    Severity // zero: the check's default
+}
+
+// Report records a finding.
+func (p *Pass) Report(d Diagnostic) {
+	f := Finding{
+		Check:       p.Check.ID,
+		Severity:    p.Check.Severity,
+		Practice:    p.Check.Practice(),
+		Path:        d.Path,
+		Message:     d.Message,
+		Remediation: p.Check.Remediation,
+	}
+	if d.Severity != 0 {
+		f.Severity = d.Severity
+	}
+	if d.Remediation != "" {
+		f.Remediation = d.Remediation
+	}
+	if o := d.Object; o != nil {
+		f.Object, f.object = o.Ref, o
+		f.File = o.Source.File
+		f.Line = o.Line(d.Path)
+	}
+	p.findings = append(p.findings, f)
+}
+
+// Reportf records a finding with a formatted message and the check's defaults.
+func (p *Pass) Reportf(o *inventory.Object, path, format string, args ...any) {
+	p.Report(Diagnostic{Object: o, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// Run runs checks over inv, concurrently, and returns their findings sorted, unsuppressed.
+// A check that panics does not stop the others: its panic becomes an Error.
+func Run(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, checks []*Check) ([]Finding, []Error) {
+	if cfg == nil {
+		cfg = &config.Config{}
+	}
+	passes := make([]*Pass, len(checks))
+	errs := make([]*Error, len(checks))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				passes[i] = &Pass{Check: checks[i], Inv: inv, Config: cfg, Facts: facts}
+				errs[i] = runOne(passes[i])
+			}
+		}()
+	}
+	for i := range checks {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+
+	var out []Finding
+	var errors []Error
+	for i, p := range passes {
+		if errs[i] != nil {
+			errors = append(errors, *errs[i])
+			continue
+		}
+		out = append(out, p.findings...)
+	}
+	SortFindings(out)
+	return out, errors
+}
+
+func runOne(p *Pass) (err *Error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &Error{Message: fmt.Sprintf("check %s failed: %v (its findings are missing; please report this)", p.Check.ID, r)}
+		}
+	}()
+	p.Check.Run(p)
+	return nil
+}

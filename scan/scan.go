@@ -1,0 +1,141 @@
+// Package scan runs checks over an inventory and summarises the result: the findings, the
+// input errors, and the scores that every report format renders.
+package scan
+
+import (
+	"math"
+	"time"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// Result is the whole outcome of a scan: the JSON shape of `kubeharden scan -o json`.
+type Result struct {
+	Findings []check.Finding `json:"findings"`
+	Summary  Summary         `json:"summary"`
+	Errors   []check.Error   `json:"errors"`
+	// Checks are the checks that ran, for reports that document rules (SARIF).
+	Checks []*check.Check `json:"-"`
+}
+
+// Summary counts the findings that are not suppressed.
+type Summary struct {
+	Objects    int            `json:"objects"`
+	Findings   int            `json:"findings"`
+	BySeverity map[string]int `json:"bySeverity"`
+	Score      int            `json:"score"`
+	// Practices scores each practice that had checks run.
+	Practices map[string]int `json:"practices,omitempty"`
+	// Suppressed counts findings hidden by an exception; Expired those whose exception expired.
+	Suppressed int `json:"suppressed,omitempty"`
+	Expired    int `json:"expiredExceptions,omitempty"`
+	// Incomplete lists practices whose input could not be fully read (e.g. forbidden lists).
+	Incomplete []string `json:"incomplete,omitempty"`
+}
+
+// Weights are how much one unsuppressed finding of each severity costs the score.
+var Weights = map[check.Severity]float64{
+	check.Critical: 10, check.High: 5, check.Medium: 2, check.Low: 1, check.Info: 0,
+}
+
+// Options are what a scan needs besides the inventory.
+type Options struct {
+	Config *config.Config
+	Facts  *inventory.Facts
+	Checks []*check.Check // nil: every registered check
+	Now    time.Time      // zero: time.Now()
+	// Errors are input errors from loading, carried into the result.
+	Errors []check.Error
+	// Incomplete practices, from loaders that could not read everything.
+	Incomplete []string
+}
+
+// Run runs the checks over inv, applies suppressions and summarises.
+func Run(inv *inventory.Inventory, opts Options) *Result {
+	if opts.Checks == nil {
+		opts.Checks = check.All()
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	findings, errs := check.Run(inv, opts.Config, opts.Facts, opts.Checks)
+	errs = append(errs, check.Suppress(findings, inv, opts.Config, opts.Now)...)
+	r := &Result{
+		Findings: findings,
+		Errors:   append(append([]check.Error{}, opts.Errors...), errs...),
+		Checks:   opts.Checks,
+	}
+	if r.Findings == nil {
+		r.Findings = []check.Finding{}
+	}
+	r.Summary = summarize(inv.Len(), findings, opts.Checks)
+	r.Summary.Incomplete = opts.Incomplete
+	return r
+}
+
+// Score is 100·N/(N+W): N objects scanned, W the summed weights of their unsuppressed
+// findings. A clean inventory scores 100; a critical finding on every object scores 9.
+func Score(objects int, weight float64) int {
+	if weight == 0 {
+		return 100
+	}
+	n := float64(objects)
+	if n == 0 {
+		n = 1
+	}
+	return int(math.Round(100 * n / (n + weight)))
+}
+
+func summarize(objects int, findings []check.Finding, checks []*check.Check) Summary {
+	s := Summary{Objects: objects, BySeverity: map[string]int{}, Practices: map[string]int{}}
+	total := 0.0
+	byPractice := map[string]float64{}
+	for _, c := range checks {
+		byPractice[c.Practice()] += 0
+	}
+	for _, f := range findings {
+		if f.Suppression != nil && f.Suppression.Expired {
+			s.Expired++
+		}
+		if f.Suppressed {
+			s.Suppressed++
+			continue
+		}
+		s.Findings++
+		s.BySeverity[f.Severity.String()]++
+		w := Weights[f.Severity]
+		total += w
+		byPractice[f.Practice] += w
+	}
+	for p, w := range byPractice {
+		s.Practices[p] = Score(objects, w)
+	}
+	s.Score = Score(objects, total)
+	return s
+}
+
+// Exit codes, as kubectl users expect them.
+const (
+	ExitClean       = 0
+	ExitFindings    = 1
+	ExitInput       = 2
+	ExitUnreachable = 3
+)
+
+// ExitCode is 2 when input errors occurred, else 1 when an unsuppressed finding is at or
+// above failOn (0: never), else 0.
+func (r *Result) ExitCode(failOn check.Severity) int {
+	if len(r.Errors) > 0 {
+		return ExitInput
+	}
+	if failOn != 0 {
+		for _, f := range r.Findings {
+			if !f.Suppressed && f.Severity >= failOn {
+				return ExitFindings
+			}
+		}
+	}
+	return ExitClean
+}
