@@ -1,0 +1,191 @@
+// Package checktest runs checks over annotated fixture files, as analysistest does for Go
+// analyzers. A fixture is a manifest whose offending lines carry what they must report:
+//
+//	image: nginx:latest   # want: images/latest-tag, images/not-pinned
+//
+// `# want-suppressed: <id>` expects a finding that an exception suppresses, and
+// `# want-error: <text>` an input error on that line whose message contains text. A finding or
+// error without its annotation, or an annotation without its finding, fails the test.
+// A sibling file `<fixture>.config.yaml` is the fixture's .kubeharden.yaml.
+package checktest
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/scan"
+)
+
+// Now is the time fixtures are judged at, so that expiry dates in fixtures stay meaningful.
+var Now = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+var wantRE = regexp.MustCompile(`#\s*want(-suppressed|-error)?:\s*(.*)$`)
+
+// Run checks every fixture (*.yaml, *.yml, *.json but not *.config.yaml) in dir.
+func Run(t testing.TB, dir string, checks ...*check.Check) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".config.yaml") || !isManifest(f) {
+			continue
+		}
+		n++
+		RunFile(t, f, checks...)
+	}
+	if n == 0 {
+		t.Errorf("checktest: no fixtures in %s", dir)
+	}
+}
+
+func isManifest(f string) bool {
+	switch filepath.Ext(f) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+// RunFile checks one fixture file.
+func RunFile(t testing.TB, file string, checks ...*check.Check) {
+	t.Helper()
+	cfg := &config.Config{}
+	if cf := strings.TrimSuffix(file, filepath.Ext(file)) + ".config.yaml"; exists(cf) {
+		var err error
+		if cfg, err = config.Load(cf); err != nil {
+			t.Fatalf("%s: %v", cf, err)
+		}
+	}
+	objs, errs := load.Files([]string{file}, load.Options{})
+	res := scan.Run(inventory.Build(objs), scan.Options{Config: cfg, Checks: checks, Now: Now, Errors: errs})
+	Compare(t, file, res)
+}
+
+// Compare matches a result against the annotations of file.
+func Compare(t testing.TB, file string, res *scan.Result) {
+	t.Helper()
+	want, err := readWants(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	msgs := map[string]string{}
+	for _, f := range res.Findings {
+		if f.File != "" && f.File != file {
+			continue
+		}
+		kind := ""
+		if f.Suppressed {
+			kind = "-suppressed"
+		}
+		k := fmt.Sprintf("%d: want%s %s", f.Line, kind, f.Check)
+		got = append(got, k)
+		msgs[k] = f.Message
+	}
+	gotErrs := append([]check.Error(nil), res.Errors...)
+	for _, w := range want {
+		if w.kind != "-error" {
+			continue
+		}
+		found := -1
+		for i, e := range gotErrs {
+			if e.Line == w.line && strings.Contains(e.Message, w.id) {
+				found = i
+				break
+			}
+		}
+		if found < 0 {
+			t.Errorf("%s:%d: missing input error containing %q", file, w.line, w.id)
+			continue
+		}
+		gotErrs = append(gotErrs[:found], gotErrs[found+1:]...)
+	}
+	for _, e := range gotErrs {
+		t.Errorf("%s:%d: unexpected input error: %s", file, e.Line, e.Message)
+	}
+	var wantS []string
+	for _, w := range want {
+		if w.kind != "-error" {
+			wantS = append(wantS, fmt.Sprintf("%d: want%s %s", w.line, w.kind, w.id))
+		}
+	}
+	missing, extra := diff(wantS, got)
+	for _, m := range missing {
+		t.Errorf("%s:%s — missing finding", file, m)
+	}
+	for _, x := range extra {
+		t.Errorf("%s:%s — unexpected finding: %s", file, x, msgs[x])
+	}
+}
+
+type wantLine struct {
+	line     int
+	kind, id string
+}
+
+func readWants(file string) ([]wantLine, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []wantLine
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		m := wantRE.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		if m[1] == "-error" {
+			out = append(out, wantLine{n, m[1], strings.TrimSpace(m[2])})
+			continue
+		}
+		for _, id := range strings.FieldsFunc(m[2], func(r rune) bool { return r == ',' || r == ' ' }) {
+			out = append(out, wantLine{n, m[1], id})
+		}
+	}
+	return out, sc.Err()
+}
+
+// diff returns the multiset differences want−got and got−want, sorted.
+func diff(want, got []string) (missing, extra []string) {
+	count := map[string]int{}
+	for _, w := range want {
+		count[w]++
+	}
+	for _, g := range got {
+		if count[g] > 0 {
+			count[g]--
+		} else {
+			extra = append(extra, g)
+		}
+	}
+	for w, n := range count {
+		for ; n > 0; n-- {
+			missing = append(missing, w)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	return missing, extra
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

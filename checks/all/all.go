@@ -1,0 +1,4 @@
+// Package all registers every kubeharden check. Import it for its side effect:
+//
+//	import _ "github.com/kubeharden/kubeharden/checks/all"
+package all

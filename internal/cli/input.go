@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/scan"
+)
+
+// inputs are the flags of every command that reads objects: paths (positional or -f) or the
+// live cluster, with kubectl's kubeconfig flags.
+type inputs struct {
+	files         []string
+	cluster       bool
+	allNamespaces bool
+	configPath    string
+	qps           float32
+	burst         int
+	kube          *genericclioptions.ConfigFlags
+}
+
+// addFlags adds the input flags. impersonation=false leaves out kubectl's --as/--as-group,
+// for commands that use those names for themselves.
+func (in *inputs) addFlags(fs *pflag.FlagSet, impersonation bool) {
+	fs.StringArrayVarP(&in.files, "filename", "f", nil, "manifest file or directory to read (repeatable; - for stdin)")
+	fs.BoolVar(&in.cluster, "cluster", false, "read the live cluster of the current kubeconfig context")
+	fs.BoolVarP(&in.allNamespaces, "all-namespaces", "A", false, "read every namespace of the live cluster (the default unless -n is given)")
+	fs.StringVar(&in.configPath, "config", "", "config file (default: "+config.FileName+" found upward from the first path)")
+	fs.Float32Var(&in.qps, "qps", 50, "client-side requests per second to the API server")
+	fs.IntVar(&in.burst, "burst", 100, "client-side request burst to the API server")
+	in.kube = genericclioptions.NewConfigFlags(true)
+	if !impersonation {
+		in.kube.Impersonate, in.kube.ImpersonateUID, in.kube.ImpersonateGroup = nil, nil, nil
+	}
+	in.kube.AddFlags(fs)
+}
+
+// input is what a command reads: the inventory, cluster facts, config, and input errors.
+type input struct {
+	inv        *inventory.Inventory
+	facts      *inventory.Facts
+	cfg        *config.Config
+	errs       []check.Error
+	incomplete []string
+	live       bool
+}
+
+// scanOptions are the scan options that carry this input.
+func (in *input) scanOptions() scan.Options {
+	return scan.Options{Config: in.cfg, Facts: in.facts, Errors: in.errs, Incomplete: in.incomplete}
+}
+
+// errNoInput is returned when neither paths nor a cluster were given.
+var errNoInput = errors.New("nothing to read: give manifest paths (or -f), or --cluster with a kubeconfig")
+
+// read loads the objects the flags and positional paths name.
+func (in *inputs) read(ctx context.Context, e *env, paths []string) (*input, error) {
+	paths = append(paths, in.files...)
+	var out input
+	var err error
+	switch {
+	case in.configPath != "":
+		out.cfg, err = config.Load(in.configPath)
+	case len(paths) > 0 && paths[0] != "-":
+		out.cfg, err = config.Find(paths[0])
+	default:
+		out.cfg, err = config.Find(".")
+	}
+	if err != nil {
+		return nil, exit(scan.ExitInput, fmt.Errorf("config: %w", err))
+	}
+	if len(paths) > 0 && in.cluster {
+		return nil, exit(scan.ExitInput, errors.New("give either paths or --cluster, not both"))
+	}
+	if len(paths) > 0 {
+		objs, errs := load.Files(paths, load.Options{Stdin: e.stdin})
+		out.inv, out.errs = inventory.Build(objs), errs
+		return &out, nil
+	}
+	if !in.cluster && !hasKubeconfigContext(in.kube) {
+		return nil, exit(scan.ExitInput, errNoInput)
+	}
+	live, err := readLive(ctx, in, e)
+	if err != nil {
+		return nil, err
+	}
+	out.inv, out.facts, out.errs, out.incomplete, out.live = inventory.Build(live.objects), live.facts, live.errs, live.incomplete, true
+	return &out, nil
+}
+
+// liveResult is what readLive returns.
+type liveResult struct {
+	objects    []*inventory.Object
+	facts      *inventory.Facts
+	errs       []check.Error
+	incomplete []string
+}
+
+func hasKubeconfigContext(kube *genericclioptions.ConfigFlags) bool {
+	raw, err := kube.ToRawKubeConfigLoader().RawConfig()
+	return err == nil && (raw.CurrentContext != "" || (kube.Context != nil && *kube.Context != ""))
+}
+
+// addInputFlags is a shorthand for commands' flag setup.
+func addInputFlags(cmd *cobra.Command, in *inputs) { in.addFlags(cmd.Flags(), true) }

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/report"
+	"github.com/kubeharden/kubeharden/scan"
+)
+
+func init() { register(newScanCmd) }
+
+func newScanCmd(e *env) *cobra.Command {
+	var (
+		in             inputs
+		output         string
+		failOn         string
+		showSuppressed bool
+		only           []string
+	)
+	cmd := &cobra.Command{
+		Use:   "scan [PATH|-]...",
+		Short: "Audit manifests or a live cluster",
+		Long: `Scan audits manifests (files, directories, - for stdin) or, with --cluster or no path
+when a kubeconfig context exists, the live cluster.
+
+Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail-on,
+2 usage or input errors (findings are still reported), 3 cluster unreachable.`,
+		Example: `  kubeharden scan examples/insecure
+  kubeharden scan -o sarif deploy/ > kubeharden.sarif
+  kubeharden scan --cluster --context prod -o json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var fail check.Severity
+			if failOn != "none" {
+				var err error
+				if fail, err = check.ParseSeverity(failOn); err != nil {
+					return exit(scan.ExitInput, fmt.Errorf("--fail-on: %w", err))
+				}
+			}
+			checks, err := selectChecks(only)
+			if err != nil {
+				return exit(scan.ExitInput, err)
+			}
+			input, err := in.read(cmd.Context(), e, args)
+			if err != nil {
+				return err
+			}
+			opts := input.scanOptions()
+			opts.Checks = checks
+			res := scan.Run(input.inv, opts)
+			err = report.Write(e.stdout, res, report.Options{
+				Format:         output,
+				Color:          output == "table" && isTerminal(e.stdout),
+				ShowSuppressed: showSuppressed,
+				ToolVersion:    Version(),
+			})
+			if err != nil {
+				return exit(scan.ExitInput, err)
+			}
+			if code := res.ExitCode(fail); code != scan.ExitClean {
+				return exit(code, nil)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&output, "output", "o", "table", "output format: "+strings.Join(report.Formats, "|"))
+	f.StringVar(&failOn, "fail-on", "info", "exit 1 when a finding is at or above this severity (critical|high|medium|low|info|none)")
+	f.BoolVar(&showSuppressed, "show-suppressed", false, "show suppressed findings in the table")
+	f.StringSliceVar(&only, "check", nil, "run only these checks (IDs or globs such as images/*)")
+	addInputFlags(cmd, &in)
+	return cmd
+}
+
+// selectChecks returns the registered checks matching the patterns (all when none).
+func selectChecks(patterns []string) ([]*check.Check, error) {
+	all := check.All()
+	if len(patterns) == 0 {
+		return all, nil
+	}
+	var out []*check.Check
+	for _, c := range all {
+		for _, p := range patterns {
+			if ok, _ := matchID(p, c.ID); ok {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--check %s matches no check (see kubeharden checks)", strings.Join(patterns, ","))
+	}
+	return out, nil
+}
