@@ -49,16 +49,23 @@ func (e Error) Error() string {
 
 // SortFindings orders findings by file, line, object, then check, so output is stable.
 func SortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := &fs[i], &fs[j]
+	// Sorting a permutation with precomputed object keys keeps large result sets cheap: the
+	// comparisons neither copy findings nor format refs.
+	keys := make([]string, len(fs))
+	idx := make([]int, len(fs))
+	for i := range fs {
+		keys[i], idx[i] = fs[i].Object.String(), i
+	}
+	sort.SliceStable(idx, func(i, j int) bool {
+		a, b := &fs[idx[i]], &fs[idx[j]]
 		if a.File != b.File {
 			return a.File < b.File
 		}
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}
-		if a.Object != b.Object {
-			return a.Object.String() < b.Object.String()
+		if ka, kb := keys[idx[i]], keys[idx[j]]; ka != kb {
+			return ka < kb
 		}
 		if a.Check != b.Check {
 			return a.Check < b.Check
@@ -68,4 +75,9 @@ func SortFindings(fs []Finding) {
 		}
 		return a.Message < b.Message
 	})
+	sorted := make([]Finding, len(fs))
+	for i, j := range idx {
+		sorted[i] = fs[j]
+	}
+	copy(fs, sorted)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/kubeharden/kubeharden/config"
 	"github.com/kubeharden/kubeharden/inventory"
@@ -18,6 +19,9 @@ type Pass struct {
 	// Facts are cluster facts that are not objects (server version, API server flags); nil
 	// when scanning files.
 	Facts *inventory.Facts
+	// Now is the time the scan judges at (certificate expiry): scan.Options.Now, so that
+	// fixtures and reports are reproducible.
+	Now time.Time
 
 	findings []Finding
 }
@@ -65,6 +69,11 @@ func (p *Pass) Reportf(o *inventory.Object, path, format string, args ...any) {
 // Run runs checks over inv, concurrently, and returns their findings sorted, unsuppressed.
 // A check that panics does not stop the others: its panic becomes an Error.
 func Run(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, checks []*Check) ([]Finding, []Error) {
+	return RunAt(inv, cfg, facts, checks, time.Now())
+}
+
+// RunAt is Run with the time the checks judge at (Pass.Now).
+func RunAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, checks []*Check, now time.Time) ([]Finding, []Error) {
 	if cfg == nil {
 		cfg = &config.Config{}
 	}
@@ -77,7 +86,7 @@ func Run(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, c
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				passes[i] = &Pass{Check: checks[i], Inv: inv, Config: cfg, Facts: facts}
+				passes[i] = &Pass{Check: checks[i], Inv: inv, Config: cfg, Facts: facts, Now: now}
 				errs[i] = runOne(passes[i])
 			}
 		}()

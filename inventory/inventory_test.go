@@ -5,7 +5,9 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
+	batchv1beta1 "k8s.io/api/batch/v1beta1"
 	corev1 "k8s.io/api/core/v1"
+	extv1beta1 "k8s.io/api/extensions/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -69,5 +71,25 @@ func TestBuildIndexesAndPodTemplates(t *testing.T) {
 	}
 	if got := len(inv.PodTemplatesIn("shop")); got != 2 {
 		t.Errorf("PodTemplatesIn(shop) = %d", got)
+	}
+}
+
+func TestLegacyWorkloadTemplates(t *testing.T) {
+	tmpl := corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c"}}}}
+	cj := &batchv1beta1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: "old"}}
+	cj.Spec.JobTemplate.Spec.Template = tmpl
+	ds := &extv1beta1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "older"}, Spec: extv1beta1.DaemonSetSpec{Template: tmpl}}
+	inv := Build([]*Object{
+		typed(cj, batchv1beta1.SchemeGroupVersion, "CronJob"),
+		typed(ds, extv1beta1.SchemeGroupVersion, "DaemonSet"),
+		typed(&corev1.ConfigMap{}, corev1.SchemeGroupVersion, "ConfigMap"),
+	})
+	pts := inv.PodTemplates()
+	if len(pts) != 2 || pts[0].Path != "spec.jobTemplate.spec.template.spec" || pts[1].Path != "spec.template.spec" {
+		t.Fatalf("legacy templates = %+v", pts)
+	}
+	pts[0].Spec.Containers[0].Name = "changed"
+	if cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Name != "changed" {
+		t.Error("template must point into the object, not a copy")
 	}
 }

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"reflect"
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -118,8 +119,46 @@ func appendPodTemplates(out []PodTemplate, o *Object) []PodTemplate {
 		if t := customTemplate(w); t != nil {
 			add(&t.ObjectMeta, &t.Spec, "spec.template")
 		}
+	default:
+		if t, path := legacyTemplate(o.Obj); t != nil {
+			add(&t.ObjectMeta, &t.Spec, path)
+		}
 	}
 	return out
+}
+
+// legacyTemplate finds the pod template of the deprecated workload versions the scheme still
+// decodes (extensions/v1beta1, apps/v1beta1 and v1beta2, batch/v1beta1), which old manifests
+// use: their specs have the same Template (or JobTemplate.Spec.Template) fields.
+func legacyTemplate(obj runtime.Object) (*corev1.PodTemplateSpec, string) {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil, ""
+	}
+	spec := v.Elem().FieldByName("Spec")
+	if !spec.IsValid() || spec.Kind() != reflect.Struct {
+		return nil, ""
+	}
+	if t, ok := templateField(spec); ok {
+		return t, "spec.template"
+	}
+	if jt := spec.FieldByName("JobTemplate"); jt.IsValid() && jt.Kind() == reflect.Struct {
+		if js := jt.FieldByName("Spec"); js.IsValid() && js.Kind() == reflect.Struct {
+			if t, ok := templateField(js); ok {
+				return t, "spec.jobTemplate.spec.template"
+			}
+		}
+	}
+	return nil, ""
+}
+
+func templateField(spec reflect.Value) (*corev1.PodTemplateSpec, bool) {
+	f := spec.FieldByName("Template")
+	if !f.IsValid() || !f.CanAddr() {
+		return nil, false
+	}
+	t, ok := f.Addr().Interface().(*corev1.PodTemplateSpec)
+	return t, ok
 }
 
 // customTemplate reads spec.template of a custom resource (Argo Rollouts, OpenKruise, ...) when

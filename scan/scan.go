@@ -60,7 +60,7 @@ func Run(inv *inventory.Inventory, opts Options) *Result {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	findings, errs := check.Run(inv, opts.Config, opts.Facts, opts.Checks)
+	findings, errs := check.RunAt(inv, opts.Config, opts.Facts, opts.Checks, opts.Now)
 	errs = append(errs, check.Suppress(findings, inv, opts.Config, opts.Now)...)
 	r := &Result{
 		Findings: findings,
@@ -75,8 +75,13 @@ func Run(inv *inventory.Inventory, opts Options) *Result {
 	return r
 }
 
+// Caps bound a score while an unsuppressed finding of a severity remains, so that a single
+// critical finding in a large inventory cannot hide behind many clean objects.
+var Caps = map[check.Severity]int{check.Critical: 49, check.High: 79}
+
 // Score is 100·N/(N+W): N objects scanned, W the summed weights of their unsuppressed
 // findings. A clean inventory scores 100; a critical finding on every object scores 9.
+// Summaries further bound it by Caps.
 func Score(objects int, weight float64) int {
 	if weight == 0 {
 		return 100
@@ -90,8 +95,9 @@ func Score(objects int, weight float64) int {
 
 func summarize(objects int, findings []check.Finding, checks []*check.Check) Summary {
 	s := Summary{Objects: objects, BySeverity: map[string]int{}, Practices: map[string]int{}}
-	total := 0.0
+	total, worst := 0.0, check.Severity(0)
 	byPractice := map[string]float64{}
+	worstBy := map[string]check.Severity{}
 	for _, c := range checks {
 		byPractice[c.Practice()] += 0
 	}
@@ -108,12 +114,21 @@ func summarize(objects int, findings []check.Finding, checks []*check.Check) Sum
 		w := Weights[f.Severity]
 		total += w
 		byPractice[f.Practice] += w
+		worst = max(worst, f.Severity)
+		worstBy[f.Practice] = max(worstBy[f.Practice], f.Severity)
 	}
 	for p, w := range byPractice {
-		s.Practices[p] = Score(objects, w)
+		s.Practices[p] = capped(Score(objects, w), worstBy[p])
 	}
-	s.Score = Score(objects, total)
+	s.Score = capped(Score(objects, total), worst)
 	return s
+}
+
+func capped(score int, worst check.Severity) int {
+	if c, ok := Caps[worst]; ok && score > c {
+		return c
+	}
+	return score
 }
 
 // Exit codes, as kubectl users expect them.

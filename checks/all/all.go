@@ -2,3 +2,8 @@
 //
 //	import _ "github.com/kubeharden/kubeharden/checks/all"
 package all
+
+import (
+	_ "github.com/kubeharden/kubeharden/checks/images"
+	_ "github.com/kubeharden/kubeharden/checks/resources"
+)

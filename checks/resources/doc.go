@@ -25,7 +25,3 @@ var (
 func Checks() []*check.Check {
 	return []*check.Check{MissingCPURequest, MissingMemoryRequest, MissingMemoryLimit, MissingCPULimit, NoLimitRange, NoResourceQuota}
 }
-
-func init() {
-	check.Register(Checks()...)
-}

@@ -1,0 +1,51 @@
+// Package images holds the checks of the images practice: every container image is
+// pinned to content, pulled so that every node runs the same bits, and comes from a registry
+// the organisation trusts. Image references are read with ParseReference, which normalises
+// them as the kubelet and container runtimes do.
+package images
+
+import (
+	"strings"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// References shared by the checks of this practice.
+var (
+	refNSA        = "NSA-CISA Kubernetes Hardening Guide v1.2: Building secure container images"
+	refCIS        = "CIS Kubernetes Benchmark 5.5.1: Configure image provenance"
+	refImagesDoc  = "Kubernetes docs: Images (image names, updating images, image pull policy)"
+	refImplant    = "MITRE ATT&CK T1525 Implant Internal Image"
+	refSupply     = "MITRE ATT&CK T1195.002 Compromise Software Supply Chain"
+	refDeployCtnr = "MITRE ATT&CK T1610 Deploy Container"
+)
+
+// Checks returns the checks of this package, for tests and for callers that run one practice.
+func Checks() []*check.Check {
+	return []*check.Check{LatestTag, NotPinned, PullPolicy, RegistryNotAllowed}
+}
+
+// eachImage calls fn for every container image of every pod template (init, regular and
+// ephemeral containers) that is not empty. Workload templates may leave the image empty for
+// tooling to fill in; there is nothing to judge then.
+func eachImage(inv *inventory.Inventory, fn func(t inventory.PodTemplate, img inventory.ImageRef)) {
+	for _, t := range inv.PodTemplates() {
+		for _, img := range t.Images() {
+			if img.Image != "" {
+				fn(t, img)
+			}
+		}
+	}
+}
+
+// containerWord names the kind of container at path for messages.
+func containerWord(path string) string {
+	switch {
+	case strings.Contains(path, ".initContainers["):
+		return "init container"
+	case strings.Contains(path, ".ephemeralContainers["):
+		return "ephemeral container"
+	}
+	return "container"
+}

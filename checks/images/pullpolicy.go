@@ -1,0 +1,57 @@
+package images
+
+import (
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// PullPolicy reports mutable image references that nodes may run from their cache.
+var PullPolicy = &check.Check{
+	ID:    "images/pull-policy",
+	Title: "Mutable image tag is not pulled with imagePullPolicy Always",
+	Doc: "With imagePullPolicy IfNotPresent (or Never) a node runs whatever it cached under a " +
+		"tag: after the tag moves, nodes disagree about what the same manifest runs, and a pod " +
+		"may start from an image cached for another pod without presenting pull credentials. " +
+		"The API server defaults the policy to Always only for :latest or an untagged image, and " +
+		"to IfNotPresent for every other tag; the check judges the defaulted value. An image pinned " +
+		"by digest cannot change and is not reported. Fix it by pinning the image by digest, or by " +
+		"setting imagePullPolicy: Always.",
+	Severity:    check.Low,
+	References:  []string{refImagesDoc, refImplant},
+	Remediation: "Pin the image by digest (preferred), or set imagePullPolicy: Always.",
+	Run: func(p *check.Pass) {
+		eachImage(p.Inv, func(t inventory.PodTemplate, img inventory.ImageRef) {
+			ref, err := ParseReference(img.Image)
+			if err != nil || !ref.Mutable() {
+				return
+			}
+			policy := img.PullPolicy
+			how := "is set to"
+			if policy == "" {
+				policy, how = DefaultPullPolicy(img.Image), "defaults to"
+			}
+			if policy == corev1.PullAlways {
+				return
+			}
+			p.Reportf(t.Owner, img.Path+".imagePullPolicy", "%s %q runs mutable image %q, and its imagePullPolicy %s %s",
+				containerWord(img.Path), img.Container, img.Image, how, policy)
+		})
+	},
+}
+
+func init() {
+	check.Register(PullPolicy)
+}
+
+// DefaultPullPolicy is the imagePullPolicy the API server gives a container that sets none:
+// Always when the image resolves to the tag "latest" (explicitly, or with neither tag nor
+// digest), IfNotPresent otherwise, including for references it cannot parse.
+func DefaultPullPolicy(image string) corev1.PullPolicy {
+	ref, err := ParseReference(image)
+	if err == nil && ref.Latest() {
+		return corev1.PullAlways
+	}
+	return corev1.PullIfNotPresent
+}

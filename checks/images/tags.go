@@ -1,0 +1,65 @@
+package images
+
+import (
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// LatestTag reports images that resolve to the "latest" tag.
+var LatestTag = &check.Check{
+	ID:    "images/latest-tag",
+	Title: "Image uses the latest tag or no tag",
+	Doc: "An image without a tag means \":latest\", and \":latest\" names whatever was pushed last: " +
+		"two nodes, or one node before and after a restart, can run different code, a rollback " +
+		"cannot go back to a known version, and whoever can push to the repository changes what " +
+		"runs in the cluster without a change to any manifest. An image pinned by digest is not " +
+		"reported, whatever its tag, since the runtime pulls the digest. Fix it by deploying an " +
+		"explicit version tag, and better its digest (image: registry/app:1.4.2@sha256:…).",
+	Severity:    check.Medium,
+	References:  []string{refNSA, refImagesDoc, refImplant, refSupply},
+	Remediation: "Use an explicit version tag, ideally with its digest: app:1.4.2@sha256:<digest>.",
+	Run: func(p *check.Pass) {
+		eachImage(p.Inv, func(t inventory.PodTemplate, img inventory.ImageRef) {
+			ref, err := ParseReference(img.Image)
+			if err != nil || !ref.Mutable() || !ref.Latest() {
+				return
+			}
+			if ref.Tag == "" {
+				p.Reportf(t.Owner, img.Path+".image", "%s %q runs image %q, which has no tag and so pulls :latest",
+					containerWord(img.Path), img.Container, img.Image)
+				return
+			}
+			p.Reportf(t.Owner, img.Path+".image", "%s %q runs image %q: :latest can name a different image on every pull",
+				containerWord(img.Path), img.Container, img.Image)
+		})
+	},
+}
+
+// NotPinned reports images without a digest.
+var NotPinned = &check.Check{
+	ID:    "images/not-pinned",
+	Title: "Image is not pinned by digest",
+	Doc: "A tag is a movable pointer: the registry, or anyone who can push to the repository, " +
+		"can point an existing tag at new content, and nodes that pull it later run that content. " +
+		"Only a digest (@sha256:…) names the exact bytes that were built, scanned and approved. " +
+		"Fix it by appending the digest of the image you tested to the reference " +
+		"(registry/app:1.4.2@sha256:…); tools such as crane digest or docker buildx imagetools " +
+		"inspect print it, and Renovate or Dependabot keep pinned digests up to date.",
+	Severity:    check.Low,
+	References:  []string{refNSA, refCIS, refImagesDoc, refSupply},
+	Remediation: "Append the image's digest: app:1.4.2@sha256:<digest> (e.g. from `crane digest app:1.4.2`).",
+	Run: func(p *check.Pass) {
+		eachImage(p.Inv, func(t inventory.PodTemplate, img inventory.ImageRef) {
+			ref, err := ParseReference(img.Image)
+			if err != nil || !ref.Mutable() {
+				return
+			}
+			p.Reportf(t.Owner, img.Path+".image", "%s %q runs image %q, which is not pinned by digest",
+				containerWord(img.Path), img.Container, img.Image)
+		})
+	},
+}
+
+func init() {
+	check.Register(LatestTag, NotPinned)
+}
