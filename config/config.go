@@ -21,8 +21,60 @@ type Config struct {
 	Exceptions []Exception `json:"exceptions,omitempty"`
 	Resources  Resources   `json:"resources,omitempty"`
 	Images     Images      `json:"images,omitempty"`
+	// PodSecurity tunes the podsecurity practice.
+	PodSecurity PodSecurity `json:"podSecurity,omitempty"`
+	// Ingress tunes the ingress practice.
+	Ingress Ingress `json:"ingress,omitempty"`
+	// Versions tunes the versions practice.
+	Versions Versions `json:"versions,omitempty"`
 	// Path is where the config was read from; empty for the default.
 	Path string `json:"-"`
+}
+
+// Ingress tunes the ingress practice.
+type Ingress struct {
+	// CertExpiryDays is how many days before its expiry a certificate is reported as
+	// expiring. Zero means DefaultCertExpiryDays.
+	CertExpiryDays int `json:"certExpiryDays,omitempty"`
+	// MeshSeverity is the severity of findings about pod-to-pod traffic that is not
+	// encrypted in transit (critical, high, medium, low, info), or "off" to skip them.
+	// Empty means info: whether in-cluster traffic must be encrypted is a policy decision.
+	MeshSeverity string `json:"meshSeverity,omitempty"`
+	// IstioRootNamespace is Istio's root namespace, where a PeerAuthentication applies
+	// mesh-wide. Empty means istio-system, Istio's default.
+	IstioRootNamespace string `json:"istioRootNamespace,omitempty"`
+}
+
+// DefaultCertExpiryDays is the expiry warning window when Ingress.CertExpiryDays is unset.
+const DefaultCertExpiryDays = 30
+
+// ExpiryDays returns the expiry warning window in days.
+func (i *Ingress) ExpiryDays() int {
+	if i.CertExpiryDays > 0 {
+		return i.CertExpiryDays
+	}
+	return DefaultCertExpiryDays
+}
+
+// IstioRoot returns Istio's root namespace.
+func (i *Ingress) IstioRoot() string {
+	if i.IstioRootNamespace != "" {
+		return i.IstioRootNamespace
+	}
+	return "istio-system"
+}
+
+// validate checks the values a typo would silently turn into defaults.
+func (i *Ingress) validate() error {
+	if i.CertExpiryDays < 0 {
+		return fmt.Errorf("ingress.certExpiryDays: %d is negative", i.CertExpiryDays)
+	}
+	switch strings.ToLower(i.MeshSeverity) {
+	case "", "off", "critical", "high", "medium", "low", "info":
+	default:
+		return fmt.Errorf("ingress.meshSeverity: %q is not critical, high, medium, low, info or off", i.MeshSeverity)
+	}
+	return nil
 }
 
 // Resources tunes the resources practice.
@@ -37,6 +89,151 @@ type Images struct {
 	// AllowedRegistries, when set, are the only registries images may come from. An entry is a
 	// registry host ("ghcr.io") or a repository prefix ("ghcr.io/acme/").
 	AllowedRegistries []string `json:"allowedRegistries,omitempty"`
+	// MaxAgeDays is the age, from the build time an image records, past which an inspected
+	// image is reported as stale. Zero means DefaultImageMaxAgeDays.
+	MaxAgeDays int `json:"maxAgeDays,omitempty"`
+	// MaxSizeMB is the compressed size in MiB past which an inspected image is reported as
+	// large. Zero means DefaultImageMaxSizeMB.
+	MaxSizeMB int `json:"maxSizeMB,omitempty"`
+	// MinimalBaseImages are more image prefixes ("registry.example.com/base/") that count as
+	// minimal bases for Dockerfiles, besides the built-in list (scratch, distroless, ...).
+	MinimalBaseImages []string `json:"minimalBaseImages,omitempty"`
+}
+
+// Defaults of the images practice.
+const (
+	DefaultImageMaxAgeDays = 365
+	DefaultImageMaxSizeMB  = 1024
+)
+
+// MaxAge returns the stale-image threshold in days.
+func (i *Images) MaxAge() int {
+	if i.MaxAgeDays > 0 {
+		return i.MaxAgeDays
+	}
+	return DefaultImageMaxAgeDays
+}
+
+// MaxSize returns the large-image threshold in bytes.
+func (i *Images) MaxSize() int64 {
+	if i.MaxSizeMB > 0 {
+		return int64(i.MaxSizeMB) << 20
+	}
+	return DefaultImageMaxSizeMB << 20
+}
+
+// Versions tunes the versions practice.
+type Versions struct {
+	// KubernetesVersion is the version the scanned manifests are deployed to ("1.33.4"), for
+	// scans of files; the cluster's own version wins when it is known.
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+	// TargetVersion is the version deprecated APIs are judged for ("1.36"). Empty means the
+	// minor after the cluster's version, or the newest minor the release data knows.
+	TargetVersion string `json:"targetVersion,omitempty"`
+	// ReleaseData is a release table that replaces the one built in (the same YAML format);
+	// a relative path is relative to the config file.
+	ReleaseData string `json:"releaseData,omitempty"`
+	// EOLWarningDays is how many days before its end of support a version is reported.
+	// Zero means DefaultEOLWarningDays.
+	EOLWarningDays int `json:"eolWarningDays,omitempty"`
+}
+
+// DefaultEOLWarningDays is the end-of-support warning window when unset.
+const DefaultEOLWarningDays = 60
+
+// EOLWarning returns the end-of-support warning window in days.
+func (v *Versions) EOLWarning() int {
+	if v.EOLWarningDays > 0 {
+		return v.EOLWarningDays
+	}
+	return DefaultEOLWarningDays
+}
+
+// PodSecurity tunes the podsecurity practice.
+type PodSecurity struct {
+	// ExemptNamespaces are namespaces the practice does not judge (globs allowed): system
+	// namespaces whose agents need host access by design. Unset, it is
+	// DefaultPodSecurityExemptNamespaces; an empty list judges every namespace.
+	ExemptNamespaces []string `json:"exemptNamespaces,omitempty"`
+	// Admission is the API server's PodSecurity admission configuration: the defaults for
+	// namespaces without labels and the exemptions. --admission-config fills it from the
+	// file the API server reads. Nil means unknown, and unlabeled namespaces are then judged
+	// at baseline.
+	Admission *PodSecurityAdmission `json:"admission,omitempty"`
+}
+
+// DefaultPodSecurityExemptNamespaces are the namespaces that PodSecurity.ExemptNamespaces
+// stands for when unset.
+var DefaultPodSecurityExemptNamespaces = []string{"kube-system", "kube-public", "kube-node-lease"}
+
+// Exempt returns the namespace patterns the podsecurity practice skips.
+func (p *PodSecurity) Exempt() []string {
+	if p.ExemptNamespaces == nil {
+		return DefaultPodSecurityExemptNamespaces
+	}
+	return p.ExemptNamespaces
+}
+
+// PodSecurityAdmission is the body of a PodSecurityConfiguration
+// (pod-security.admission.config.k8s.io/v1), spelled as the API server reads it.
+type PodSecurityAdmission struct {
+	Defaults   PodSecurityDefaults   `json:"defaults"`
+	Exemptions PodSecurityExemptions `json:"exemptions"`
+}
+
+// PodSecurityDefaults are the levels ("privileged", "baseline", "restricted") and versions
+// ("latest", "v1.N") that apply to namespaces without labels. Empty fields mean
+// privileged and latest, as in the API server.
+type PodSecurityDefaults struct {
+	Enforce        string `json:"enforce,omitempty"`
+	EnforceVersion string `json:"enforce-version,omitempty"`
+	Audit          string `json:"audit,omitempty"`
+	AuditVersion   string `json:"audit-version,omitempty"`
+	Warn           string `json:"warn,omitempty"`
+	WarnVersion    string `json:"warn-version,omitempty"`
+}
+
+// PodSecurityExemptions are requests the API server's PodSecurity admission never checks.
+type PodSecurityExemptions struct {
+	Usernames      []string `json:"usernames,omitempty"`
+	Namespaces     []string `json:"namespaces,omitempty"`
+	RuntimeClasses []string `json:"runtimeClasses,omitempty"`
+}
+
+// validate checks the levels and versions, which the API server would refuse to start with.
+func (a *PodSecurityAdmission) validate() error {
+	d := a.Defaults
+	for _, f := range []struct{ name, level, version string }{
+		{"enforce", d.Enforce, d.EnforceVersion},
+		{"audit", d.Audit, d.AuditVersion},
+		{"warn", d.Warn, d.WarnVersion},
+	} {
+		switch f.level {
+		case "", "privileged", "baseline", "restricted":
+		default:
+			return fmt.Errorf("podSecurity.admission.defaults.%s: %q is not privileged, baseline or restricted", f.name, f.level)
+		}
+		if !validPSAVersion(f.version) {
+			return fmt.Errorf("podSecurity.admission.defaults.%s-version: %q is not latest or v1.N", f.name, f.version)
+		}
+	}
+	return nil
+}
+
+func validPSAVersion(v string) bool {
+	if v == "" || v == "latest" {
+		return true
+	}
+	minor, ok := strings.CutPrefix(v, "v1.")
+	if !ok || minor == "" || (len(minor) > 1 && minor[0] == '0') {
+		return false
+	}
+	for _, r := range minor {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Exception suppresses findings of Check (a check ID or glob such as "images/*") on the
@@ -107,6 +304,14 @@ func Load(path string) (*Config, error) {
 		if strings.TrimSpace(e.Reason) == "" {
 			return nil, fmt.Errorf("%s: exceptions[%d] (%s): reason is required", path, i, e.Check)
 		}
+	}
+	if a := c.PodSecurity.Admission; a != nil {
+		if err := a.validate(); err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+	}
+	if err := c.Ingress.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	c.Path = path
 	return &c, nil

@@ -8,4 +8,15 @@ type Facts struct {
 	KubeletVersions map[string]string `json:"kubeletVersions,omitempty"`
 	// APIServerFlags are the kube-apiserver command-line flags, when its static pod is visible.
 	APIServerFlags map[string]string `json:"apiServerFlags,omitempty"`
+	// Images are the facts of inspected container images, by the reference as manifests
+	// write it (kubeharden scan --inspect-images).
+	Images map[string]*ImageFacts `json:"images,omitempty"`
+	// Vulnerabilities are vulnerability scanners' reports on images (--vuln-report).
+	Vulnerabilities []*VulnReport `json:"vulnerabilities,omitempty"`
+	// DeprecatedAPIRequests are the deprecated APIs clients called, from the API server's
+	// metrics; nil when they could not be read.
+	DeprecatedAPIRequests []DeprecatedAPIRequest `json:"deprecatedAPIRequests,omitempty"`
+	// Object is the document the facts were read from (a snapshot's ClusterFacts), so that
+	// findings about the cluster itself point at its lines; nil for a live cluster.
+	Object *Object `json:"-"`
 }

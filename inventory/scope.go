@@ -49,6 +49,13 @@ var clusterScoped = map[string]bool{
 	"kubelet.config.k8s.io/KubeletConfiguration":                    true,
 	"kubeproxy.config.k8s.io/KubeProxyConfiguration":                true,
 	"kubescheduler.config.k8s.io/KubeSchedulerConfiguration":        true,
+	// Dockerfiles are read into objects of this kind (package dockerfile); they belong to
+	// no namespace.
+	"kubeharden.io/Dockerfile": true,
+	// Findings about the cluster itself (its version) are made on an object of this kind,
+	// or on a snapshot's ClusterFacts document.
+	"kubeharden.io/Cluster":      true,
+	"kubeharden.io/ClusterFacts": true,
 }
 
 // ClusterScoped reports whether objects of kind in apiVersion have no namespace. Kinds it

@@ -1,11 +1,26 @@
 // Package load reads Kubernetes objects from files, directories and standard input into
 // inventory objects that remember their file and line.
+//
+// Objects decode as the API server decodes them: YAML is converted to JSON with kubectl's
+// YAML 1.1 rules, known kinds become typed k8s.io/api objects without defaulting, everything
+// else stays unstructured. Input that cannot be read (malformed YAML, a document that is not
+// an object, a wrong field type, binary, huge or unreadable files, symlink loops) becomes a
+// check.Error with file and line, and the rest of the input is still loaded. Unknown and
+// duplicate fields, which the API server's strict field validation rejects, are reported too,
+// but their objects are kept.
 package load
 
 import (
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"sync"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/dockerfile"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -17,9 +32,153 @@ type Options struct {
 	MaxFileSize int64
 }
 
+// DefaultMaxFileSize is the limit when Options.MaxFileSize is zero.
+const DefaultMaxFileSize = 64 << 20
+
+// StdinName is the file name of objects and errors read from standard input.
+const StdinName = "<stdin>"
+
 // Files loads every manifest under paths (files, directories walked recursively for .yaml,
 // .yml and .json, or "-" for stdin). Input that cannot be read becomes an Error with file and
-// line; everything else is still loaded.
+// line; everything else is still loaded. Dockerfiles (Dockerfile, Containerfile, *.Dockerfile,
+// named or found in a directory) are read with package dockerfile into objects of kind
+// Dockerfile.
+//
+// Directories are walked in name order; hidden directories (.git) and .kubeharden.yaml files
+// are skipped; symbolic links are followed, a link back to a directory being walked is an
+// error, and a file reached twice is read once. Files are decoded in parallel, but objects
+// and errors come back in a fixed order: paths in the order given, then documents in file
+// order.
 func Files(paths []string, opts Options) ([]*inventory.Object, []check.Error) {
-	panic("TODO")
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = DefaultMaxFileSize
+	}
+	jobs := expand(paths)
+	results := make([]result, len(jobs))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(jobs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := &decoder{}
+			for i := range work {
+				results[i] = d.run(jobs[i], opts)
+			}
+		}()
+	}
+	for i := range jobs {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+
+	var objs []*inventory.Object
+	var errs []check.Error
+	n := 0
+	for _, r := range results {
+		n += len(r.objs)
+	}
+	objs = make([]*inventory.Object, 0, n)
+	for _, r := range results {
+		objs = append(objs, r.objs...)
+		errs = append(errs, r.errs...)
+	}
+	return objs, errs
+}
+
+type result struct {
+	objs []*inventory.Object
+	errs []check.Error
+}
+
+// run reads and decodes one file. The file's bytes are dropped when it returns.
+func (d *decoder) run(j job, opts Options) result {
+	if j.err != "" {
+		return result{errs: []check.Error{{File: j.name, Message: j.err}}}
+	}
+	var data []byte
+	var msg string
+	switch {
+	case j.stdin && opts.Stdin == nil:
+		msg = "no standard input to read"
+	case j.stdin:
+		data, msg = readAll(opts.Stdin, -1, opts.MaxFileSize)
+	default:
+		data, msg = readFile(j.path, opts.MaxFileSize)
+	}
+	if msg != "" {
+		return result{errs: []check.Error{{File: j.name, Message: msg}}}
+	}
+	if !j.stdin && dockerfile.IsDockerfile(j.path) {
+		// Dockerfiles (by name) become objects of kind Dockerfile for the images checks.
+		objs, errs := dockerfile.Load(j.name, data)
+		return result{objs, errs}
+	}
+	d.name, d.objs, d.errs = j.name, nil, nil
+	d.decode(data)
+	return result{d.objs, d.errs}
+}
+
+func readFile(path string, limit int64) ([]byte, string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "cannot read: " + reason(err)
+	}
+	defer f.Close()
+	size := int64(-1)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	return readAll(f, size, limit)
+}
+
+// readAll reads r up to limit bytes; size, when known, sizes the buffer once.
+func readAll(r io.Reader, size, limit int64) ([]byte, string) {
+	tooLarge := fmt.Sprintf("file is larger than the %s limit; not read", mib(limit))
+	if size > limit {
+		return nil, tooLarge
+	}
+	var data []byte
+	var err error
+	if size >= 0 {
+		// One allocation; read one byte more to notice a file that grew.
+		data = make([]byte, size+1)
+		var n int
+		n, err = io.ReadFull(r, data)
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			err = nil
+		}
+		data = data[:n]
+		if int64(n) > size {
+			rest, rerr := io.ReadAll(io.LimitReader(r, limit+1-int64(n)))
+			data, err = append(data, rest...), rerr
+		}
+	} else {
+		data, err = io.ReadAll(io.LimitReader(r, limit+1))
+	}
+	if err != nil {
+		return nil, "cannot read: " + reason(err)
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge
+	}
+	return data, ""
+}
+
+func mib(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// reason is the operating system's words for err, without the path that the Error already
+// names.
+func reason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return err.Error()
 }

@@ -6,7 +6,10 @@
 // `# want-suppressed: <id>` expects a finding that an exception suppresses, and
 // `# want-error: <text>` an input error on that line whose message contains text. A finding or
 // error without its annotation, or an annotation without its finding, fails the test.
-// A sibling file `<fixture>.config.yaml` is the fixture's .kubeharden.yaml.
+// A sibling file `<fixture>.config.yaml` is the fixture's .kubeharden.yaml. A fixture that is a
+// snapshot (led by a ClusterFacts document) gives the checks its cluster facts. Dockerfiles are
+// fixtures too; as they have no end-of-line comments, their "# want" comments stand on the
+// line above the instruction they are about.
 package checktest
 
 import (
@@ -22,6 +25,7 @@ import (
 
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/dockerfile"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/scan"
@@ -57,7 +61,7 @@ func isManifest(f string) bool {
 	case ".yaml", ".yml", ".json":
 		return true
 	}
-	return false
+	return dockerfile.IsDockerfile(f)
 }
 
 // RunFile checks one fixture file.
@@ -71,7 +75,13 @@ func RunFile(t testing.TB, file string, checks ...*check.Check) {
 		}
 	}
 	objs, errs := load.Files([]string{file}, load.Options{})
-	res := scan.Run(inventory.Build(objs), scan.Options{Config: cfg, Checks: checks, Now: Now, Errors: errs})
+	// A fixture may be a snapshot: its ClusterFacts document gives the checks their facts.
+	objs, snap, serrs := load.SplitSnapshot(objs)
+	var facts *inventory.Facts
+	if snap != nil {
+		facts = snap.Facts
+	}
+	res := scan.Run(inventory.Build(objs), scan.Options{Config: cfg, Facts: facts, Checks: checks, Now: Now, Errors: append(errs, serrs...)})
 	Compare(t, file, res)
 }
 
@@ -146,20 +156,47 @@ func readWants(file string) ([]wantLine, error) {
 	var out []wantLine
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	// Dockerfiles have no end-of-line comments: there a "# want" comment line stands above
+	// the instruction it is about.
+	above := dockerfile.IsDockerfile(file)
+	var pending []wantLine
 	for n := 1; sc.Scan(); n++ {
+		text := strings.TrimSpace(sc.Text())
+		if above && len(pending) > 0 && text != "" && !strings.HasPrefix(text, "#") {
+			out = append(out, wantsAt(pending, n)...)
+			pending = nil
+		}
 		m := wantRE.FindStringSubmatch(sc.Text())
 		if m == nil {
 			continue
 		}
-		if m[1] == "-error" {
-			out = append(out, wantLine{n, m[1], strings.TrimSpace(m[2])})
+		ws := wants(m)
+		if above && strings.HasPrefix(text, "#") {
+			pending = append(pending, ws...)
 			continue
 		}
-		for _, id := range strings.FieldsFunc(m[2], func(r rune) bool { return r == ',' || r == ' ' }) {
-			out = append(out, wantLine{n, m[1], id})
-		}
+		out = append(out, wantsAt(ws, n)...)
 	}
 	return out, sc.Err()
+}
+
+// wants reads one annotation: an error's text, or a list of check IDs.
+func wants(m []string) []wantLine {
+	if m[1] == "-error" {
+		return []wantLine{{0, m[1], strings.TrimSpace(m[2])}}
+	}
+	var out []wantLine
+	for _, id := range strings.FieldsFunc(m[2], func(r rune) bool { return r == ',' || r == ' ' }) {
+		out = append(out, wantLine{0, m[1], id})
+	}
+	return out
+}
+
+func wantsAt(ws []wantLine, line int) []wantLine {
+	for i := range ws {
+		ws[i].line = line
+	}
+	return ws
 }
 
 // diff returns the multiset differences want−got and got−want, sorted.

@@ -5,5 +5,9 @@ package all
 
 import (
 	_ "github.com/kubeharden/kubeharden/checks/images"
+	_ "github.com/kubeharden/kubeharden/checks/network"
+	_ "github.com/kubeharden/kubeharden/checks/podsecurity"
+	_ "github.com/kubeharden/kubeharden/checks/rbac"
 	_ "github.com/kubeharden/kubeharden/checks/resources"
+	_ "github.com/kubeharden/kubeharden/checks/secrets"
 )

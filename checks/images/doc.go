@@ -2,6 +2,11 @@
 // pinned to content, pulled so that every node runs the same bits, and comes from a registry
 // the organisation trusts. Image references are read with ParseReference, which normalises
 // them as the kubelet and container runtimes do.
+//
+// Three more families judge what is behind the reference: Dockerfiles (the images/dockerfile-*
+// checks, on objects of package dockerfile), the facts of inspected images (user, contents,
+// age, size, platforms; inventory.Facts.Images, filled by package imageinspect) and
+// vulnerability scanners' reports (inventory.Facts.Vulnerabilities, read by package vuln).
 package images
 
 import (
@@ -23,7 +28,9 @@ var (
 
 // Checks returns the checks of this package, for tests and for callers that run one practice.
 func Checks() []*check.Check {
-	return []*check.Check{LatestTag, NotPinned, PullPolicy, RegistryNotAllowed}
+	out := []*check.Check{LatestTag, NotPinned, PullPolicy, RegistryNotAllowed}
+	out = append(out, DockerfileChecks()...)
+	return append(out, InspectChecks()...)
 }
 
 // eachImage calls fn for every container image of every pod template (init, regular and

@@ -26,6 +26,9 @@ type inputs struct {
 	qps           float32
 	burst         int
 	kube          *genericclioptions.ConfigFlags
+	// progress asks for progress bars on stderr (shown only on a terminal); commands set it
+	// when their output is for humans.
+	progress bool
 }
 
 // addFlags adds the input flags. impersonation=false leaves out kubectl's --as/--as-group,
@@ -38,6 +41,9 @@ func (in *inputs) addFlags(fs *pflag.FlagSet, impersonation bool) {
 	fs.Float32Var(&in.qps, "qps", 50, "client-side requests per second to the API server")
 	fs.IntVar(&in.burst, "burst", 100, "client-side request burst to the API server")
 	in.kube = genericclioptions.NewConfigFlags(true)
+	// kubectl's --cluster (a kubeconfig cluster name) would clash with our --cluster switch;
+	// --context selects a cluster instead.
+	in.kube.ClusterName = nil
 	if !impersonation {
 		in.kube.Impersonate, in.kube.ImpersonateUID, in.kube.ImpersonateGroup = nil, nil, nil
 	}
@@ -83,6 +89,14 @@ func (in *inputs) read(ctx context.Context, e *env, paths []string) (*input, err
 	}
 	if len(paths) > 0 {
 		objs, errs := load.Files(paths, load.Options{Stdin: e.stdin})
+		// A snapshot (kubeharden snapshot) carries the cluster's facts, errors and
+		// incomplete practices in a ClusterFacts document.
+		objs, snap, serrs := load.SplitSnapshot(objs)
+		errs = append(errs, serrs...)
+		if snap != nil {
+			out.facts, out.incomplete = snap.Facts, snap.Incomplete
+			errs = append(snap.Errors, errs...)
+		}
 		out.inv, out.errs = inventory.Build(objs), errs
 		return &out, nil
 	}

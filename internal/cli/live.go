@@ -3,11 +3,52 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/scan"
+)
+
+// Timeouts when --request-timeout is not given: the first request (which tells whether the
+// server can be reached at all) must fail fast; list pages of a large cluster may take longer.
+const (
+	defaultProbeTimeout = 10 * time.Second
+	defaultListTimeout  = 60 * time.Second
 )
 
 // readLive reads the live cluster the kubeconfig flags point at.
 func readLive(ctx context.Context, in *inputs, e *env) (*liveResult, error) {
-	return nil, exit(scan.ExitUnreachable, errors.New("live cluster reading is not built yet"))
+	cfg, err := in.kube.ToRESTConfig()
+	if err != nil {
+		if clientcmd.IsEmptyConfig(err) {
+			return nil, exit(scan.ExitInput, errors.New("no kubeconfig found: set KUBECONFIG or --kubeconfig, or give manifest paths"))
+		}
+		return nil, exit(scan.ExitInput, fmt.Errorf("kubeconfig: %w", err))
+	}
+	cfg.QPS, cfg.Burst = in.qps, in.burst
+	probe := defaultProbeTimeout
+	if cfg.Timeout > 0 {
+		probe = cfg.Timeout
+	} else {
+		cfg.Timeout = defaultListTimeout
+	}
+	opts := load.ClusterOptions{ProbeTimeout: probe}
+	if !in.allNamespaces && in.kube.Namespace != nil {
+		opts.Namespace = *in.kube.Namespace
+	}
+	bar := newProgress(e, in.progress, "reading cluster")
+	opts.Progress = bar.set
+	res, err := load.Cluster(ctx, cfg, opts)
+	bar.done()
+	if err != nil {
+		var ue *load.UnreachableError
+		if errors.As(err, &ue) {
+			return nil, exit(scan.ExitUnreachable, err)
+		}
+		return nil, exit(scan.ExitUnreachable, fmt.Errorf("reading the cluster: %w", err))
+	}
+	return &liveResult{objects: res.Objects, facts: res.Facts, errs: res.Errors, incomplete: res.Incomplete}, nil
 }

@@ -20,6 +20,7 @@ func newScanCmd(e *env) *cobra.Command {
 		failOn         string
 		showSuppressed bool
 		only           []string
+		admission      string
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [PATH|-]...",
@@ -44,13 +45,17 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 			if err != nil {
 				return exit(scan.ExitInput, err)
 			}
+			in.progress = wantsProgress(output)
 			input, err := in.read(cmd.Context(), e, args)
 			if err != nil {
 				return err
 			}
+			if err := applyAdmissionConfig(input.cfg, admission); err != nil {
+				return err
+			}
 			opts := input.scanOptions()
 			opts.Checks = checks
-			res := scan.Run(input.inv, opts)
+			res := spin(e, in.progress, "checking", func() *scan.Result { return scan.Run(input.inv, opts) })
 			err = report.Write(e.stdout, res, report.Options{
 				Format:         output,
 				Color:          output == "table" && isTerminal(e.stdout),
@@ -71,6 +76,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 	f.StringVar(&failOn, "fail-on", "info", "exit 1 when a finding is at or above this severity (critical|high|medium|low|info|none)")
 	f.BoolVar(&showSuppressed, "show-suppressed", false, "show suppressed findings in the table")
 	f.StringSliceVar(&only, "check", nil, "run only these checks (IDs or globs such as images/*)")
+	addAdmissionConfigFlag(f, &admission)
 	addInputFlags(cmd, &in)
 	return cmd
 }

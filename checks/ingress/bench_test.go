@@ -1,0 +1,54 @@
+package ingress_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/check/checktest"
+	"github.com/kubeharden/kubeharden/checks/ingress"
+	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/exposure"
+	"github.com/kubeharden/kubeharden/internal/gen"
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+func genInventory(n int) *inventory.Inventory {
+	var objs []*inventory.Object
+	for _, o := range gen.Objects(n, 1) {
+		objs = append(objs, inventory.New(o, inventory.Source{}, nil))
+	}
+	return inventory.Build(objs)
+}
+
+// BenchmarkChecks runs every ingress check over generated clusters.
+func BenchmarkChecks(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		inv := genInventory(n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var findings int
+			for i := 0; i < b.N; i++ {
+				fs, errs := check.RunAt(inv, &config.Config{}, nil, ingress.Checks(), checktest.Now)
+				if len(errs) > 0 {
+					b.Fatal(errs)
+				}
+				findings = len(fs)
+			}
+			b.ReportMetric(float64(findings), "findings")
+		})
+	}
+}
+
+// BenchmarkExposure lists the entry points of generated clusters.
+func BenchmarkExposure(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		inv := genInventory(n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var entries int
+			for i := 0; i < b.N; i++ {
+				entries = len(exposure.List(inv, checktest.Now))
+			}
+			b.ReportMetric(float64(entries), "entries")
+		})
+	}
+}

@@ -1,0 +1,41 @@
+package network_test
+
+import (
+	"testing"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/check/checktest"
+	"github.com/kubeharden/kubeharden/checks/network"
+	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/scan"
+)
+
+func TestFixtures(t *testing.T) {
+	checktest.Run(t, "testdata", network.Checks()...)
+}
+
+// TestPeerMatchesNothingLive: in a live cluster every namespace is known, so a peer whose
+// namespaceSelector matches no namespace is reported too.
+func TestPeerMatchesNothingLive(t *testing.T) {
+	objs, errs := load.Files([]string{"testdata/dangling.yaml"}, load.Options{})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	inv := inventory.Build(objs)
+	count := func(facts *inventory.Facts) (n int) {
+		res := scan.Run(inv, scan.Options{Facts: facts, Checks: []*check.Check{network.PeerMatchesNothing}})
+		for _, f := range res.Findings {
+			if f.Check == network.PeerMatchesNothing.ID {
+				n++
+			}
+		}
+		return n
+	}
+	files, live := count(nil), count(&inventory.Facts{ServerVersion: "v1.37.2"})
+	// Live adds the team=platform and ingress-nginx peers of shop/api and the app=nobody peer
+	// of other/elsewhere.
+	if files != 2 || live != 5 {
+		t.Errorf("findings from files %d (want 2), live %d (want 5)", files, live)
+	}
+}

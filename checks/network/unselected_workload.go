@@ -1,0 +1,46 @@
+package network
+
+import (
+	"github.com/kubeharden/kubeharden/check"
+)
+
+// UnselectedWorkload reports workloads that no policy selects in namespaces that have
+// policies.
+var UnselectedWorkload = &check.Check{
+	ID:    "network/unselected-workload",
+	Title: "Workload is selected by no NetworkPolicy",
+	Doc: "A pod that no NetworkPolicy selects is open in both directions, whatever the other " +
+		"policies of its namespace say. In a namespace that has policies this is nearly always " +
+		"a mistake: a label that changed, a selector with a typo, a workload added after the " +
+		"policies were written. The check reports each such workload in a namespace with at " +
+		"least one valid policy (a namespace with none is reported by the default-deny checks " +
+		"instead), on its pod template's labels. A default deny with an empty podSelector " +
+		"selects every pod and so settles it. kube-system, kube-public and kube-node-lease are " +
+		"left to the platform; hostNetwork pods are left out, as no policy applies to them.",
+	Severity:    check.Medium,
+	References:  []string{refNSA, refCIS, refDocs},
+	Remediation: "Add a default-deny policy (`podSelector: {}`) to the namespace, or fix the labels or selector so that the workload's own policy selects it.",
+	Run:         runUnselectedWorkload,
+}
+
+func runUnselectedWorkload(p *check.Pass) {
+	e := engine(p)
+	for _, ns := range workloadNamespaces(e) {
+		valid := 0
+		for _, pol := range e.PoliciesIn(ns) {
+			if pol.Valid() {
+				valid++
+			}
+		}
+		if valid == 0 {
+			continue
+		}
+		for _, w := range e.WorkloadsIn(ns) {
+			if w.Class().Selected() || w.Object == nil {
+				continue
+			}
+			p.Reportf(w.Object, labelsPath(w), "%s %s is selected by none of the %s of namespace %q, so all ingress and egress is allowed for its pods (labels: %s)",
+				w.Kind, w.Name, count(valid, "policy"), ns, w.Labels.String())
+		}
+	}
+}

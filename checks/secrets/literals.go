@@ -1,0 +1,95 @@
+package secrets
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// lastApplied repeats an object's fields, which are judged on their own.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// HardcodedCredential reports credentials written outside Secrets.
+var HardcodedCredential = &check.Check{
+	ID:    "secrets/hardcoded-credential",
+	Title: "Credential written in plain text outside a Secret",
+	Doc: "A password, key or token written as a literal env value, in a ConfigMap or in an " +
+		"annotation is readable by everyone who can read that object (ConfigMaps and pod " +
+		"specs are granted far more widely than Secrets), is printed by kubectl describe, and " +
+		"stays in the manifests' history. The check looks for well-known credential formats " +
+		"(cloud keys, private keys, JWTs, GitHub and Slack tokens, connection strings with a " +
+		"password), literals under credential names, and high-entropy tokens; the package " +
+		"documentation lists the rules. The finding names the kind of credential and where " +
+		"it is, never the value. Move it into a Secret (or a secret manager) and rotate it: it " +
+		"has been exposed.",
+	Severity:    check.High,
+	References:  []string{refNSA, refSecretsDocs, refCreds, refCredsFiles},
+	Remediation: "Move the value into a Secret or your secret manager, reference it from there, and rotate the credential: it is in the manifests' history.",
+	Run: func(p *check.Pass) {
+		for _, t := range p.Inv.PodTemplates() {
+			for _, c := range envContainers(t) {
+				for i, e := range c.env {
+					if e.ValueFrom != nil || e.Value == "" {
+						continue
+					}
+					if k := credential(e.Name, e.Value, true); k != "" {
+						p.Reportf(t.Owner, fmt.Sprintf("%s.env[%d].value", c.path, i),
+							"environment variable %s of container %q holds a credential in plain text (%s; value not shown)", e.Name, c.name, k)
+					}
+				}
+			}
+			if t.MetaPath != "metadata" { // a Pod's own, checked with every object below
+				annotations(p, t.Owner, t.MetaPath+".annotations", t.Meta.Annotations)
+			}
+		}
+		for _, o := range p.Inv.ByKind("ConfigMap") {
+			if cm, ok := o.Obj.(*corev1.ConfigMap); ok {
+				configMap(p, o, cm)
+			}
+		}
+		for _, o := range p.Inv.All() {
+			annotations(p, o, "metadata.annotations", o.Annotations())
+		}
+	},
+}
+
+func configMap(p *check.Pass, o *inventory.Object, cm *corev1.ConfigMap) {
+	for _, key := range sortedKeys(cm.Data) {
+		v := cm.Data[key]
+		path := "data." + key
+		if k := credential(key, v, true); k != "" {
+			p.Reportf(o, path, "ConfigMap key %q holds a credential in plain text (%s; value not shown)", key, k)
+			continue
+		}
+		if strings.Contains(v, "\n") {
+			if k, line := fileCredential(v); k != "" {
+				p.Reportf(o, path, "ConfigMap key %q holds a credential in plain text at line %d of its value (%s; value not shown)", key, line, k)
+			}
+		}
+	}
+}
+
+func annotations(p *check.Pass, o *inventory.Object, path string, as map[string]string) {
+	for _, key := range sortedKeys(as) {
+		if key == lastApplied {
+			continue
+		}
+		if k := credential(key, as[key], false); k != "" {
+			p.Reportf(o, path+"."+key, "annotation %q holds a credential in plain text (%s; value not shown)", key, k)
+		}
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

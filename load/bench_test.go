@@ -1,0 +1,287 @@
+package load
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/kubeharden/kubeharden/internal/gen"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	yamlutil "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/kubernetes/scheme"
+	kjson "sigs.k8s.io/json"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// Benchmarks read a generated cluster (internal/gen, seed 1) written as one file per
+// namespace, at 100, 1,000 and 10,000 workloads (about 2.3 objects each).
+var benchSizes = []int{100, 1000, 10000}
+
+var (
+	benchMu   sync.Mutex
+	benchDirs = map[int]string{}
+	benchRoot string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchRoot != "" {
+		os.RemoveAll(benchRoot)
+	}
+	os.Exit(code)
+}
+
+// benchCluster writes the cluster of n workloads once per test binary.
+func benchCluster(b testing.TB, n int) string {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if d, ok := benchDirs[n]; ok {
+		return d
+	}
+	if benchRoot == "" {
+		r, err := os.MkdirTemp("", "kubeharden-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchRoot = r
+	}
+	d := filepath.Join(benchRoot, strconv.Itoa(n))
+	if _, err := gen.WriteDir(d, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	benchDirs[n] = d
+	return d
+}
+
+func benchFiles(b *testing.B, dir string) ([]string, int64) {
+	var files []string
+	var size int64
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		files = append(files, filepath.Join(dir, e.Name()))
+		fi, _ := e.Info()
+		size += fi.Size()
+	}
+	return files, size
+}
+
+// BenchmarkDecodeBaseline is the bare cost of turning the YAML into typed objects the way
+// kubectl does, in one goroutine: split documents, sigs.k8s.io/yaml to JSON, decode into
+// the scheme's type. No positions, no errors beyond the first, no lists.
+func BenchmarkDecodeBaseline(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
+			files, size := benchFiles(b, benchCluster(b, n))
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := cpuTime()
+			for i := 0; i < b.N; i++ {
+				objs := 0
+				for _, f := range files {
+					objs += baselineFile(b, f)
+				}
+				b.ReportMetric(float64(objs), "objects")
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+func baselineFile(b *testing.B, file string) int {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := yamlutil.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	n := 0
+	for {
+		doc, err := r.Read()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(bytes.TrimSpace(doc)) == 0 {
+			continue
+		}
+		j, err := sigsyaml.YAMLToJSON(doc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var tm metav1.TypeMeta
+		if err := kjson.UnmarshalCaseSensitivePreserveInts(j, &tm); err != nil {
+			b.Fatal(err)
+		}
+		obj, err := scheme.Scheme.New(schema.FromAPIVersionAndKind(tm.APIVersion, tm.Kind))
+		if err != nil {
+			obj = &unstructured.Unstructured{}
+		}
+		if err := kjson.UnmarshalCaseSensitivePreserveInts(j, obj); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+}
+
+// BenchmarkDecode is the loader's Decode on the same files in one goroutine: the baseline's
+// work plus strict field checks and a line for every field.
+func BenchmarkDecode(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
+			files, size := benchFiles(b, benchCluster(b, n))
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := cpuTime()
+			defer func() { b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op") }()
+			for i := 0; i < b.N; i++ {
+				objs := 0
+				for _, f := range files {
+					data, err := os.ReadFile(f)
+					if err != nil {
+						b.Fatal(err)
+					}
+					o, errs := Decode(f, data)
+					if len(errs) > 0 {
+						b.Fatal(errs[0])
+					}
+					objs += len(o)
+				}
+				b.ReportMetric(float64(objs), "objects")
+			}
+		})
+	}
+}
+
+// BenchmarkFiles is Files on the directory: the walk plus Decode on every core. It reports
+// the process's peak resident memory for one load (Linux only).
+func BenchmarkFiles(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
+			dir := benchCluster(b, n)
+			_, size := benchFiles(b, dir)
+			peak := peakRSS(func() {
+				if _, errs := Files([]string{dir}, Options{}); len(errs) > 0 {
+					b.Fatal(errs[0])
+				}
+			})
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := cpuTime()
+			for i := 0; i < b.N; i++ {
+				objs, errs := Files([]string{dir}, Options{})
+				if len(errs) > 0 {
+					b.Fatal(errs[0])
+				}
+				b.ReportMetric(float64(len(objs)), "objects")
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			if peak > 0 {
+				b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MB")
+			}
+		})
+	}
+}
+
+// cpuTime is the process's user and system CPU time so far, in nanoseconds: on a shared
+// machine it moves less than wall time when other work competes for the cores.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// peakRSS runs f and returns the peak resident set size of the process while it ran, in
+// bytes, or 0 where the kernel does not tell (it resets and reads Linux's VmHWM).
+func peakRSS(f func()) int64 {
+	runtime.GC()
+	debug.FreeOSMemory()
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		f()
+		return 0
+	}
+	f()
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// BenchmarkDecodeList reads the 1,000-workload cluster as one `kubectl get -o yaml` (or
+// -o json) dump: a single List document of about 2,300 items.
+func BenchmarkDecodeList(b *testing.B) {
+	for _, format := range []string{"yaml", "json"} {
+		b.Run("format="+format, func(b *testing.B) {
+			data := listDump(b, 1000, format)
+			var objs int
+			peak := peakRSS(func() {
+				o, errs := Decode("dump."+format, data)
+				if len(errs) > 0 {
+					b.Fatal(errs[0])
+				}
+				objs = len(o)
+			})
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				Decode("dump."+format, data)
+			}
+			b.ReportMetric(float64(objs), "objects")
+			if peak > 0 {
+				b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MB")
+			}
+		})
+	}
+}
+
+var dumps = map[string][]byte{}
+
+func listDump(b *testing.B, n int, format string) []byte {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	key := fmt.Sprint(n, format)
+	if d, ok := dumps[key]; ok {
+		return d
+	}
+	list := map[string]any{"apiVersion": "v1", "kind": "List", "items": gen.Objects(n, 1)}
+	var data []byte
+	var err error
+	if format == "json" {
+		data, err = json.MarshalIndent(list, "", "    ")
+	} else {
+		data, err = sigsyaml.Marshal(list)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	dumps[key] = data
+	return data
+}

@@ -1,0 +1,631 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/flowcontrol"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// ClusterOptions tune Cluster.
+type ClusterOptions struct {
+	// Namespace limits namespaced kinds to one namespace (and the Namespace kind to that one
+	// object); empty reads every namespace. Cluster-scoped kinds are always read.
+	Namespace string
+	// Workers is how many lists run at once; zero means 8. The client's QPS and burst (from
+	// the rest.Config) bound the request rate across all of them.
+	Workers int
+	// PageSize is the limit of each list request; zero means 500, as kubectl uses.
+	PageSize int64
+	// Progress, when set, is called after each list with the number done and the total.
+	Progress func(done, total int)
+	// ProbeTimeout bounds the first request, which tells whether the server can be reached
+	// at all; zero means 10 s. The rest.Config's Timeout bounds each later request.
+	ProbeTimeout time.Duration
+}
+
+// ClusterResult is what Cluster read.
+type ClusterResult struct {
+	// Objects in the order of ClusterResources, then namespace and name as the server lists
+	// them. See Cluster for the objects left out.
+	Objects []*inventory.Object
+	Facts   *inventory.Facts
+	// Errors are lists that failed (forbidden, server errors), one per resource and scope.
+	Errors []check.Error
+	// Incomplete are the practices whose checks read a resource that could not be listed.
+	Incomplete []string
+	// Controlled counts the Pods, ReplicaSets and Jobs left out because a workload that was
+	// read controls them.
+	Controlled int
+}
+
+// UnreachableError means the API server could not be asked anything: the network, TLS or
+// credentials failed. The CLI exits 3 on it.
+type UnreachableError struct {
+	Host string
+	Err  error
+	// Timeout is set when the server did not answer within it.
+	Timeout time.Duration
+}
+
+func (e *UnreachableError) Error() string {
+	if e.Timeout > 0 {
+		return fmt.Sprintf("cannot reach the cluster at %s: no answer within %v", e.Host, e.Timeout)
+	}
+	return fmt.Sprintf("cannot reach the cluster at %s: %s", e.Host, oneLine(e.Err.Error()))
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Cluster reads, from the API server cfg points at, every kind in ClusterResources that the
+// server serves, with paginated lists in parallel, and returns them as inventory objects
+// identical to those read from files (typed for built-in kinds, file empty).
+//
+// What is changed on the way in:
+//   - metadata.managedFields and the kubectl.kubernetes.io/last-applied-configuration
+//     annotation are dropped: both only repeat the object (and on Secrets the annotation
+//     would hold the secret's values).
+//   - Secrets are read by metadata only (a Table list: name, labels, annotations, type),
+//     except kubernetes.io/tls Secrets, which keep tls.crt and ca.crt; their tls.key is kept
+//     as an empty value, so that checks know a key exists without ever holding it.
+//   - Pods, ReplicaSets and Jobs whose controller (ownerReference with controller: true) is an
+//     object read here that carries a pod template are left out: the controller's template
+//     is what the user wrote, and judging its copies too would repeat every pod-template
+//     finding two or three times (Deployment → ReplicaSet → Pod), as kube-score and Polaris
+//     also avoid. Pods of a controller that could not be read stay in.
+//
+// A list that fails becomes an Error (403s name the missing permission) and marks its
+// practices incomplete; the rest is still read. Only an API server that cannot be reached at
+// all is returned as an error (*UnreachableError).
+func Cluster(ctx context.Context, cfg *rest.Config, opts ClusterOptions) (*ClusterResult, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	if opts.PageSize <= 0 {
+		opts.PageSize = 500
+	}
+	l, err := newLister(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ProbeTimeout <= 0 {
+		opts.ProbeTimeout = 10 * time.Second
+	}
+	facts := &inventory.Facts{}
+	pctx, cancel := context.WithTimeout(ctx, opts.ProbeTimeout)
+	v, err := l.disco.ServerVersionWithContext(pctx)
+	timedOut := errors.Is(pctx.Err(), context.DeadlineExceeded)
+	cancel()
+	if err != nil {
+		ue := &UnreachableError{Host: cfg.Host, Err: err}
+		if timedOut {
+			ue.Timeout = opts.ProbeTimeout
+		}
+		return nil, ue
+	}
+	facts.ServerVersion = v.GitVersion
+
+	res := &ClusterResult{Facts: facts}
+	tasks, discoErr := l.plan(ctx)
+	if discoErr != nil {
+		res.Errors = append(res.Errors, check.Error{Message: "API discovery: " + oneLine(discoErr.Error()) + " (custom resources in the failed groups are not read)"})
+	}
+
+	results := make([]taskResult, len(tasks))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for w := 0; w < opts.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				results[i] = l.run(ctx, tasks[i])
+				if opts.Progress != nil {
+					mu.Lock()
+					done++
+					opts.Progress(done, len(tasks))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range tasks {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+
+	failed := map[string]bool{}
+	var objs []runtime.Object
+	for i, r := range results {
+		if r.err != nil {
+			res.Errors = append(res.Errors, listError(tasks[i], r.err))
+			for _, p := range tasks[i].res.Practices {
+				failed[p] = true
+			}
+			continue
+		}
+		objs = append(objs, r.objs...)
+	}
+	res.Incomplete = practicesOf(failed)
+	res.Objects, res.Controlled = dropControlled(objs)
+	collectFacts(ctx, l, res)
+	return res, nil
+}
+
+// task is one list: a resource in one namespace (or all, or cluster scope).
+type task struct {
+	res        ClusterResource
+	namespaced bool
+	ns         string
+	// get names a single object to read instead of a list (the namespace given with -n).
+	get string
+}
+
+type taskResult struct {
+	objs []runtime.Object
+	err  error
+}
+
+type lister struct {
+	opts  ClusterOptions
+	disco *discovery.DiscoveryClient
+	dyn   *dynamic.DynamicClient
+	mu    sync.Mutex
+	typed map[schema.GroupVersion]*rest.RESTClient
+	base  *rest.Config
+	http  *http.Client
+}
+
+func newLister(cfg *rest.Config, opts ClusterOptions) (*lister, error) {
+	cfg = rest.CopyConfig(cfg)
+	// One rate limiter for every client, so that QPS and burst bound the whole scan rather
+	// than each group's client separately.
+	if cfg.RateLimiter == nil && cfg.QPS > 0 {
+		burst := cfg.Burst
+		if burst <= 0 {
+			burst = int(cfg.QPS)
+		}
+		cfg.RateLimiter = flowcontrol.NewTokenBucketRateLimiter(cfg.QPS, burst)
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "kubeharden"
+	}
+	// Deprecation warnings for the kinds we list say nothing to someone auditing the cluster,
+	// and would go to stderr through klog.
+	cfg.WarningHandler = rest.NoWarnings{}
+	hc, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	disco, err := discovery.NewDiscoveryClientForConfigAndClient(cfg, hc)
+	if err != nil {
+		return nil, err
+	}
+	dyn, err := dynamic.NewForConfigAndClient(cfg, hc)
+	if err != nil {
+		return nil, err
+	}
+	return &lister{opts: opts, disco: disco, dyn: dyn, typed: map[schema.GroupVersion]*rest.RESTClient{}, base: cfg, http: hc}, nil
+}
+
+// typedClient is a REST client for gv that speaks protobuf, which the API server encodes and
+// we decode several times faster than JSON.
+func (l *lister) typedClient(gv schema.GroupVersion) (*rest.RESTClient, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c := l.typed[gv]; c != nil {
+		return c, nil
+	}
+	cfg := rest.CopyConfig(l.base)
+	cfg.GroupVersion = &gv
+	cfg.APIPath = "/apis"
+	if gv.Group == "" {
+		cfg.APIPath = "/api"
+	}
+	cfg.NegotiatedSerializer = scheme.Codecs.WithoutConversion()
+	cfg.ContentType = runtime.ContentTypeProtobuf
+	cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	c, err := rest.RESTClientForConfigAndClient(cfg, l.http)
+	if err != nil {
+		return nil, err
+	}
+	l.typed[gv] = c
+	return c, nil
+}
+
+// plan turns discovery into the lists to run. Built-in kinds the server does not serve and
+// custom resources whose CRDs are absent are skipped silently: there is nothing to read.
+func (l *lister) plan(ctx context.Context) ([]task, error) {
+	groups, lists, err := l.disco.ServerGroupsAndResourcesWithContext(ctx)
+	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) && len(lists) == 0 {
+		// Discovery failed outright: assume the built-in kinds and read what answers.
+		var tasks []task
+		for _, r := range clusterResources {
+			if !r.Custom {
+				tasks = append(tasks, l.tasksFor(r, r.Namespaced)...)
+			}
+		}
+		return tasks, err
+	}
+	type served struct{ namespaced bool }
+	// byGVR holds every served resource; preferred the preferred version of each group.
+	byGVR := map[schema.GroupVersionResource]served{}
+	for _, rl := range lists {
+		gv, perr := schema.ParseGroupVersion(rl.GroupVersion)
+		if perr != nil {
+			continue
+		}
+		for _, r := range rl.APIResources {
+			if strings.Contains(r.Name, "/") {
+				continue
+			}
+			byGVR[gv.WithResource(r.Name)] = served{r.Namespaced}
+		}
+	}
+	preferred := map[string]string{}
+	versions := map[string][]string{}
+	for _, g := range groups {
+		preferred[g.Name] = g.PreferredVersion.Version
+		for _, v := range g.Versions {
+			versions[g.Name] = append(versions[g.Name], v.Version)
+		}
+	}
+	var tasks []task
+	for _, r := range clusterResources {
+		if r.Custom {
+			// The preferred version, else the first served one that has the resource.
+			cands := append([]string{preferred[r.Group]}, versions[r.Group]...)
+			for _, v := range cands {
+				if s, ok := byGVR[schema.GroupVersionResource{Group: r.Group, Version: v, Resource: r.Resource}]; ok {
+					r.Version = v
+					tasks = append(tasks, l.tasksFor(r, s.namespaced)...)
+					break
+				}
+			}
+			continue
+		}
+		if s, ok := byGVR[r.GroupVersionResource()]; ok {
+			tasks = append(tasks, l.tasksFor(r, s.namespaced)...)
+		}
+	}
+	if err != nil {
+		return tasks, err
+	}
+	return tasks, nil
+}
+
+func (l *lister) tasksFor(r ClusterResource, namespaced bool) []task {
+	ns := l.opts.Namespace
+	switch {
+	case r.Group == "" && r.Resource == "namespaces" && ns != "":
+		return []task{{res: r, get: ns}}
+	case namespaced:
+		return []task{{res: r, namespaced: true, ns: ns}}
+	}
+	return []task{{res: r}}
+}
+
+// run performs one task.
+func (l *lister) run(ctx context.Context, t task) taskResult {
+	var objs []runtime.Object
+	var err error
+	switch {
+	case t.get != "":
+		objs, err = l.getTyped(ctx, t)
+	case t.res.Custom:
+		objs, err = l.listCustom(ctx, t)
+	case t.res.Group == "" && t.res.Resource == "secrets":
+		objs, err = l.listSecrets(ctx, t)
+	default:
+		objs, err = l.listTyped(ctx, t, "", func(o runtime.Object) runtime.Object { return o })
+	}
+	if apierrors.IsNotFound(err) && t.get == "" {
+		// The resource went away between discovery and the list (a CRD deleted).
+		return taskResult{}
+	}
+	return taskResult{objs: objs, err: err}
+}
+
+// listTyped pages through a built-in resource, decoding to k8s.io/api types. keep may
+// rewrite or drop (nil) each object.
+func (l *lister) listTyped(ctx context.Context, t task, fieldSelector string, keep func(runtime.Object) runtime.Object) ([]runtime.Object, error) {
+	gv := schema.GroupVersion{Group: t.res.Group, Version: t.res.Version}
+	c, err := l.typedClient(gv)
+	if err != nil {
+		return nil, err
+	}
+	gvk := gv.WithKind(t.res.Kind)
+	var out []runtime.Object
+	cont := ""
+	for {
+		list, err := scheme.Scheme.New(gv.WithKind(t.res.Kind + "List"))
+		if err != nil {
+			return nil, err
+		}
+		req := c.Get().Resource(t.res.Resource).
+			VersionedParams(&metav1.ListOptions{Limit: l.opts.PageSize, Continue: cont, FieldSelector: fieldSelector}, scheme.ParameterCodec)
+		if t.namespaced && t.ns != "" {
+			req = req.Namespace(t.ns)
+		}
+		if err := req.Do(ctx).Into(list); err != nil {
+			return nil, err
+		}
+		items, err := meta.ExtractList(list)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range items {
+			o.GetObjectKind().SetGroupVersionKind(gvk)
+			tidy(o)
+			if o = keep(o); o != nil {
+				out = append(out, o)
+			}
+		}
+		lm, err := meta.ListAccessor(list)
+		if err != nil {
+			return nil, err
+		}
+		if cont = lm.GetContinue(); cont == "" {
+			return out, nil
+		}
+	}
+}
+
+// getTyped reads one cluster-scoped object (the namespace named with -n).
+func (l *lister) getTyped(ctx context.Context, t task) ([]runtime.Object, error) {
+	gv := schema.GroupVersion{Group: t.res.Group, Version: t.res.Version}
+	c, err := l.typedClient(gv)
+	if err != nil {
+		return nil, err
+	}
+	gvk := gv.WithKind(t.res.Kind)
+	o, err := scheme.Scheme.New(gvk)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Get().Resource(t.res.Resource).Name(t.get).Do(ctx).Into(o); err != nil {
+		return nil, err
+	}
+	o.GetObjectKind().SetGroupVersionKind(gvk)
+	tidy(o)
+	return []runtime.Object{o}, nil
+}
+
+// listCustom pages through a custom resource with the dynamic client.
+func (l *lister) listCustom(ctx context.Context, t task) ([]runtime.Object, error) {
+	var ri dynamic.ResourceInterface = l.dyn.Resource(t.res.GroupVersionResource())
+	if t.namespaced && t.ns != "" {
+		ri = l.dyn.Resource(t.res.GroupVersionResource()).Namespace(t.ns)
+	}
+	gvk := schema.GroupVersionKind{Group: t.res.Group, Version: t.res.Version, Kind: t.res.Kind}
+	var out []runtime.Object
+	cont := ""
+	for {
+		list, err := ri.List(ctx, metav1.ListOptions{Limit: l.opts.PageSize, Continue: cont})
+		if err != nil {
+			return nil, err
+		}
+		for i := range list.Items {
+			u := &list.Items[i]
+			if u.GetKind() == "" {
+				u.SetGroupVersionKind(gvk)
+			}
+			tidy(u)
+			out = append(out, u)
+		}
+		if cont = list.GetContinue(); cont == "" {
+			return out, nil
+		}
+	}
+}
+
+// lastApplied is kubectl's copy of the applied object: it only repeats the object, and on a
+// Secret it holds the secret's values.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// tidy drops what only repeats the object.
+func tidy(o runtime.Object) {
+	m, err := meta.Accessor(o)
+	if err != nil {
+		return
+	}
+	m.SetManagedFields(nil)
+	if a := m.GetAnnotations(); a != nil {
+		if _, ok := a[lastApplied]; ok {
+			delete(a, lastApplied)
+			if len(a) == 0 {
+				a = nil
+			}
+			m.SetAnnotations(a)
+		}
+	}
+}
+
+// listError describes a failed list as kubectl users read it.
+func listError(t task, err error) check.Error {
+	name := t.res.Name()
+	verb, scope := "list", "at cluster scope"
+	switch {
+	case t.get != "":
+		verb, scope = "get", fmt.Sprintf("named %q", t.get)
+	case t.namespaced && t.ns != "":
+		scope = fmt.Sprintf("in namespace %q", t.ns)
+	case t.namespaced:
+		scope = "in all namespaces"
+	}
+	if apierrors.IsForbidden(err) {
+		need := fmt.Sprintf("needs %q on %q", verb, name)
+		if t.namespaced && t.ns != "" {
+			need += fmt.Sprintf(" in namespace %q", t.ns)
+		}
+		return check.Error{Resource: name, Message: fmt.Sprintf("forbidden: cannot %s %s %s (%s)", verb, name, scope, need)}
+	}
+	return check.Error{Resource: name, Message: fmt.Sprintf("cannot %s %s %s: %s", verb, name, scope, oneLine(err.Error()))}
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// dropControlled converts objs to inventory objects, leaving out Pods, ReplicaSets and Jobs
+// whose controller is one of objs and carries a pod template.
+func dropControlled(objs []runtime.Object) ([]*inventory.Object, int) {
+	inv := make([]*inventory.Object, 0, len(objs))
+	templated := map[types.UID]bool{}
+	for _, o := range objs {
+		io := inventory.New(o, inventory.Source{}, nil)
+		inv = append(inv, io)
+		if hasPodTemplate(io) {
+			templated[io.Meta.GetUID()] = true
+		}
+	}
+	out := inv[:0]
+	dropped := 0
+	for _, o := range inv {
+		switch o.Kind {
+		case "Pod", "ReplicaSet", "Job":
+			if c := metav1.GetControllerOfNoCopy(o.Meta); c != nil && templated[c.UID] {
+				dropped++
+				continue
+			}
+		}
+		out = append(out, o)
+	}
+	return out, dropped
+}
+
+// hasPodTemplate reports whether o is a workload whose template stands for its pods.
+func hasPodTemplate(o *inventory.Object) bool {
+	switch x := o.Obj.(type) {
+	case *appsv1.Deployment, *appsv1.StatefulSet, *appsv1.DaemonSet, *appsv1.ReplicaSet,
+		*batchv1.Job, *batchv1.CronJob, *corev1.ReplicationController:
+		return true
+	case *unstructured.Unstructured:
+		_, ok, _ := unstructured.NestedSlice(x.Object, "spec", "template", "spec", "containers")
+		return ok
+	}
+	return false
+}
+
+// collectFacts fills the kubelet versions from the nodes read, and the API server flags from
+// its static pod in kube-system when it can be seen.
+func collectFacts(ctx context.Context, l *lister, res *ClusterResult) {
+	var apiserver []*corev1.Pod
+	for _, o := range res.Objects {
+		switch x := o.Obj.(type) {
+		case *corev1.Node:
+			if v := x.Status.NodeInfo.KubeletVersion; v != "" {
+				if res.Facts.KubeletVersions == nil {
+					res.Facts.KubeletVersions = map[string]string{}
+				}
+				res.Facts.KubeletVersions[x.Name] = v
+			}
+		case *corev1.Pod:
+			if x.Namespace == metav1.NamespaceSystem && x.Labels["component"] == "kube-apiserver" {
+				apiserver = append(apiserver, x)
+			}
+		}
+	}
+	podsRead := l.opts.Namespace == ""
+	for _, e := range res.Errors {
+		if e.Resource == "pods" {
+			podsRead = false
+		}
+	}
+	if !podsRead {
+		// Not among the objects read: ask for it alone. Not seeing it is normal (managed
+		// control planes hide it), so a failure here is no error.
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if pods, err := l.listPods(ctx, metav1.NamespaceSystem, "component=kube-apiserver"); err == nil {
+			apiserver = append(apiserver, pods...)
+		}
+	}
+	if len(apiserver) == 0 {
+		return
+	}
+	sort.Slice(apiserver, func(i, j int) bool { return apiserver[i].Name < apiserver[j].Name })
+	res.Facts.APIServerFlags = apiServerFlags(apiserver[0])
+}
+
+// listPods lists the pods of namespace ns that match a label selector (one page).
+func (l *lister) listPods(ctx context.Context, ns, selector string) ([]*corev1.Pod, error) {
+	c, err := l.typedClient(corev1.SchemeGroupVersion)
+	if err != nil {
+		return nil, err
+	}
+	var list corev1.PodList
+	err = c.Get().Namespace(ns).Resource("pods").
+		VersionedParams(&metav1.ListOptions{LabelSelector: selector, Limit: l.opts.PageSize}, scheme.ParameterCodec).
+		Do(ctx).Into(&list)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*corev1.Pod, len(list.Items))
+	for i := range list.Items {
+		out[i] = &list.Items[i]
+	}
+	return out, nil
+}
+
+// apiServerFlags reads --name=value flags from the kube-apiserver container's command and
+// args. A flag given twice keeps both values, comma-separated; a flag without a value is
+// "true".
+func apiServerFlags(p *corev1.Pod) map[string]string {
+	var c *corev1.Container
+	for i := range p.Spec.Containers {
+		if p.Spec.Containers[i].Name == "kube-apiserver" || c == nil {
+			c = &p.Spec.Containers[i]
+		}
+	}
+	if c == nil {
+		return nil
+	}
+	argv := append(append([]string{}, c.Command...), c.Args...)
+	flags := map[string]string{}
+	for i := 0; i < len(argv); i++ {
+		a := argv[i]
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		name, val, ok := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !ok {
+			val = "true"
+			if i+1 < len(argv) && !strings.HasPrefix(argv[i+1], "-") {
+				val = argv[i+1]
+				i++
+			}
+		}
+		if prev, dup := flags[name]; dup {
+			val = prev + "," + val
+		}
+		flags[name] = val
+	}
+	return flags
+}

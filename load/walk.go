@@ -1,0 +1,159 @@
+package load
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/dockerfile"
+)
+
+// job is one file to read, or an error found while listing the paths.
+type job struct {
+	name  string // as reported: the path as given, or joined below a directory given
+	path  string // to open
+	stdin bool
+	err   string
+}
+
+// walker expands the paths given into files to read.
+type walker struct {
+	jobs  []job
+	stdin bool
+	// seen holds the real path (symbolic links resolved) of every file and directory taken,
+	// so that one reached again through a link is not read twice.
+	seen map[string]bool
+}
+
+// extensions are those kubectl reads from a directory.
+var extensions = []string{".yaml", ".yml", ".json"}
+
+func expand(paths []string) []job {
+	w := &walker{seen: map[string]bool{}}
+	for _, p := range paths {
+		w.path(p)
+	}
+	return w.jobs
+}
+
+func (w *walker) fail(name, msg string) {
+	w.jobs = append(w.jobs, job{name: name, err: msg})
+}
+
+func (w *walker) path(p string) {
+	if p == "-" {
+		if !w.stdin {
+			w.stdin = true
+			w.jobs = append(w.jobs, job{name: StdinName, stdin: true})
+		}
+		return
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		w.fail(p, statReason(err))
+		return
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		w.fail(p, statReason(err))
+		return
+	}
+	real, _ = filepath.Abs(real)
+	if fi.IsDir() {
+		w.dir(p, real, nil)
+		return
+	}
+	// A file named explicitly is read whatever its extension, as kubectl does.
+	w.file(p, real)
+}
+
+func (w *walker) file(name, real string) {
+	if w.seen[real] {
+		return
+	}
+	w.seen[real] = true
+	w.jobs = append(w.jobs, job{name: name, path: name})
+}
+
+// dir walks a directory whose real path is real; ancestors are the directories being
+// walked above it.
+func (w *walker) dir(name, real string, ancestors []ancestor) {
+	for _, a := range ancestors {
+		if a.real == real {
+			w.fail(name, "symlink loop: links back to "+a.name+", which contains it")
+			return
+		}
+	}
+	if w.seen[real] {
+		return
+	}
+	w.seen[real] = true
+	entries, err := os.ReadDir(name)
+	if err != nil {
+		w.fail(name, "cannot read directory: "+reason(err))
+		// ReadDir returns what it read before the error; walk that.
+	}
+	ancestors = append(ancestors, ancestor{name, real})
+	for _, e := range entries {
+		base := e.Name()
+		child := filepath.Join(name, base)
+		childReal := filepath.Join(real, base)
+		mode := e.Type()
+		if mode&fs.ModeSymlink != 0 {
+			fi, err := os.Stat(child)
+			if errors.Is(err, fs.ErrNotExist) {
+				w.fail(child, "broken symbolic link")
+				continue
+			}
+			if err != nil {
+				w.fail(child, statReason(err))
+				continue
+			}
+			r, err := filepath.EvalSymlinks(child)
+			if err != nil {
+				w.fail(child, statReason(err))
+				continue
+			}
+			childReal, _ = filepath.Abs(r)
+			mode = fi.Mode().Type()
+		}
+		switch {
+		case mode.IsDir():
+			if strings.HasPrefix(base, ".") {
+				continue // .git and the like
+			}
+			w.dir(child, childReal, ancestors)
+		case base == config.FileName || !(hasExtension(base) || dockerfile.IsDockerfile(base)):
+		case !mode.IsRegular():
+			w.fail(child, "not a regular file; not read")
+		default:
+			w.file(child, childReal)
+		}
+	}
+}
+
+type ancestor struct{ name, real string }
+
+func hasExtension(name string) bool {
+	ext := filepath.Ext(name)
+	for _, e := range extensions {
+		if ext == e {
+			return true
+		}
+	}
+	return false
+}
+
+func statReason(err error) string {
+	if errors.Is(err, syscall.ELOOP) {
+		return "symlink loop: " + reason(err)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return "no such file or directory"
+	}
+	return "cannot read: " + reason(err)
+}

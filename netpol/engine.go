@@ -1,0 +1,485 @@
+package netpol
+
+import (
+	"math/bits"
+	"sort"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// NamespaceNameLabel is the label the API server puts on every namespace, set to its name.
+const NamespaceNameLabel = "kubernetes.io/metadata.name"
+
+// Namespace is a namespace with its labels, which namespaceSelectors match.
+type Namespace struct {
+	Name   string
+	Labels labels.Set
+	// Object is the Namespace object, nil when the namespace was not loaded (its labels are
+	// then only NamespaceNameLabel, which every namespace has).
+	Object *inventory.Object
+
+	classes []int
+}
+
+// Workload is a set of pods with one pod template: a Deployment, StatefulSet, Job, bare
+// Pod and so on. Replicas behave alike, so a workload is one endpoint.
+type Workload struct {
+	Namespace, Name string
+	Kind            string
+	Labels          labels.Set
+	// Ports are the pods' named container ports, for policies that name ports.
+	Ports []NamedPort
+	// Object and Template are where the workload came from; both may be nil.
+	Object   *inventory.Object
+	Template *inventory.PodTemplate
+	// HostNetwork pods use the node's network: no NetworkPolicy selects or matches them
+	// (their traffic carries the node's address). The engine keeps them out of its classes.
+	HostNetwork bool
+
+	class *Class
+	// clash: another workload of the namespace has the same name.
+	clash bool
+}
+
+// ID is "namespace/name", or "namespace/kind/name" when another workload of the namespace
+// has the same name.
+func (w *Workload) ID() string {
+	if w.clash {
+		return w.Namespace + "/" + strings.ToLower(w.Kind) + "/" + w.Name
+	}
+	return w.Namespace + "/" + w.Name
+}
+
+// Class is the class of pods that the workload's pods belong to.
+func (w *Workload) Class() *Class { return w.class }
+
+// Class is a set of pods that no policy can tell apart: same namespace, same labels, same
+// named ports. The engine evaluates classes, so its cost grows with classes, not pods.
+type Class struct {
+	Index     int
+	Namespace string
+	Labels    labels.Set
+	Ports     []NamedPort
+	Workloads []*Workload
+
+	ns *Namespace
+	// portSig numbers the distinct sets of named ports, so that named-port resolutions
+	// can be shared between classes.
+	portSig int
+	// policies select the class, by direction they isolate (valid policies only).
+	policies [2][]*Policy
+}
+
+// Policies returns the valid policies that select the class and isolate it in direction d.
+func (c *Class) Policies(d Direction) []*Policy { return c.policies[d] }
+
+// Isolated reports whether some policy isolates the class in direction d.
+func (c *Class) Isolated(d Direction) bool { return len(c.policies[d]) > 0 }
+
+// Selected reports whether any policy (of either direction) selects the class.
+func (c *Class) Selected() bool { return c.Isolated(Ingress) || c.Isolated(Egress) }
+
+// Name is a label for humans: the first workload's ID, or namespace and labels.
+func (c *Class) Name() string {
+	if len(c.Workloads) > 0 {
+		return c.Workloads[0].ID()
+	}
+	return c.Namespace + "/{" + c.Labels.String() + "}"
+}
+
+// PolicyInput is a NetworkPolicy to evaluate, with the object it came from (may be nil).
+type PolicyInput struct {
+	Policy *networkingv1.NetworkPolicy
+	Object *inventory.Object
+}
+
+// Input is what the engine evaluates.
+type Input struct {
+	Namespaces []Namespace
+	Workloads  []Workload
+	Policies   []PolicyInput
+}
+
+// Engine answers reachability questions about a fixed set of namespaces, workloads and
+// NetworkPolicies, with the semantics of networking.k8s.io/v1. It is safe for concurrent use.
+type Engine struct {
+	namespaces []*Namespace
+	nsByName   map[string]*Namespace
+	workloads  []*Workload
+	classes    []*Class
+	policies   []*Policy
+	polByNS    map[string][]*Policy
+	// Problems are inputs the engine could not use (policies it could not read).
+	problems []string
+	// rules counts the rules of valid policies, which are numbered for caches.
+	rules int
+	// hostNet are the hostNetwork workloads, which policies cannot see.
+	hostNet []*Workload
+}
+
+// New builds an engine: it groups pods into classes, compiles the policies, and works out
+// which classes each policy selects and each peer matches.
+func New(in Input) *Engine {
+	e := &Engine{nsByName: map[string]*Namespace{}, polByNS: map[string][]*Policy{}}
+	for i := range in.Namespaces {
+		n := in.Namespaces[i]
+		e.namespace(n.Name, n.Labels, n.Object)
+	}
+	classKey := map[string]*Class{}
+	portSigs := map[string]int{}
+	for i := range in.Workloads {
+		w := in.Workloads[i]
+		ns := e.namespace(w.Namespace, nil, nil)
+		if w.HostNetwork {
+			e.hostNet = append(e.hostNet, &w)
+			continue
+		}
+		ports := append([]NamedPort(nil), w.Ports...)
+		sort.Slice(ports, func(i, j int) bool {
+			a, b := ports[i], ports[j]
+			if a.Name != b.Name {
+				return a.Name < b.Name
+			}
+			if a.Protocol != b.Protocol {
+				return a.Protocol < b.Protocol
+			}
+			return a.Port < b.Port
+		})
+		k := classKeyOf(w.Namespace, w.Labels, ports)
+		c := classKey[k]
+		if c == nil {
+			c = &Class{Index: len(e.classes), Namespace: w.Namespace, Labels: w.Labels, Ports: ports, ns: ns}
+			sig := classKeyOf("", nil, ports)
+			if _, ok := portSigs[sig]; !ok {
+				portSigs[sig] = len(portSigs)
+			}
+			c.portSig = portSigs[sig]
+			e.classes = append(e.classes, c)
+			classKey[k] = c
+			ns.classes = append(ns.classes, c.Index)
+		}
+		wp := &w
+		wp.class = c
+		c.Workloads = append(c.Workloads, wp)
+		e.workloads = append(e.workloads, wp)
+	}
+	seen := map[[2]string]*Workload{}
+	for _, w := range e.workloads {
+		k := [2]string{w.Namespace, w.Name}
+		if other := seen[k]; other != nil {
+			other.clash, w.clash = true, true
+		}
+		seen[k] = w
+	}
+	for _, pi := range in.Policies {
+		ns := pi.Policy.Namespace
+		if pi.Object != nil {
+			ns = pi.Object.EffectiveNamespace()
+		}
+		if ns == "" {
+			ns = inventory.DefaultNamespace
+		}
+		e.namespace(ns, nil, nil)
+		p := compile(pi.Policy, ns, pi.Object)
+		p.index = len(e.policies)
+		e.policies = append(e.policies, p)
+		e.polByNS[ns] = append(e.polByNS[ns], p)
+	}
+	n := len(e.classes)
+	for _, p := range e.policies {
+		if !p.Valid() {
+			continue
+		}
+		if ns := e.nsByName[p.Namespace]; ns != nil {
+			for _, ci := range ns.classes {
+				c := e.classes[ci]
+				if p.selectsAll || p.selector.Matches(c.Labels) {
+					p.selected = append(p.selected, ci)
+					for d := Ingress; d <= Egress; d++ {
+						if p.Types[d] {
+							c.policies[d] = append(c.policies[d], p)
+						}
+					}
+				}
+			}
+		}
+		for _, rules := range p.Rules {
+			for _, r := range rules {
+				r.id = e.rules
+				e.rules++
+				r.pods = newBitset(n)
+				for _, pe := range r.Peers {
+					if pe.IPBlock != nil {
+						continue
+					}
+					pe.pods = e.matchPeer(pe)
+					r.pods.or(pe.pods)
+				}
+			}
+		}
+	}
+	return e
+}
+
+func classKeyOf(ns string, l labels.Set, ports []NamedPort) string {
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(ns)
+	for _, k := range keys {
+		b.WriteByte(0)
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(l[k])
+	}
+	b.WriteByte(1)
+	for _, p := range ports {
+		b.WriteByte(0)
+		b.WriteString(p.Name)
+		b.WriteByte('/')
+		b.WriteString(p.Protocol.String())
+		b.WriteByte('/')
+		b.WriteString(strconv.Itoa(int(p.Port)))
+	}
+	return b.String()
+}
+
+// namespace returns the namespace named name, adding it when new. The API server labels
+// every namespace with its name; that label cannot be changed, so it is set here too.
+func (e *Engine) namespace(name string, l labels.Set, obj *inventory.Object) *Namespace {
+	ns := e.nsByName[name]
+	if ns == nil {
+		ns = &Namespace{Name: name, Labels: labels.Set{NamespaceNameLabel: name}}
+		e.nsByName[name] = ns
+		e.namespaces = append(e.namespaces, ns)
+	}
+	if l != nil || obj != nil {
+		set := labels.Set{}
+		for k, v := range l {
+			set[k] = v
+		}
+		set[NamespaceNameLabel] = name
+		ns.Labels, ns.Object = set, obj
+	}
+	return ns
+}
+
+func (e *Engine) matchPeer(pe *Peer) bitset {
+	b := newBitset(len(e.classes))
+	match := func(ns *Namespace) {
+		for _, ci := range ns.classes {
+			if pe.PodSelector.Matches(e.classes[ci].Labels) {
+				b.set(ci)
+			}
+		}
+	}
+	if pe.NamespaceSelector == nil {
+		if ns := e.nsByName[pe.Rule.Policy.Namespace]; ns != nil {
+			match(ns)
+		}
+		return b
+	}
+	for _, ns := range e.namespaces {
+		if pe.NamespaceSelector.Matches(ns.Labels) {
+			match(ns)
+		}
+	}
+	return b
+}
+
+// FromInventory builds an engine from every Namespace, workload and NetworkPolicy in inv.
+// A workload controlled by another loaded object (a ReplicaSet of a Deployment, the Pods of
+// a ReplicaSet) is represented by its top-most controller; PodTemplate objects run nothing
+// and are left out. hostNetwork workloads are listed by HostNetworkWorkloads.
+func FromInventory(inv *inventory.Inventory) *Engine {
+	var in Input
+	for _, o := range inv.ByKind("Namespace") {
+		if o.APIVersion == "v1" {
+			in.Namespaces = append(in.Namespaces, Namespace{Name: o.Name, Labels: o.Labels(), Object: o})
+		}
+	}
+	for _, t := range inv.PodTemplates() {
+		if t.Owner.Kind == "PodTemplate" || controlledInInventory(inv, t.Owner) {
+			continue
+		}
+		t := t
+		in.Workloads = append(in.Workloads, Workload{
+			Namespace:   t.Namespace(),
+			Name:        t.Owner.Name,
+			Kind:        t.Owner.Kind,
+			Labels:      t.Labels(),
+			Ports:       NamedPorts(t.Spec),
+			Object:      t.Owner,
+			Template:    &t,
+			HostNetwork: t.Spec.HostNetwork,
+		})
+	}
+	var unread []*Policy
+	for _, o := range inv.ByKind("NetworkPolicy") {
+		if !strings.HasPrefix(o.APIVersion, "networking.k8s.io/") {
+			continue
+		}
+		np, err := policyFrom(o)
+		if err != nil {
+			unread = append(unread, &Policy{Namespace: o.EffectiveNamespace(), Name: o.Name, Object: o,
+				Problems: []Problem{{Message: "cannot be read as a networking.k8s.io/v1 NetworkPolicy: " + err.Error()}}})
+			continue
+		}
+		in.Policies = append(in.Policies, PolicyInput{Policy: np, Object: o})
+	}
+	e := New(in)
+	for _, p := range unread {
+		p.index = len(e.policies)
+		e.policies = append(e.policies, p)
+		e.polByNS[p.Namespace] = append(e.polByNS[p.Namespace], p)
+		e.problems = append(e.problems, p.ID()+": "+p.Problems[0].Message)
+	}
+	return e
+}
+
+// controlledInInventory reports whether o's controller is itself loaded.
+func controlledInInventory(inv *inventory.Inventory, o *inventory.Object) bool {
+	for _, ref := range o.Meta.GetOwnerReferences() {
+		if ref.Controller != nil && *ref.Controller && inv.Get(ref.Kind, o.EffectiveNamespace(), ref.Name) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// NamedPorts lists the named ports of a pod spec's containers and sidecars (init containers
+// that keep running), which is where named ports are looked up.
+func NamedPorts(spec *corev1.PodSpec) []NamedPort {
+	var out []NamedPort
+	add := func(c *corev1.Container) {
+		for _, p := range c.Ports {
+			if p.Name == "" || p.ContainerPort < 1 || p.ContainerPort > 65535 {
+				continue
+			}
+			proto := TCP
+			if p.Protocol != "" {
+				var ok bool
+				if proto, ok = ParseProtocol(string(p.Protocol)); !ok {
+					continue
+				}
+			}
+			out = append(out, NamedPort{p.Name, proto, uint16(p.ContainerPort)})
+		}
+	}
+	for i := range spec.Containers {
+		add(&spec.Containers[i])
+	}
+	for i := range spec.InitContainers {
+		c := &spec.InitContainers[i]
+		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			add(c)
+		}
+	}
+	return out
+}
+
+// Namespaces returns every namespace the engine knows, in input order.
+func (e *Engine) Namespaces() []*Namespace { return e.namespaces }
+
+// Namespace returns the namespace named name, or nil.
+func (e *Engine) Namespace(name string) *Namespace { return e.nsByName[name] }
+
+// Workloads returns every workload, in input order.
+func (e *Engine) Workloads() []*Workload { return e.workloads }
+
+// WorkloadsIn returns the workloads of namespace ns.
+func (e *Engine) WorkloadsIn(ns string) []*Workload {
+	var out []*Workload
+	for _, w := range e.workloads {
+		if w.Namespace == ns {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// HostNetworkWorkloads returns the workloads whose pods use the node's network, which
+// NetworkPolicy cannot select or match.
+func (e *Engine) HostNetworkWorkloads() []*Workload { return e.hostNet }
+
+// Classes returns every class.
+func (e *Engine) Classes() []*Class { return e.classes }
+
+// Policies returns every policy, invalid ones included, in input order.
+func (e *Engine) Policies() []*Policy { return e.policies }
+
+// PoliciesIn returns the policies of namespace ns.
+func (e *Engine) PoliciesIn(ns string) []*Policy { return e.polByNS[ns] }
+
+// Problems lists inputs that could not be used, such as NetworkPolicies that failed to decode.
+func (e *Engine) Problems() []string { return e.problems }
+
+// DefaultDeny returns the valid policies of namespace ns that deny direction d by default:
+// they select every pod of the namespace (present and future) with an empty podSelector,
+// isolate d, and have no rule that lets everything through.
+func (e *Engine) DefaultDeny(ns string, d Direction) []*Policy {
+	var out []*Policy
+	for _, p := range e.polByNS[ns] {
+		if !p.Valid() || !p.selectsAll || !p.Types[d] {
+			continue
+		}
+		open := false
+		for _, r := range p.Rules[d] {
+			if r.AllowsEverything() {
+				open = true
+			}
+		}
+		if !open {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (e *Engine) classList(b bitset) []*Class {
+	var out []*Class
+	b.each(func(i int) { out = append(out, e.classes[i]) })
+	return out
+}
+
+// bitset is a set of class indices.
+type bitset []uint64
+
+func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
+
+func (b bitset) set(i int)      { b[i/64] |= 1 << (i % 64) }
+func (b bitset) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }
+
+func (b bitset) or(o bitset) {
+	for i := range o {
+		b[i] |= o[i]
+	}
+}
+
+func (b bitset) empty() bool {
+	for _, w := range b {
+		if w != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (b bitset) each(f func(int)) {
+	for i, w := range b {
+		for w != 0 {
+			t := bits.TrailingZeros64(w)
+			f(i*64 + t)
+			w &= w - 1
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package netpol
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Matrix is what every class may send to every other class, and to and from the internet,
+// computed in one pass. Cells are interned port sets.
+type Matrix struct {
+	classes []*Class
+	pos     []int // class index → row/column, or -1
+	cells   []uint32
+	table   *portTable
+	// Internet traffic per class: ports allowed for every public address, and for some.
+	fromNet, fromNetSome, toNet, toNetSome []uint32
+}
+
+// Matrix computes the reachability matrix of the classes of the given namespaces (all
+// classes when none are given).
+//
+// It never evaluates a pair of pods twice: destinations whose ingress is decided by the
+// same policies share one vector over sources, sources whose egress is decided by the same
+// policies share one vector over destinations, and each cell is the intersection of the two.
+func (e *Engine) Matrix(namespaces ...string) *Matrix {
+	m := &Matrix{table: newPortTable(), pos: make([]int, len(e.classes))}
+	want := map[string]bool{}
+	for _, ns := range namespaces {
+		want[ns] = true
+	}
+	for i, c := range e.classes {
+		m.pos[i] = -1
+		if len(want) == 0 || want[c.Namespace] {
+			m.pos[i] = len(m.classes)
+			m.classes = append(m.classes, c)
+		}
+	}
+	n := len(m.classes)
+	t := m.table
+	resolved := map[uint64]uint32{}
+	ruleTo := func(r *Rule, dst *Class) uint32 {
+		if len(r.ports.named) == 0 {
+			k := uint64(r.id) << 32
+			id, ok := resolved[k]
+			if !ok {
+				id = t.id(r.ports.resolve(nil))
+				resolved[k] = id
+			}
+			return id
+		}
+		k := uint64(r.id)<<32 | uint64(dst.portSig+1)
+		id, ok := resolved[k]
+		if !ok {
+			id = t.id(r.ports.resolve(dst.Ports))
+			resolved[k] = id
+		}
+		return id
+	}
+	// each calls f with the row/column of every class the rule's peers match.
+	each := func(r *Rule, f func(pos int)) {
+		if r.AllPeers {
+			for i := 0; i < n; i++ {
+				f(i)
+			}
+			return
+		}
+		r.pods.each(func(ci int) {
+			if p := m.pos[ci]; p >= 0 {
+				f(p)
+			}
+		})
+	}
+
+	// Ingress: in[d][s] is what d's ingress policies let in from s; nil when d is not isolated.
+	in := make([][]uint32, n)
+	groups := map[string][]uint32{}
+	for di, d := range m.classes {
+		pols := d.policies[Ingress]
+		if len(pols) == 0 {
+			continue
+		}
+		key := groupKey(pols, Ingress, d)
+		if v, ok := groups[key]; ok {
+			in[di] = v
+			continue
+		}
+		v := make([]uint32, n)
+		for _, p := range pols {
+			for _, r := range p.Rules[Ingress] {
+				id := ruleTo(r, d)
+				if id == idNone {
+					continue
+				}
+				each(r, func(s int) { v[s] = t.unionID(v[s], id) })
+			}
+		}
+		groups[key] = v
+		in[di] = v
+	}
+
+	// Egress: out[s][d] is what s's egress policies let out to d; nil when s is not isolated.
+	out := make([][]uint32, n)
+	groups = map[string][]uint32{}
+	for si, s := range m.classes {
+		pols := s.policies[Egress]
+		if len(pols) == 0 {
+			continue
+		}
+		key := groupKey(pols, Egress, nil)
+		if v, ok := groups[key]; ok {
+			out[si] = v
+			continue
+		}
+		v := make([]uint32, n)
+		for _, p := range pols {
+			for _, r := range p.Rules[Egress] {
+				each(r, func(d int) { v[d] = t.unionID(v[d], ruleTo(r, m.classes[d])) })
+			}
+		}
+		groups[key] = v
+		out[si] = v
+	}
+
+	m.cells = make([]uint32, n*n)
+	for s := 0; s < n; s++ {
+		row := m.cells[s*n : (s+1)*n]
+		eg := out[s]
+		for d := 0; d < n; d++ {
+			a, b := idAll, idAll
+			if eg != nil {
+				a = eg[d]
+			}
+			if in[d] != nil {
+				b = in[d][s]
+			}
+			row[d] = t.interID(a, b)
+		}
+	}
+
+	m.fromNet, m.fromNetSome = make([]uint32, n), make([]uint32, n)
+	m.toNet, m.toNetSome = make([]uint32, n), make([]uint32, n)
+	net := InternetEndpoint()
+	for i, c := range m.classes {
+		ce := ClassEndpoint(c)
+		v, _ := e.Reach(net, ce, nil)
+		m.fromNet[i], m.fromNetSome[i] = t.id(v.Ports), t.id(v.SomePorts)
+		v, _ = e.Reach(ce, net, nil)
+		m.toNet[i], m.toNetSome[i] = t.id(v.Ports), t.id(v.SomePorts)
+	}
+	return m
+}
+
+// groupKey names the policies that decide a direction for a class; with named ports, the
+// destination's ports take part too.
+func groupKey(pols []*Policy, d Direction, dst *Class) string {
+	var b strings.Builder
+	named := false
+	for _, p := range pols {
+		b.WriteString(strconv.Itoa(p.index))
+		b.WriteByte(',')
+		for _, r := range p.Rules[d] {
+			named = named || len(r.ports.named) > 0
+		}
+	}
+	if named && dst != nil {
+		b.WriteByte('|')
+		b.WriteString(strconv.Itoa(dst.portSig))
+	}
+	return b.String()
+}
+
+// Classes are the matrix's rows and columns, in engine order.
+func (m *Matrix) Classes() []*Class { return m.classes }
+
+// Ports is what from may send to to. Both must be classes of the matrix.
+func (m *Matrix) Ports(from, to *Class) PortSet {
+	s, d := m.pos[from.Index], m.pos[to.Index]
+	if s < 0 || d < 0 {
+		return NoPorts
+	}
+	return m.table.sets[m.cells[s*len(m.classes)+d]]
+}
+
+// FromInternet is what every public address may send to c, and what some may.
+func (m *Matrix) FromInternet(c *Class) (every, some PortSet) {
+	i := m.pos[c.Index]
+	if i < 0 {
+		return NoPorts, NoPorts
+	}
+	return m.table.sets[m.fromNet[i]], m.table.sets[m.fromNetSome[i]]
+}
+
+// ToInternet is what c may send to every public address, and to some.
+func (m *Matrix) ToInternet(c *Class) (every, some PortSet) {
+	i := m.pos[c.Index]
+	if i < 0 {
+		return NoPorts, NoPorts
+	}
+	return m.table.sets[m.toNet[i]], m.table.sets[m.toNetSome[i]]
+}

@@ -1,0 +1,572 @@
+// Package rbac is an effective-permission engine for Kubernetes RBAC: it answers "can this
+// caller do this?", "who can do this?" and "what can this subject do?" from Roles,
+// ClusterRoles, RoleBindings and ClusterRoleBindings, with the answers the API server's RBAC
+// authorizer gives.
+//
+// The engine follows the authorizer's semantics (plugin/pkg/auth/authorizer/rbac in
+// Kubernetes): a ClusterRoleBinding grants its ClusterRole's rules everywhere; a RoleBinding
+// grants its Role's or ClusterRole's rules only in the binding's namespace and never for
+// cluster-scoped or non-resource requests; a ServiceAccount subject without a namespace takes
+// the RoleBinding's. ClusterRoles with an aggregationRule get the rules the
+// clusterrole-aggregation controller would give them. Members of system:masters are allowed
+// everything, as the API server authorizes them before asking RBAC.
+//
+// Build an engine once (New, or FromInventory); queries are index lookups and safe for
+// concurrent use.
+package rbac
+
+import (
+	"sort"
+	"strconv"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// Binding kinds.
+const (
+	RoleBindingKind        = "RoleBinding"
+	ClusterRoleBindingKind = "ClusterRoleBinding"
+	RoleKind               = "Role"
+	ClusterRoleKind        = "ClusterRole"
+)
+
+// Role is a Role or ClusterRole with its effective rules.
+type Role struct {
+	Kind      string // Role or ClusterRole
+	Namespace string // "" for ClusterRoles
+	Name      string
+	Labels    map[string]string
+	// Rules are the effective rules: for an aggregated ClusterRole, those of the ClusterRoles
+	// its selectors match, as the aggregation controller computes them.
+	Rules []rbacv1.PolicyRule
+	// Aggregation is the ClusterRole's aggregationRule, nil for others.
+	Aggregation *rbacv1.AggregationRule
+	// Object is the inventory object the role was read from; nil for built-in defaults or
+	// roles given to New.
+	Object *inventory.Object
+	// Builtin marks a role of the default policy added because the input lacked it.
+	Builtin bool
+
+	crbs []*Binding            // ClusterRoleBindings to this ClusterRole
+	rbs  map[string][]*Binding // RoleBindings to this role, by namespace
+}
+
+// String renders the role as "ClusterRole/edit" or "Role/dev/reader".
+func (r *Role) String() string { return refString(r.Kind, r.Namespace, r.Name) }
+
+// Binding is a RoleBinding or ClusterRoleBinding.
+type Binding struct {
+	Kind      string // RoleBinding or ClusterRoleBinding
+	Namespace string // "" for ClusterRoleBindings
+	Name      string
+	Labels    map[string]string
+	RoleRef   rbacv1.RoleRef
+	Subjects  []rbacv1.Subject
+	// Object is the inventory object the binding was read from; nil for built-in defaults or
+	// bindings given to New.
+	Object *inventory.Object
+	// Builtin marks a binding of the default policy added because the input lacked it.
+	Builtin bool
+
+	role *Role
+}
+
+// String renders the binding as "ClusterRoleBinding/admins" or "RoleBinding/dev/readers".
+func (b *Binding) String() string { return refString(b.Kind, b.Namespace, b.Name) }
+
+// Role is the role the binding references, or nil when it does not exist.
+func (b *Binding) Role() *Role { return b.role }
+
+// RoleRefString renders the referenced role as "ClusterRole/edit" or "Role/dev/reader".
+func (b *Binding) RoleRefString() string {
+	if b.RoleRef.Kind == RoleKind {
+		return refString(RoleKind, b.Namespace, b.RoleRef.Name)
+	}
+	return refString(b.RoleRef.Kind, "", b.RoleRef.Name)
+}
+
+// Subject returns subject i resolved as the authorizer reads it: a ServiceAccount without a
+// namespace takes the RoleBinding's. ok is false for a subject that can match no caller (an
+// unknown kind, or a ServiceAccount without namespace in a ClusterRoleBinding).
+func (b *Binding) Subject(i int) (s Subject, ok bool) {
+	rs := &b.Subjects[i]
+	s = Subject{Kind: rs.Kind, Name: rs.Name, Namespace: rs.Namespace}
+	switch rs.Kind {
+	case UserKind, GroupKind:
+		s.Namespace = ""
+		return s, rs.Name != ""
+	case ServiceAccountKind:
+		if s.Namespace == "" {
+			s.Namespace = b.Namespace
+		}
+		return s, s.Namespace != "" && s.Name != ""
+	}
+	return s, false
+}
+
+// Default reports whether the binding belongs to the default policy of a cluster: the
+// built-in defaults, bindings labelled kubernetes.io/bootstrapping=rbac-defaults, and the
+// reserved name prefixes "system:" (Kubernetes components) and "kubeadm:" (cluster setup).
+func (b *Binding) Default() bool {
+	return b.Builtin || isDefaultName(b.Name, b.Labels)
+}
+
+// Default reports whether the role belongs to the default policy of a cluster, by the same
+// rule as Binding.Default.
+func (r *Role) Default() bool { return r.Builtin || isDefaultName(r.Name, r.Labels) }
+
+func isDefaultName(name string, labels map[string]string) bool {
+	return labels["kubernetes.io/bootstrapping"] == "rbac-defaults" || hasPrefix(name, "system:") || hasPrefix(name, "kubeadm:")
+}
+
+func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
+
+func refString(kind, ns, name string) string {
+	if ns == "" {
+		return kind + "/" + name
+	}
+	return kind + "/" + ns + "/" + name
+}
+
+// Grant is one way a subject holds a permission: the binding that names it, the role the
+// binding references and the rule of that role.
+type Grant struct {
+	Subject Subject
+	Binding *Binding
+	// SubjectIndex is the subject's position in Binding.Subjects.
+	SubjectIndex int
+	Role         *Role
+	// Rule is the index of the rule in Role.Rules.
+	Rule int
+}
+
+// PolicyRule returns the granting rule.
+func (g *Grant) PolicyRule() *rbacv1.PolicyRule { return &g.Role.Rules[g.Rule] }
+
+// RuleString renders the rule as "rules[2]: verbs=[get] apiGroups=[""] resources=[secrets]".
+func (g *Grant) RuleString() string {
+	return "rules[" + strconv.Itoa(g.Rule) + "]: " + RuleString(g.PolicyRule())
+}
+
+// Scope is the namespace the grant applies in: the RoleBinding's, or "" (everywhere) for a
+// ClusterRoleBinding.
+func (g *Grant) Scope() string { return g.Binding.Namespace }
+
+// Objects are the RBAC objects an engine is built from.
+type Objects struct {
+	Roles               []*rbacv1.Role
+	ClusterRoles        []*rbacv1.ClusterRole
+	RoleBindings        []*rbacv1.RoleBinding
+	ClusterRoleBindings []*rbacv1.ClusterRoleBinding
+}
+
+// Engine answers permission queries. Build it with New or FromInventory.
+type Engine struct {
+	roles    []*Role
+	bindings []*Binding
+	byKey    map[roleKey]*Role
+
+	users  map[string]*principal // user names, service account user names included
+	groups map[string]*principal
+
+	index ruleIndex
+
+	// Environment of the escalation search, filled by FromInventory.
+	env env
+}
+
+type roleKey struct{ kind, ns, name string }
+
+// principal holds the bindings that name one user or group, by where they apply.
+type principal struct {
+	cluster []subjRef            // ClusterRoleBindings
+	ns      map[string][]subjRef // RoleBindings, by namespace
+}
+
+type subjRef struct {
+	b *Binding
+	i int // subject index
+}
+
+// New builds an engine from RBAC objects. RoleBindings without a namespace are taken to be
+// in "default", as kubectl would create them.
+func New(objs Objects) *Engine {
+	var rs []*Role
+	var bs []*Binding
+	for _, r := range objs.Roles {
+		rs = append(rs, roleFrom(r, nil))
+	}
+	for _, r := range objs.ClusterRoles {
+		rs = append(rs, clusterRoleFrom(r, nil))
+	}
+	for _, b := range objs.RoleBindings {
+		bs = append(bs, roleBindingFrom(b, nil))
+	}
+	for _, b := range objs.ClusterRoleBindings {
+		bs = append(bs, clusterRoleBindingFrom(b, nil))
+	}
+	return build(rs, bs)
+}
+
+func roleFrom(r *rbacv1.Role, o *inventory.Object) *Role {
+	return &Role{Kind: RoleKind, Namespace: nsOrDefault(r.Namespace), Name: r.Name, Labels: r.Labels, Rules: r.Rules, Object: o}
+}
+
+func clusterRoleFrom(r *rbacv1.ClusterRole, o *inventory.Object) *Role {
+	return &Role{Kind: ClusterRoleKind, Name: r.Name, Labels: r.Labels, Rules: r.Rules, Aggregation: r.AggregationRule, Object: o}
+}
+
+func roleBindingFrom(b *rbacv1.RoleBinding, o *inventory.Object) *Binding {
+	return &Binding{Kind: RoleBindingKind, Namespace: nsOrDefault(b.Namespace), Name: b.Name, Labels: b.Labels,
+		RoleRef: b.RoleRef, Subjects: b.Subjects, Object: o}
+}
+
+func clusterRoleBindingFrom(b *rbacv1.ClusterRoleBinding, o *inventory.Object) *Binding {
+	return &Binding{Kind: ClusterRoleBindingKind, Name: b.Name, Labels: b.Labels, RoleRef: b.RoleRef, Subjects: b.Subjects, Object: o}
+}
+
+func nsOrDefault(ns string) string {
+	if ns == "" {
+		return inventory.DefaultNamespace
+	}
+	return ns
+}
+
+// build indexes roles and bindings. A later object with the same kind, namespace and name
+// replaces an earlier one, as a second kubectl apply would.
+func build(roles []*Role, bindings []*Binding) *Engine {
+	e := &Engine{
+		byKey:  make(map[roleKey]*Role, len(roles)),
+		users:  map[string]*principal{},
+		groups: map[string]*principal{},
+	}
+	for _, r := range roles {
+		k := roleKey{r.Kind, r.Namespace, r.Name}
+		if old := e.byKey[k]; old != nil {
+			*old = *r
+			continue
+		}
+		e.byKey[k] = r
+		e.roles = append(e.roles, r)
+	}
+	aggregate(e.roles)
+
+	seen := make(map[roleKey]int, len(bindings))
+	for _, b := range bindings {
+		k := roleKey{b.Kind, b.Namespace, b.Name}
+		if i, dup := seen[k]; dup {
+			e.bindings[i] = b
+			continue
+		}
+		seen[k] = len(e.bindings)
+		e.bindings = append(e.bindings, b)
+	}
+	for _, b := range e.bindings {
+		e.addBinding(b)
+	}
+	e.index = newRuleIndex(e.roles)
+	return e
+}
+
+func (e *Engine) addBinding(b *Binding) {
+	switch {
+	case b.Kind == ClusterRoleBindingKind && b.RoleRef.Kind == ClusterRoleKind:
+		b.role = e.byKey[roleKey{ClusterRoleKind, "", b.RoleRef.Name}]
+	case b.Kind == RoleBindingKind && b.RoleRef.Kind == ClusterRoleKind:
+		b.role = e.byKey[roleKey{ClusterRoleKind, "", b.RoleRef.Name}]
+	case b.Kind == RoleBindingKind && b.RoleRef.Kind == RoleKind:
+		b.role = e.byKey[roleKey{RoleKind, b.Namespace, b.RoleRef.Name}]
+	}
+	r := b.role
+	if r == nil {
+		return
+	}
+	if b.Kind == ClusterRoleBindingKind {
+		r.crbs = append(r.crbs, b)
+	} else {
+		if r.rbs == nil {
+			r.rbs = map[string][]*Binding{}
+		}
+		r.rbs[b.Namespace] = append(r.rbs[b.Namespace], b)
+	}
+	for i := range b.Subjects {
+		s, ok := b.Subject(i)
+		if !ok {
+			continue
+		}
+		var p *principal
+		switch s.Kind {
+		case UserKind:
+			p = e.principal(e.users, s.Name)
+		case ServiceAccountKind:
+			p = e.principal(e.users, ServiceAccountUser(s.Namespace, s.Name))
+		case GroupKind:
+			p = e.principal(e.groups, s.Name)
+		}
+		ref := subjRef{b, i}
+		if b.Kind == ClusterRoleBindingKind {
+			p.cluster = append(p.cluster, ref)
+		} else {
+			if p.ns == nil {
+				p.ns = map[string][]subjRef{}
+			}
+			p.ns[b.Namespace] = append(p.ns[b.Namespace], ref)
+		}
+	}
+}
+
+func (e *Engine) principal(m map[string]*principal, name string) *principal {
+	p := m[name]
+	if p == nil {
+		p = &principal{}
+		m[name] = p
+	}
+	return p
+}
+
+// Roles returns every role and cluster role, in input order (built-in defaults last).
+func (e *Engine) Roles() []*Role { return e.roles }
+
+// Bindings returns every binding, in input order (built-in defaults last).
+func (e *Engine) Bindings() []*Binding { return e.bindings }
+
+// Role finds a Role (namespace set) or ClusterRole (namespace "").
+func (e *Engine) Role(kind, namespace, name string) *Role {
+	return e.byKey[roleKey{kind, namespace, name}]
+}
+
+// Allowed reports whether a caller with this user name and groups may make the request, as the
+// API server's authorizer decides it for a SubjectAccessReview with the same user and groups.
+// The groups are taken as given: use Impersonate or Subject.Principal to add the implicit ones.
+func (e *Engine) Allowed(user string, groups []string, a Attributes) bool {
+	if contains(groups, Masters) {
+		return true
+	}
+	found := false
+	e.visit(user, groups, &a, func(*Binding, int, *Role, int) bool {
+		found = true
+		return false
+	})
+	return found
+}
+
+// Reasons returns every grant that allows the request, one per binding and subject (with the
+// first rule of the role that allows it). It is empty when the request is denied, and also for
+// system:masters members, whom no binding is needed for.
+func (e *Engine) Reasons(user string, groups []string, a Attributes) []Grant {
+	var out []Grant
+	e.visit(user, groups, &a, func(b *Binding, si int, r *Role, ri int) bool {
+		s, _ := b.Subject(si)
+		out = append(out, Grant{Subject: s, Binding: b, SubjectIndex: si, Role: r, Rule: ri})
+		return true
+	})
+	return out
+}
+
+// visit calls f for each binding subject that applies to the caller and grants a, with the
+// first allowing rule; f returns false to stop.
+func (e *Engine) visit(user string, groups []string, a *Attributes, f func(*Binding, int, *Role, int) bool) {
+	ns := a.Namespace
+	if a.NonResource() {
+		ns = ""
+	}
+	try := func(p *principal) bool {
+		if p == nil {
+			return true
+		}
+		for _, ref := range p.cluster {
+			if ri := firstAllowing(ref.b.role, a); ri >= 0 && !f(ref.b, ref.i, ref.b.role, ri) {
+				return false
+			}
+		}
+		if ns != "" {
+			for _, ref := range p.ns[ns] {
+				if ri := firstAllowing(ref.b.role, a); ri >= 0 && !f(ref.b, ref.i, ref.b.role, ri) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	if user != "" && !try(e.users[user]) {
+		return
+	}
+	for i, g := range groups {
+		if contains(groups[:i], g) {
+			continue
+		}
+		if !try(e.groups[g]) {
+			return
+		}
+	}
+}
+
+func firstAllowing(r *Role, a *Attributes) int {
+	for i := range r.Rules {
+		if RuleAllows(&r.Rules[i], a) {
+			return i
+		}
+	}
+	return -1
+}
+
+// WhoCan returns the subjects that may make the request, each with the binding, role and
+// rule that grant it: one grant per binding subject, sorted by subject. Callers not named by
+// any binding may still be allowed through a Group they belong to (system:authenticated,
+// for one) — the grant then names the group; and members of system:masters are allowed
+// everything without a binding.
+func (e *Engine) WhoCan(a Attributes) []Grant {
+	return e.holders(&a, false)
+}
+
+// Holders is WhoCan for a namespaced request in any namespace: it adds to the
+// ClusterRoleBindings that grant a cluster-wide the RoleBindings that grant it in their own
+// namespace. a.Namespace is ignored.
+func (e *Engine) Holders(a Attributes) []Grant {
+	a.Namespace = ""
+	return e.holders(&a, true)
+}
+
+func (e *Engine) holders(a *Attributes, anyNS bool) []Grant {
+	type seenKey struct {
+		b *Binding
+		i int
+	}
+	seen := map[seenKey]bool{}
+	var out []Grant
+	emit := func(b *Binding, r *Role, ri int) {
+		for i := range b.Subjects {
+			s, ok := b.Subject(i)
+			if !ok || seen[seenKey{b, i}] {
+				continue
+			}
+			seen[seenKey{b, i}] = true
+			out = append(out, Grant{Subject: s, Binding: b, SubjectIndex: i, Role: r, Rule: ri})
+		}
+	}
+	e.index.lookup(a, func(r *Role, ri int) {
+		if a.NonResource() {
+			for _, b := range r.crbs {
+				emit(b, r, ri)
+			}
+			return
+		}
+		if r.Kind == ClusterRoleKind {
+			for _, b := range r.crbs {
+				emit(b, r, ri)
+			}
+		}
+		switch {
+		case anyNS:
+			for _, bs := range r.rbs {
+				for _, b := range bs {
+					emit(b, r, ri)
+				}
+			}
+		case a.Namespace != "":
+			for _, b := range r.rbs[a.Namespace] {
+				emit(b, r, ri)
+			}
+		}
+	})
+	sortGrants(out)
+	return out
+}
+
+func sortGrants(gs []Grant) {
+	sort.SliceStable(gs, func(i, j int) bool {
+		a, b := &gs[i], &gs[j]
+		if a.Subject != b.Subject {
+			return subjectLess(a.Subject, b.Subject)
+		}
+		if a.Binding != b.Binding {
+			return bindingLess(a.Binding, b.Binding)
+		}
+		return a.Rule < b.Rule
+	})
+}
+
+func subjectLess(a, b Subject) bool {
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	if a.Namespace != b.Namespace {
+		return a.Namespace < b.Namespace
+	}
+	return a.Name < b.Name
+}
+
+func bindingLess(a, b *Binding) bool {
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	if a.Namespace != b.Namespace {
+		return a.Namespace < b.Namespace
+	}
+	return a.Name < b.Name
+}
+
+// Permissions returns the effective rules of a subject, by the namespace they apply in (""
+// for cluster-wide grants, which apply in every namespace too). A User or ServiceAccount
+// includes what its implicit groups are granted (see Subject.Principal); a Group only what
+// is bound to the group itself.
+func (e *Engine) Permissions(s Subject) map[string][]Grant {
+	user, groups := s.Principal()
+	return e.PermissionsOf(user, groups)
+}
+
+// PermissionsOf is Permissions for a caller given by user name and groups.
+func (e *Engine) PermissionsOf(user string, groups []string) map[string][]Grant {
+	out := map[string][]Grant{}
+	add := func(p *principal) {
+		if p == nil {
+			return
+		}
+		refs := append([]subjRef(nil), p.cluster...)
+		for _, rs := range p.ns {
+			refs = append(refs, rs...)
+		}
+		for _, ref := range refs {
+			r := ref.b.role
+			s, _ := ref.b.Subject(ref.i)
+			for ri := range r.Rules {
+				out[ref.b.Namespace] = append(out[ref.b.Namespace], Grant{Subject: s, Binding: ref.b, SubjectIndex: ref.i, Role: r, Rule: ri})
+			}
+		}
+	}
+	if user != "" {
+		add(e.users[user])
+	}
+	for i, g := range groups {
+		if !contains(groups[:i], g) {
+			add(e.groups[g])
+		}
+	}
+	for _, gs := range out {
+		sort.SliceStable(gs, func(i, j int) bool {
+			if gs[i].Binding != gs[j].Binding {
+				return bindingLess(gs[i].Binding, gs[j].Binding)
+			}
+			return gs[i].Rule < gs[j].Rule
+		})
+	}
+	return out
+}
+
+// Subjects returns every distinct subject named by a binding that can match a caller, sorted.
+func (e *Engine) Subjects() []Subject {
+	seen := map[Subject]bool{}
+	var out []Subject
+	for _, b := range e.bindings {
+		for i := range b.Subjects {
+			if s, ok := b.Subject(i); ok && !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return subjectLess(out[i], out[j]) })
+	return out
+}

@@ -1,0 +1,213 @@
+package rbac
+
+import (
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"weak"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// Options tune FromInventory.
+type Options struct {
+	// Defaults adds the default policy every cluster has (cluster-admin, admin, edit, view,
+	// the system: roles and their bindings) for each default object the input lacks, so that
+	// manifests binding "edit" or "view" mean what they mean in a cluster. Leave it off for
+	// a live cluster, which has its own.
+	Defaults bool
+}
+
+// FromInventory builds an engine from the RBAC objects of inv (rbac.authorization.k8s.io/v1,
+// and the older v1beta1/v1alpha1 objects, which have the same fields), and records what the
+// escalation search needs: the service accounts of each namespace, which of them pods run
+// as, and which have a token Secret.
+func FromInventory(inv *inventory.Inventory, opts Options) *Engine {
+	var roles []*Role
+	var bindings []*Binding
+	for _, kind := range []string{RoleKind, ClusterRoleKind, RoleBindingKind, ClusterRoleBindingKind} {
+		for _, o := range inv.ByKind(kind) {
+			if !strings.HasPrefix(o.APIVersion, rbacv1.GroupName+"/") {
+				continue
+			}
+			switch kind {
+			case RoleKind:
+				var r rbacv1.Role
+				if typed(o, &r) {
+					roles = append(roles, roleFrom(&r, o))
+				}
+			case ClusterRoleKind:
+				var r rbacv1.ClusterRole
+				if typed(o, &r) {
+					roles = append(roles, clusterRoleFrom(&r, o))
+				}
+			case RoleBindingKind:
+				var b rbacv1.RoleBinding
+				if typed(o, &b) {
+					bindings = append(bindings, roleBindingFrom(&b, o))
+				}
+			case ClusterRoleBindingKind:
+				var b rbacv1.ClusterRoleBinding
+				if typed(o, &b) {
+					bindings = append(bindings, clusterRoleBindingFrom(&b, o))
+				}
+			}
+		}
+	}
+	if opts.Defaults {
+		roles, bindings = addDefaults(roles, bindings)
+	}
+	e := build(roles, bindings)
+	e.env = envFrom(inv, e)
+	return e
+}
+
+// typed copies o into out (a pointer to an rbac/v1 type): directly when it was decoded to
+// that type, else through its unstructured content. Objects whose content does not convert
+// are left out (the loader reports malformed objects).
+func typed[T any, P interface {
+	*T
+	k8sruntime.Object
+}](o *inventory.Object, out P) bool {
+	if t, ok := o.Obj.(P); ok {
+		*out = *t
+		// Namespace defaulting happens on the engine's copy only.
+		return true
+	}
+	u, ok := o.Obj.(*unstructured.Unstructured)
+	if !ok {
+		return false
+	}
+	return k8sruntime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out) == nil
+}
+
+// env is what the escalation search knows of the cluster beyond RBAC.
+type env struct {
+	// serviceAccounts of each namespace: declared, named by a binding, or run as by pods,
+	// and "default" of every namespace known.
+	serviceAccounts map[string][]string
+	// running are the service accounts pods run as with a token mounted, by namespace.
+	running map[string][]string
+	// tokenSecrets are the service accounts with a long-lived token Secret, by namespace.
+	tokenSecrets map[string][]string
+}
+
+func envFrom(inv *inventory.Inventory, e *Engine) env {
+	sets := map[string]map[string]bool{}
+	add := func(m map[string]map[string]bool, ns, name string) {
+		if m[ns] == nil {
+			m[ns] = map[string]bool{}
+		}
+		m[ns][name] = true
+	}
+	running := map[string]map[string]bool{}
+	tokens := map[string]map[string]bool{}
+	for _, ns := range inv.Namespaces() {
+		add(sets, ns, "default")
+	}
+	for _, o := range inv.ByKind("ServiceAccount") {
+		if o.APIVersion == "v1" {
+			add(sets, o.EffectiveNamespace(), o.Name)
+		}
+	}
+	for _, b := range e.bindings {
+		for i := range b.Subjects {
+			if s, ok := b.Subject(i); ok && s.Kind == ServiceAccountKind {
+				add(sets, s.Namespace, s.Name)
+			}
+		}
+	}
+	for _, p := range inv.PodTemplates() {
+		ns, sa := p.Namespace(), p.ServiceAccount()
+		add(sets, ns, sa)
+		if automounts(p, inv) {
+			add(running, ns, sa)
+		}
+	}
+	for _, o := range inv.ByKind("Secret") {
+		s, ok := o.Obj.(*corev1.Secret)
+		if !ok || s.Type != corev1.SecretTypeServiceAccountToken {
+			continue
+		}
+		if sa := s.Annotations[corev1.ServiceAccountNameKey]; sa != "" {
+			add(tokens, o.EffectiveNamespace(), sa)
+		}
+	}
+	return env{serviceAccounts: sorted(sets), running: sorted(running), tokenSecrets: sorted(tokens)}
+}
+
+// automounts reports whether the pods get their service account's token: the pod's
+// automountServiceAccountToken wins, then the service account's, and the default is yes.
+func automounts(p inventory.PodTemplate, inv *inventory.Inventory) bool {
+	if v := p.Spec.AutomountServiceAccountToken; v != nil {
+		return *v
+	}
+	if o := inv.Get("ServiceAccount", p.Namespace(), p.ServiceAccount()); o != nil {
+		if sa, ok := o.Obj.(*corev1.ServiceAccount); ok && sa.AutomountServiceAccountToken != nil {
+			return *sa.AutomountServiceAccountToken
+		}
+	}
+	return true
+}
+
+// Automounts reports whether the pods of p get their service account's token mounted, as the
+// ServiceAccount admission plugin decides it: the pod's automountServiceAccountToken, else the
+// service account's (when inv has it), else yes.
+func Automounts(p inventory.PodTemplate, inv *inventory.Inventory) bool { return automounts(p, inv) }
+
+func sorted(m map[string]map[string]bool) map[string][]string {
+	out := make(map[string][]string, len(m))
+	for ns, set := range m {
+		names := make([]string, 0, len(set))
+		for n := range set {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		out[ns] = names
+	}
+	return out
+}
+
+// Cached returns the engine FromInventory builds for inv with opts, building it once per
+// inventory however many checks ask. The cache forgets an inventory when it is collected.
+func Cached(inv *inventory.Inventory, opts Options) *Engine {
+	k := cacheKey{weak.Make(inv), opts}
+	cache.Lock()
+	ent := cache.m[k]
+	if ent == nil {
+		ent = &cacheEntry{}
+		if cache.m == nil {
+			cache.m = map[cacheKey]*cacheEntry{}
+		}
+		cache.m[k] = ent
+		runtime.AddCleanup(inv, func(k cacheKey) {
+			cache.Lock()
+			delete(cache.m, k)
+			cache.Unlock()
+		}, k)
+	}
+	cache.Unlock()
+	ent.once.Do(func() { ent.e = FromInventory(inv, opts) })
+	return ent.e
+}
+
+type cacheKey struct {
+	inv  weak.Pointer[inventory.Inventory]
+	opts Options
+}
+
+type cacheEntry struct {
+	once sync.Once
+	e    *Engine
+}
+
+var cache struct {
+	sync.Mutex
+	m map[cacheKey]*cacheEntry
+}

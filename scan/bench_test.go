@@ -1,0 +1,152 @@
+package scan_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kubeharden/kubeharden/check"
+	_ "github.com/kubeharden/kubeharden/checks/all"
+	"github.com/kubeharden/kubeharden/internal/gen"
+	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/scan"
+)
+
+// The load+scan benchmarks read a generated cluster (internal/gen, seed 1) written as one
+// file per namespace and run every registered check over it, at 100, 1,000 and 10,000
+// workloads (about 2.3 objects each). docs/performance.md records the results.
+var sizes = []int{100, 1000, 10000}
+
+var (
+	mu   sync.Mutex
+	dirs = map[int]string{}
+	root string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if root != "" {
+		os.RemoveAll(root)
+	}
+	os.Exit(code)
+}
+
+func cluster(b *testing.B, n int) string {
+	mu.Lock()
+	defer mu.Unlock()
+	if d, ok := dirs[n]; ok {
+		return d
+	}
+	if root == "" {
+		r, err := os.MkdirTemp("", "kubeharden-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		root = r
+	}
+	d := filepath.Join(root, strconv.Itoa(n))
+	if _, err := gen.WriteDir(d, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	dirs[n] = d
+	return d
+}
+
+func loadAndScan(b *testing.B, dir string) *scan.Result {
+	objs, errs := load.Files([]string{dir}, load.Options{})
+	if len(errs) > 0 {
+		b.Fatal(errs[0])
+	}
+	return scan.Run(inventory.Build(objs), scan.Options{Now: time.Unix(1_800_000_000, 0)})
+}
+
+// BenchmarkLoadScan is what `kubeharden scan DIR` does, without printing: load every file,
+// index the inventory, run every registered check, apply suppressions, summarise. It also
+// reports the CPU time per scan (user+system, all cores) and the peak resident memory of
+// one scan.
+func BenchmarkLoadScan(b *testing.B) {
+	b.Logf("%d checks registered", len(check.All()))
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
+			dir := cluster(b, n)
+			var r *scan.Result
+			peak := peakRSS(func() { r = loadAndScan(b, dir) })
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := cpuTime()
+			for i := 0; i < b.N; i++ {
+				r = loadAndScan(b, dir)
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(r.Summary.Objects), "objects")
+			b.ReportMetric(float64(len(r.Findings)), "findings")
+			if peak > 0 {
+				b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MB")
+			}
+		})
+	}
+}
+
+// BenchmarkScan is the checks alone on an inventory loaded beforehand: what the checks
+// add on top of loading.
+func BenchmarkScan(b *testing.B) {
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
+			objs, errs := load.Files([]string{cluster(b, n)}, load.Options{})
+			if len(errs) > 0 {
+				b.Fatal(errs[0])
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := cpuTime()
+			var r *scan.Result
+			for i := 0; i < b.N; i++ {
+				r = scan.Run(inventory.Build(objs), scan.Options{Now: time.Unix(1_800_000_000, 0)})
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(len(r.Findings)), "findings")
+		})
+	}
+}
+
+// cpuTime is the process's user and system CPU time so far, in nanoseconds: on a shared
+// machine it moves less than wall time when other work competes for the cores.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// peakRSS runs f and returns the peak resident set size of the process while it ran, in
+// bytes, or 0 where the kernel does not tell (it resets and reads Linux's VmHWM).
+func peakRSS(f func()) int64 {
+	runtime.GC()
+	debug.FreeOSMemory()
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		f()
+		return 0
+	}
+	f()
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
