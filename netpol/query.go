@@ -215,6 +215,14 @@ func (e *Engine) Reach(from, to Endpoint, port *Port) (*Verdict, error) {
 	if (from.IsExternal() && from.Addrs.IsEmpty()) || (to.IsExternal() && to.Addrs.IsEmpty()) {
 		return nil, errors.New("empty address range")
 	}
+	for _, ep := range []Endpoint{from, to} {
+		switch {
+		case ep.Workload != nil && ep.Workload.class == nil:
+			return nil, fmt.Errorf("%s uses hostNetwork: no NetworkPolicy applies to it", ep.Workload.ID())
+		case ep.Class == nil && ep.Workload == nil && ep.Probe == nil && ep.Addrs == nil:
+			return nil, errors.New("empty endpoint")
+		}
+	}
 	if port != nil && port.Name != "" {
 		if to.IsExternal() {
 			return nil, fmt.Errorf("port %s: named ports exist only on pods", port)
