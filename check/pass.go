@@ -57,6 +57,7 @@ func (p *Pass) Report(d Diagnostic) {
 		f.Object, f.object = o.Ref, o
 		f.File = o.Source.File
 		f.Line = o.Line(d.Path)
+		f.Rendered = o.Source.Rendered
 	}
 	p.findings = append(p.findings, f)
 }

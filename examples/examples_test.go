@@ -13,9 +13,8 @@ import (
 	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/scan"
 
-	// The practices whose checks the examples are held to. Add each practice as it lands.
-	_ "github.com/kubeharden/kubeharden/checks/images"
-	_ "github.com/kubeharden/kubeharden/checks/resources"
+	// The examples are held to every check that exists.
+	_ "github.com/kubeharden/kubeharden/checks/all"
 )
 
 // now is fixed so that no exception in the examples can expire under the test.
@@ -57,6 +56,12 @@ var shown = []string{
 	"images/latest-tag", "images/not-pinned", "images/pull-policy", "images/registry-not-allowed",
 	"resources/missing-cpu-request", "resources/missing-memory-request", "resources/missing-memory-limit",
 	"resources/missing-cpu-limit", "resources/no-limitrange", "resources/no-resourcequota",
+	"network/no-default-deny-ingress", "network/no-default-deny-egress", "network/allow-all-ingress",
+	"network/sensitive-exposed", "network/dangling-policy",
+	"podsecurity/privileged", "podsecurity/hostPathVolumes", "podsecurity/hostNamespaces",
+	"podsecurity/runAsNonRoot", "podsecurity/no-enforce-label",
+	"ingress/no-tls", "ingress/nginx-snippet", "ingress/lb-unrestricted", "ingress/nodeport",
+	"ingress/plaintext-exposed", "ingress/pod-traffic-unencrypted",
 }
 
 func TestInsecureShowsItsMistakes(t *testing.T) {

@@ -5,6 +5,7 @@ package all
 
 import (
 	_ "github.com/kubeharden/kubeharden/checks/images"
+	_ "github.com/kubeharden/kubeharden/checks/ingress"
 	_ "github.com/kubeharden/kubeharden/checks/network"
 	_ "github.com/kubeharden/kubeharden/checks/podsecurity"
 	_ "github.com/kubeharden/kubeharden/checks/rbac"
