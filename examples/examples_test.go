@@ -62,6 +62,8 @@ var shown = []string{
 	"podsecurity/runAsNonRoot", "podsecurity/no-enforce-label",
 	"ingress/no-tls", "ingress/nginx-snippet", "ingress/lb-unrestricted", "ingress/nodeport",
 	"ingress/plaintext-exposed", "ingress/pod-traffic-unencrypted",
+	"rbac/cluster-admin", "rbac/workload-risky-serviceaccount", "rbac/all-authenticated",
+	"secrets/rbac-read-secrets",
 }
 
 func TestInsecureShowsItsMistakes(t *testing.T) {

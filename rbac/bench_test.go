@@ -38,8 +38,8 @@ func BenchmarkAllowed(b *testing.B) {
 	subjects := e.Subjects()
 	reqs := make([]req, 1024)
 	for i := range reqs {
-		user, groups := g.Principal(subjects)
-		reqs[i] = req{user, groups, g.RealAttributes(benchNamespaces)}
+		user, groups, a := mixedRequest(e, g, subjects)
+		reqs[i] = req{user, groups, a}
 	}
 	b.ReportAllocs()
 	i := 0
@@ -77,5 +77,35 @@ func BenchmarkWhoCanClusterWide(b *testing.B) {
 	for b.Loop() {
 		e.Holders(reqs[i%len(reqs)])
 		i++
+	}
+}
+
+// mixedRequest returns a random request half the time, and half the time one derived from a
+// rule that a binding grants, asked by one of the binding's subjects (allowed or a near miss).
+func mixedRequest(e *rbac.Engine, g *rbactest.Gen, subjects []rbac.Subject) (string, []string, rbac.Attributes) {
+	if g.Intn(2) == 0 {
+		user, groups := g.Principal(subjects)
+		return user, groups, g.RealAttributes(benchNamespaces)
+	}
+	bs := e.Bindings()
+	for {
+		b := bs[g.Intn(len(bs))]
+		r := b.Role()
+		if r == nil || len(r.Rules) == 0 {
+			continue
+		}
+		s, ok := b.Subject(g.Intn(len(b.Subjects)))
+		if !ok {
+			continue
+		}
+		user, groups := s.Principal()
+		if s.Kind == rbac.GroupKind {
+			user = "someone"
+		}
+		ns := b.Namespace
+		if ns == "" {
+			ns = "team-1"
+		}
+		return user, groups, g.AttributesFor(r.Rules[g.Intn(len(r.Rules))], ns)
 	}
 }

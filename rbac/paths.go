@@ -139,6 +139,7 @@ type graph struct {
 	imps   []*node            // nodes with some impersonate rule
 	proxy  []*node            // nodes allowed nodes/proxy
 	admin  []string           // ClusterRoles that allow everything
+	subs   []Subject          // the subjects of the engine's bindings
 }
 
 type node struct {
@@ -195,7 +196,8 @@ func newGraph(e *Engine, to Target) *graph {
 			g.admin = append(g.admin, r.Name)
 		}
 	}
-	for _, sub := range e.Subjects() {
+	g.subs = e.Subjects()
+	for _, sub := range g.subs {
 		g.add(sub)
 	}
 	for _, ns := range sortedKeys(e.env.serviceAccounts) {
@@ -361,7 +363,9 @@ func (g *graph) capsOf(n *node) *caps {
 			c.exec[ns] = gr
 		}
 		for _, gr := range gs {
-			if verbMatches(gr.PolicyRule(), "impersonate") {
+			r := gr.PolicyRule()
+			if verbMatches(r, "impersonate") && groupMatches(r, "") &&
+				(resourceMatches(r, "users", "") || resourceMatches(r, "groups", "") || resourceMatches(r, "serviceaccounts", "")) {
 				c.impersona = true
 			}
 		}
@@ -378,7 +382,7 @@ func (g *graph) capsOf(n *node) *caps {
 		if gr, ok := g.reason(n, Attributes{Verb: "impersonate", Resource: "users", Name: "someone"}); ok {
 			c.anyUser = &gr
 		}
-		for _, sub := range g.e.Subjects() {
+		for _, sub := range g.subs {
 			if c.anyUser != nil {
 				break
 			}

@@ -36,3 +36,19 @@ func TestPaths(t *testing.T) {
 		}
 	}
 }
+
+func TestPathsUnknownSubject(t *testing.T) {
+	e, _ := engineFor(t, rbac.Options{Defaults: true}, "testdata/paths_everyone.yaml")
+	s := e.Searcher(rbac.ToClusterAdmin)
+	want := "User zed —[create pods in namespace sandbox and run pods as the service account via RoleBinding/sandbox/everyone-runs-pods]→ ServiceAccount sandbox/builder —[allowed * on * cluster-wide via ClusterRoleBinding/builder-admin]→ cluster-admin"
+	if p := s.Find(rbac.Subject{Kind: rbac.UserKind, Name: "zed"}); p == nil || p.String() != want {
+		t.Errorf("Find(zed) = %v\nwant %s", p, want)
+	}
+	if p := s.Find(rbac.Subject{Kind: rbac.UserKind, Name: rbac.Anonymous}); p != nil {
+		t.Errorf("Find(system:anonymous) = %s, want none", p)
+	}
+	// The group itself is a subject of the graph.
+	if p := s.Find(rbac.Subject{Kind: rbac.GroupKind, Name: rbac.AllAuthenticated}); p == nil || len(p.Hops) != 2 {
+		t.Errorf("Find(system:authenticated) = %v, want 2 hops", p)
+	}
+}

@@ -46,7 +46,6 @@ const (
 	refTokens    = "MITRE ATT&CK T1528 Steal Application Access Token"
 	refCredsAPI  = "MITRE ATT&CK T1552.007 Unsecured Credentials: Container API"
 	refEscape    = "MITRE ATT&CK T1611 Escape to Host"
-	refEscalate  = "MITRE ATT&CK T1068 Exploitation for Privilege Escalation"
 )
 
 // Checks returns the checks of this package, for tests and for callers that run one practice.

@@ -156,7 +156,6 @@ var AutomountToken = &check.Check{
 	Severity:    check.Low,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.6", refNSA, refCredsAPI},
 	Remediation: "Set automountServiceAccountToken: false on the pod (or its service account) unless the application calls the Kubernetes API.",
-	Fixable:     false,
 	Run: func(p *check.Pass) {
 		e := Engine(p)
 		type result struct {
@@ -223,7 +222,7 @@ var EscalationPath = &check.Check{
 		"Break the path at any step — usually by taking cluster-admin from the service account " +
 		"at its end, or the first step from the subject.",
 	Severity:    check.Critical,
-	References:  []string{refNSA, refRBACDocs, refEscalate, refValidAcct},
+	References:  []string{refNSA, refRBACDocs, refAcctManip, refValidAcct},
 	Remediation: "Remove the grant that enables the first step, or the cluster-admin grant at the end of the path.",
 	Run: func(p *check.Pass) {
 		e := Engine(p)

@@ -1,4 +1,3 @@
-// Package secrets holds the checks of the secrets practice.
 package secrets
 
 import (
