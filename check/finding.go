@@ -23,6 +23,9 @@ type Finding struct {
 	// Suppression says why a suppressed finding is suppressed (or, for a finding whose
 	// exception expired, which exception it was). Not part of the JSON contract.
 	Suppression *Suppression `json:"-"`
+	// Rendered says that Line counts lines of File's rendered output (a Helm template), not
+	// of the file as written.
+	Rendered bool `json:"rendered,omitempty"`
 
 	object *inventory.Object
 }

@@ -35,6 +35,9 @@ func (r Ref) String() string {
 type Source struct {
 	File string `json:"file,omitempty"`
 	Line int    `json:"line,omitempty"`
+	// Rendered is set when File is a template (in a Helm chart) and lines count lines of the
+	// template's rendered output, not of the file as written.
+	Rendered bool `json:"rendered,omitempty"`
 }
 
 // Object is one Kubernetes object. Obj is a typed k8s.io/api object for known kinds and
@@ -107,6 +110,8 @@ type Inventory struct {
 	byNS    map[string][]*Object
 	nsNames []string
 	pods    []PodTemplate
+	// images is what was learned about container images besides the manifests.
+	images *ImageData
 }
 
 // Build indexes objs. The order of objs is kept for All and ByKind.
