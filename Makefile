@@ -5,7 +5,7 @@ PKGS := ./...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 export KUBEHARDEN_TESTBIN ?= $(CURDIR)/.cache/testbin
 
-.PHONY: all build unit test testbin lint fuzz docs bench cluster e2e clean
+.PHONY: all build unit test testbin browser lint fuzz docs bench cluster e2e clean
 
 all: build
 
@@ -32,8 +32,13 @@ lint:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 20s ./load
 
-## test: everything CI checks: build, lint, unit + e2e tests against a real control plane, fuzz
-test: testbin build lint
+## browser: Debian's chromium and chromedriver, for the HTML report's browser test
+browser:
+	hack/chromium.sh
+
+## test: everything CI checks: build, lint, unit + e2e tests against a real control plane and
+## a real browser, fuzz
+test: testbin browser build lint
 	KUBEHARDEN_E2E=required $(GO) test -timeout 20m $(PKGS)
 	$(MAKE) fuzz
 

@@ -1,6 +1,7 @@
 // Package report renders a scan result in the formats that `kubeharden scan -o` offers: a
 // table for people at a terminal, JSON and YAML for programs, SARIF for code-scanning
-// dashboards, JUnit XML for CI test views and Markdown for pull-request comments.
+// dashboards, JUnit XML for CI test views, a self-contained HTML page to browse and filter and
+// Markdown for pull-request comments.
 //
 // Every format renders the same *scan.Result and never changes it; each lives in its own file.
 package report
@@ -19,7 +20,7 @@ import (
 )
 
 // Formats are the output formats Write accepts, in the order help text lists them.
-var Formats = []string{"table", "json", "yaml", "sarif", "junit", "md"}
+var Formats = []string{"table", "json", "yaml", "sarif", "junit", "html", "md"}
 
 // Options choose the format and how it looks.
 type Options struct {
@@ -28,15 +29,18 @@ type Options struct {
 	// Color adds ANSI colours to the table; set it only when writing to a terminal.
 	Color bool
 	// ShowSuppressed lists suppressed findings (with their reason) in the table and Markdown.
-	// JSON, YAML, SARIF and JUnit always carry them, marked as suppressed.
+	// JSON, YAML, SARIF and JUnit always carry them, marked as suppressed; HTML carries them
+	// too and starts with them shown instead of hidden.
 	ShowSuppressed bool
-	// ToolVersion is kubeharden's version, recorded in SARIF.
+	// ToolVersion is kubeharden's version, recorded in SARIF and HTML.
 	ToolVersion string
 	// Width is the terminal width the table wraps messages to; 0 leaves lines unwrapped, which
 	// suits logs and files that people grep.
 	Width int
-	// LinkBase prefixes file links in Markdown, e.g. "https://github.com/org/repo/blob/<sha>/"
-	// so that links in a pull-request comment open the right line. Empty: links are relative.
+	// LinkBase prefixes file links in Markdown and HTML, e.g.
+	// "https://github.com/org/repo/blob/<sha>/", so that links in a pull-request comment open
+	// the right line. Empty: Markdown links are relative and HTML has none (a report file is
+	// rarely opened next to the sources).
 	LinkBase string
 	// SourceRoot is the directory that absolute file paths are made relative to in SARIF URIs
 	// and Markdown links (code scanning resolves them against the repository root). Empty, or
@@ -61,6 +65,8 @@ func Write(w io.Writer, r *scan.Result, opts Options) error {
 		write = writeSARIF
 	case "junit":
 		write = writeJUnit
+	case "html":
+		write = writeHTML
 	case "md":
 		write = writeMarkdown
 	default:

@@ -21,18 +21,24 @@ func newScanCmd(e *env) *cobra.Command {
 		showSuppressed bool
 		only           []string
 		admission      string
+		encConfig      string
+		img            imageFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [PATH|-]...",
 		Short: "Audit manifests or a live cluster",
 		Long: `Scan audits manifests (files, directories, - for stdin) or, with --cluster or no path
-when a kubeconfig context exists, the live cluster.
+when a kubeconfig context exists, the live cluster. A directory holding a Chart.yaml is
+rendered as a Helm chart (release "release", namespace -n or "default", --values and --set
+as with helm template; lines of its findings count lines of the rendered template), and one
+holding a kustomization is built as kustomize build does, offline.
 
 Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail-on,
 2 usage or input errors (findings are still reported), 3 cluster unreachable.`,
 		Example: `  kubeharden scan examples/insecure
   kubeharden scan -o sarif deploy/ > kubeharden.sarif
-  kubeharden scan --cluster --context prod -o json`,
+  kubeharden scan --cluster --context prod -o json
+  kubeharden scan deploy/ --inspect-images --vuln-report trivy-api.json --kubernetes-version 1.33.4`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var fail check.Severity
 			if failOn != "none" {
@@ -51,6 +57,12 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				return err
 			}
 			if err := applyAdmissionConfig(input.cfg, admission); err != nil {
+				return err
+			}
+			if err := applyEncryptionConfig(input, encConfig); err != nil {
+				return err
+			}
+			if err := img.apply(cmd.Context(), e, &in, input); err != nil {
 				return err
 			}
 			opts := input.scanOptions()
@@ -74,9 +86,13 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 	f := cmd.Flags()
 	f.StringVarP(&output, "output", "o", "table", "output format: "+strings.Join(report.Formats, "|"))
 	f.StringVar(&failOn, "fail-on", "info", "exit 1 when a finding is at or above this severity (critical|high|medium|low|info|none)")
-	f.BoolVar(&showSuppressed, "show-suppressed", false, "show suppressed findings in the table")
+	f.BoolVar(&showSuppressed, "show-suppressed", false, "show suppressed findings in the table, markdown and HTML reports")
 	f.StringSliceVar(&only, "check", nil, "run only these checks (IDs or globs such as images/*)")
 	addAdmissionConfigFlag(f, &admission)
+	f.StringSliceVar(&in.load.HelmValues, "values", nil, "Helm values file for the charts scanned (repeatable, as helm --values)")
+	f.StringArrayVar(&in.load.HelmSet, "set", nil, "Helm value for the charts scanned: key=value (repeatable, as helm --set)")
+	addEncryptionConfigFlag(f, &encConfig)
+	img.addFlags(f)
 	addInputFlags(cmd, &in)
 	return cmd
 }
