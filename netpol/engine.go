@@ -465,14 +465,6 @@ func (b bitset) or(o bitset) {
 	}
 }
 
-func (b bitset) empty() bool {
-	for _, w := range b {
-		if w != 0 {
-			return false
-		}
-	}
-	return true
-}
 
 func (b bitset) each(f func(int)) {
 	for i, w := range b {
