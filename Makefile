@@ -5,7 +5,7 @@ PKGS := ./...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 export KUBEHARDEN_TESTBIN ?= $(CURDIR)/.cache/testbin
 
-.PHONY: all build unit test testbin browser lint fuzz docs bench cluster e2e clean
+.PHONY: all build unit test testbin browser lint fuzz docs bench bench-live cluster clean
 
 all: build
 
@@ -49,6 +49,10 @@ docs:
 ## bench: the engine and scan benchmarks recorded in docs/performance.md
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./load/ ./scan/ ./rbac/ ./netpol/
+
+## bench-live: scan --cluster of a generated 10,000-workload cluster vs bare lists (~3 min)
+bench-live: testbin
+	KUBEHARDEN_BENCH_LIVE=1 $(GO) test -run '^TestLiveClusterBenchmark$$' -v -timeout 60m ./internal/e2e/
 
 ## cluster: start a real control plane in the foreground; kubeconfig in .cache/testcluster/
 cluster: testbin

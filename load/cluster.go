@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -75,6 +76,9 @@ func (e *UnreachableError) Error() string {
 	if e.Timeout > 0 {
 		return fmt.Sprintf("cannot reach the cluster at %s: no answer within %v", e.Host, e.Timeout)
 	}
+	if apierrors.IsUnauthorized(e.Err) {
+		return fmt.Sprintf("cannot use the cluster at %s: it rejected the credentials (401 Unauthorized)", e.Host)
+	}
 	return fmt.Sprintf("cannot reach the cluster at %s: %s", e.Host, oneLine(e.Err.Error()))
 }
 
@@ -117,7 +121,8 @@ func Cluster(ctx context.Context, cfg *rest.Config, opts ClusterOptions) (*Clust
 	facts := &inventory.Facts{}
 	pctx, cancel := context.WithTimeout(ctx, opts.ProbeTimeout)
 	v, err := l.disco.ServerVersionWithContext(pctx)
-	timedOut := errors.Is(pctx.Err(), context.DeadlineExceeded)
+	var ne net.Error
+	timedOut := errors.Is(pctx.Err(), context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 	cancel()
 	if err != nil {
 		ue := &UnreachableError{Host: cfg.Host, Err: err}
@@ -129,9 +134,13 @@ func Cluster(ctx context.Context, cfg *rest.Config, opts ClusterOptions) (*Clust
 	facts.ServerVersion = v.GitVersion
 
 	res := &ClusterResult{Facts: facts}
-	tasks, discoErr := l.plan(ctx)
-	if discoErr != nil {
-		res.Errors = append(res.Errors, check.Error{Message: "API discovery: " + oneLine(discoErr.Error()) + " (custom resources in the failed groups are not read)"})
+	failed := map[string]bool{}
+	tasks, perrs := l.plan(ctx)
+	for _, pe := range perrs {
+		res.Errors = append(res.Errors, pe.err)
+		for _, p := range pe.practices {
+			failed[p] = true
+		}
 	}
 
 	results := make([]taskResult, len(tasks))
@@ -160,7 +169,6 @@ func Cluster(ctx context.Context, cfg *rest.Config, opts ClusterOptions) (*Clust
 	close(work)
 	wg.Wait()
 
-	failed := map[string]bool{}
 	var objs []runtime.Object
 	for i, r := range results {
 		if r.err != nil {
@@ -185,6 +193,16 @@ type task struct {
 	ns         string
 	// get names a single object to read instead of a list (the namespace given with -n).
 	get string
+	// unpaged lists in one request: the retry when a continue token expired midway.
+	unpaged bool
+}
+
+// limit is the page size of t's list requests (0: no paging).
+func (l *lister) limit(t task) int64 {
+	if t.unpaged {
+		return 0
+	}
+	return l.opts.PageSize
 }
 
 type taskResult struct {
@@ -259,23 +277,55 @@ func (l *lister) typedClient(gv schema.GroupVersion) (*rest.RESTClient, error) {
 	return c, nil
 }
 
-// plan turns discovery into the lists to run. Built-in kinds the server does not serve and
-// custom resources whose CRDs are absent are skipped silently: there is nothing to read.
-func (l *lister) plan(ctx context.Context) ([]task, error) {
+// planError is a resource or group that discovery says cannot be read.
+type planError struct {
+	err       check.Error
+	practices []string
+}
+
+// plan turns discovery into the lists to run. Custom resources whose CRDs are absent are
+// skipped silently: there is nothing to read. A built-in kind served only in a version we do
+// not decode, and an API group the checks read whose discovery failed, are errors: their
+// objects would otherwise be missing without a word. Groups no check reads (an unavailable
+// metrics server, say) are ignored.
+func (l *lister) plan(ctx context.Context) ([]task, []planError) {
 	groups, lists, err := l.disco.ServerGroupsAndResourcesWithContext(ctx)
+	var perrs []planError
 	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) && len(lists) == 0 {
 		// Discovery failed outright: assume the built-in kinds and read what answers.
 		var tasks []task
+		var practices []string
 		for _, r := range clusterResources {
-			if !r.Custom {
-				tasks = append(tasks, l.tasksFor(r, r.Namespaced)...)
+			if r.Custom {
+				practices = appendUnique(practices, r.Practices...)
+				continue
+			}
+			tasks = append(tasks, l.tasksFor(r, r.Namespaced)...)
+		}
+		perrs = append(perrs, planError{check.Error{Message: "API discovery failed (custom resources are not read): " + oneLine(err.Error())}, practices})
+		return tasks, perrs
+	}
+	failedGV, _ := discovery.GroupDiscoveryFailedErrorGroups(err)
+	for gv, gerr := range failedGV {
+		var names, practices []string
+		for _, r := range clusterResources {
+			if r.Group == gv.Group && (r.Custom || r.Version == gv.Version) {
+				names = append(names, r.Name())
+				practices = appendUnique(practices, r.Practices...)
 			}
 		}
-		return tasks, err
+		if len(names) == 0 {
+			continue
+		}
+		perrs = append(perrs, planError{check.Error{Resource: names[0],
+			Message: fmt.Sprintf("API discovery of %s failed, so %s cannot be read: %s", gv, strings.Join(names, ", "), oneLine(gerr.Error()))}, practices})
 	}
+	sort.Slice(perrs, func(i, j int) bool { return perrs[i].err.Message < perrs[j].err.Message })
+
 	type served struct{ namespaced bool }
-	// byGVR holds every served resource; preferred the preferred version of each group.
+	// byGVR holds every served resource; byGR the versions serving each group/resource.
 	byGVR := map[schema.GroupVersionResource]served{}
+	byGR := map[schema.GroupResource][]string{}
 	for _, rl := range lists {
 		gv, perr := schema.ParseGroupVersion(rl.GroupVersion)
 		if perr != nil {
@@ -286,6 +336,8 @@ func (l *lister) plan(ctx context.Context) ([]task, error) {
 				continue
 			}
 			byGVR[gv.WithResource(r.Name)] = served{r.Namespaced}
+			gr := schema.GroupResource{Group: gv.Group, Resource: r.Name}
+			byGR[gr] = append(byGR[gr], gv.Version)
 		}
 	}
 	preferred := map[string]string{}
@@ -312,12 +364,15 @@ func (l *lister) plan(ctx context.Context) ([]task, error) {
 		}
 		if s, ok := byGVR[r.GroupVersionResource()]; ok {
 			tasks = append(tasks, l.tasksFor(r, s.namespaced)...)
+			continue
+		}
+		if other := byGR[schema.GroupResource{Group: r.Group, Resource: r.Resource}]; len(other) > 0 {
+			perrs = append(perrs, planError{check.Error{Resource: r.Name(),
+				Message: fmt.Sprintf("the server serves %s only as %s, not %s: the cluster is older than kubeharden supports, and these objects are not read",
+					r.Name(), strings.Join(other, ", "), schema.GroupVersion{Group: r.Group, Version: r.Version})}, r.Practices})
 		}
 	}
-	if err != nil {
-		return tasks, err
-	}
-	return tasks, nil
+	return tasks, perrs
 }
 
 func (l *lister) tasksFor(r ClusterResource, namespaced bool) []task {
@@ -349,6 +404,12 @@ func (l *lister) run(ctx context.Context, t task) taskResult {
 		// The resource went away between discovery and the list (a CRD deleted).
 		return taskResult{}
 	}
+	if apierrors.IsResourceExpired(err) && !t.unpaged && t.get == "" {
+		// The continue token outlived etcd's compaction (a very slow read of a huge
+		// list): start over with one consistent, unpaged list, as client-go's pager does.
+		t.unpaged = true
+		return l.run(ctx, t)
+	}
 	return taskResult{objs: objs, err: err}
 }
 
@@ -369,7 +430,7 @@ func (l *lister) listTyped(ctx context.Context, t task, fieldSelector string, ke
 			return nil, err
 		}
 		req := c.Get().Resource(t.res.Resource).
-			VersionedParams(&metav1.ListOptions{Limit: l.opts.PageSize, Continue: cont, FieldSelector: fieldSelector}, scheme.ParameterCodec)
+			VersionedParams(&metav1.ListOptions{Limit: l.limit(t), Continue: cont, FieldSelector: fieldSelector}, scheme.ParameterCodec)
 		if t.namespaced && t.ns != "" {
 			req = req.Namespace(t.ns)
 		}
@@ -427,7 +488,7 @@ func (l *lister) listCustom(ctx context.Context, t task) ([]runtime.Object, erro
 	var out []runtime.Object
 	cont := ""
 	for {
-		list, err := ri.List(ctx, metav1.ListOptions{Limit: l.opts.PageSize, Continue: cont})
+		list, err := ri.List(ctx, metav1.ListOptions{Limit: l.limit(t), Continue: cont})
 		if err != nil {
 			return nil, err
 		}
@@ -567,11 +628,24 @@ func collectFacts(ctx context.Context, l *lister, res *ClusterResult) {
 			apiserver = append(apiserver, pods...)
 		}
 	}
-	if len(apiserver) == 0 {
+	if len(apiserver) > 0 {
+		sort.Slice(apiserver, func(i, j int) bool { return apiserver[i].Name < apiserver[j].Name })
+		res.Facts.APIServerFlags = apiServerFlags(apiserver[0])
+	}
+
+	// Which deprecated APIs clients still call: only the API server's metrics know. Reading
+	// them needs get on /metrics, which deploy/rbac.yaml grants but many users lack; without
+	// it the versions practice is incomplete (not an error: the objects were all read).
+	reqs, err := DeprecatedAPIRequests(ctx, l.base)
+	if err != nil {
+		failed := map[string]bool{"versions": true}
+		for _, p := range res.Incomplete {
+			failed[p] = true
+		}
+		res.Incomplete = practicesOf(failed)
 		return
 	}
-	sort.Slice(apiserver, func(i, j int) bool { return apiserver[i].Name < apiserver[j].Name })
-	res.Facts.APIServerFlags = apiServerFlags(apiserver[0])
+	res.Facts.DeprecatedAPIRequests = reqs
 }
 
 // listPods lists the pods of namespace ns that match a label selector (one page).

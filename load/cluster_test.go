@@ -151,7 +151,13 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if len(serrs) > 0 || snap == nil {
 		t.Fatalf("no snapshot facts: %v", serrs)
 	}
-	if !reflect.DeepEqual(snap.Facts, facts) || !reflect.DeepEqual(snap.Errors, errs) || !reflect.DeepEqual(snap.Incomplete, []string{"versions"}) {
+	// Facts.Object is the ClusterFacts document, for findings about the cluster itself.
+	if o := snap.Facts.Object; o == nil || o.Kind != FactsKind || o.Source.File != p {
+		t.Errorf("facts object = %v", o)
+	}
+	got := *snap.Facts
+	got.Object = nil
+	if !reflect.DeepEqual(&got, facts) || !reflect.DeepEqual(snap.Errors, errs) || !reflect.DeepEqual(snap.Incomplete, []string{"versions"}) {
 		t.Errorf("read back %+v", snap)
 	}
 	if len(objs) != 3 {

@@ -84,7 +84,7 @@ func (l *lister) listSecretMeta(ctx context.Context, t task) ([]runtime.Object, 
 	cont := ""
 	for {
 		req := c.Get().Resource("secrets").
-			VersionedParams(&metav1.ListOptions{Limit: l.opts.PageSize, Continue: cont}, scheme.ParameterCodec).
+			VersionedParams(&metav1.ListOptions{Limit: l.limit(t), Continue: cont}, scheme.ParameterCodec).
 			Param("includeObject", string(metav1.IncludeMetadata)).
 			SetHeader("Accept", tableAccept)
 		if t.namespaced && t.ns != "" {

@@ -176,13 +176,6 @@ func mergeFacts(dst, src *inventory.Facts) {
 		}
 		dst.APIServerFlags[k] = v
 	}
-	for k, v := range src.Images {
-		if dst.Images == nil {
-			dst.Images = map[string]*inventory.ImageFacts{}
-		}
-		dst.Images[k] = v
-	}
-	dst.Vulnerabilities = append(dst.Vulnerabilities, src.Vulnerabilities...)
 	dst.DeprecatedAPIRequests = append(dst.DeprecatedAPIRequests, src.DeprecatedAPIRequests...)
 }
 

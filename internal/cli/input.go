@@ -29,6 +29,8 @@ type inputs struct {
 	// progress asks for progress bars on stderr (shown only on a terminal); commands set it
 	// when their output is for humans.
 	progress bool
+	// load holds loader options that commands add flags for (scan: Helm's --values, --set).
+	load load.Options
 }
 
 // addFlags adds the input flags. impersonation=false leaves out kubectl's --as/--as-group,
@@ -88,7 +90,12 @@ func (in *inputs) read(ctx context.Context, e *env, paths []string) (*input, err
 		return nil, exit(scan.ExitInput, errors.New("give either paths or --cluster, not both"))
 	}
 	if len(paths) > 0 {
-		objs, errs := load.Files(paths, load.Options{Stdin: e.stdin})
+		opts := in.load
+		opts.Stdin = e.stdin
+		if in.kube.Namespace != nil {
+			opts.HelmNamespace = *in.kube.Namespace // the release namespace of charts
+		}
+		objs, errs := load.Files(paths, opts)
 		// A snapshot (kubeharden snapshot) carries the cluster's facts, errors and
 		// incomplete practices in a ClusterFacts document.
 		objs, snap, serrs := load.SplitSnapshot(objs)

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -269,4 +270,61 @@ func TestLoaderHonoursQPS(t *testing.T) {
 		t.Errorf("read in %v with QPS 20: faster than %v, so QPS is not honoured", took, min)
 	}
 	t.Logf("%d objects in %v at QPS 20", len(res.Objects), took)
+}
+
+// TestLoaderDiscoveryFailure: an API group the checks read whose discovery fails (an
+// aggregated API server that is down) is an error with its practices incomplete, not a
+// silent gap; a failing group no check reads is ignored.
+func TestLoaderDiscoveryFailure(t *testing.T) {
+	c := testcluster.Need(t, tc)
+	ctx := context.Background()
+	dyn := dynamic.NewForConfigOrDie(c.Admin)
+	gvr := schema.GroupVersionResource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"}
+	svc := func(group string) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+			"metadata": map[string]any{"name": "v1." + group},
+			"spec": map[string]any{"group": group, "version": "v1", "groupPriorityMinimum": int64(100), "versionPriority": int64(100),
+				"insecureSkipTLSVerify": true, "service": map[string]any{"namespace": "default", "name": "nowhere"}},
+		}}
+	}
+	// Cleanups run last-first: after the APIServices go, wait until discovery is whole again for the tests that follow.
+	t.Cleanup(func() {
+		for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+			if r, err := load.Cluster(ctx, c.Admin, load.ClusterOptions{}); err == nil && len(r.Errors) == 0 {
+				return
+			}
+		}
+		t.Error("discovery still failing after the APIServices were deleted")
+	})
+	for _, g := range []string{"cert-manager.io", "metrics.example.com"} {
+		if _, err := dyn.Resource(gvr).Create(ctx, svc(g), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		name := "v1." + g
+		t.Cleanup(func() { _ = dyn.Resource(gvr).Delete(ctx, name, metav1.DeleteOptions{}) })
+	}
+	var res *load.ClusterResult
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var err error
+		res, err = load.Cluster(ctx, c.Admin, load.ClusterOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Errors) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if len(res.Errors) != 1 {
+		t.Fatalf("errors %v, want one for cert-manager.io", res.Errors)
+	}
+	e := res.Errors[0]
+	if e.Resource != "certificates.cert-manager.io" || !strings.Contains(e.Message, "API discovery of cert-manager.io/v1 failed") {
+		t.Errorf("error %+v", e)
+	}
+	if fmt.Sprint(res.Incomplete) != "[ingress]" {
+		t.Errorf("incomplete %v, want [ingress]", res.Incomplete)
+	}
 }

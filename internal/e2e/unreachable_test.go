@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/rest"
+
+	"github.com/kubeharden/kubeharden/internal/testcluster"
 )
 
 // unreachable asserts exit 3 with one clear line on stderr and nothing on stdout.
@@ -72,4 +74,15 @@ func TestUnreachableHangs(t *testing.T) {
 	}
 	// Snapshot takes the same flags and path.
 	unreachable(t, kubeharden(t, kc, "snapshot", "--request-timeout", "1s"), time.Second+3*time.Second)
+}
+
+// TestBadCredentials: a server that rejects the credentials is as unusable as one that cannot
+// be reached: exit 3, one line that says why.
+func TestBadCredentials(t *testing.T) {
+	c := testcluster.Need(t, tc)
+	cfg := &rest.Config{Host: c.Admin.Host, BearerToken: "not-a-token", TLSClientConfig: rest.TLSClientConfig{CAData: c.Admin.CAData}}
+	r := kubeharden(t, writeKubeconfig(t, cfg), "scan", "--cluster")
+	if r.code != 3 || strings.TrimSpace(string(r.stderr)) != "error: cannot use the cluster at "+c.Admin.Host+": it rejected the credentials (401 Unauthorized)" {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
 }
