@@ -133,11 +133,10 @@ func Decode(data []byte) *Config {
 	obj, gvk, err := codecs.UniversalDeserializer().Decode(data, nil, nil)
 	if err != nil {
 		msg := scrub(err.Error(), secrets)
-		path := ""
-		if m := fieldError.FindStringSubmatch(msg); m != nil {
-			path = m[1]
+		if m := fieldError.FindStringSubmatch(msg); m != nil && strings.Count(msg, `field "`) == 1 {
+			return &Config{Problems: []Problem{{Path: m[2], Message: m[1] + " field"}}}
 		}
-		return &Config{Problems: []Problem{{Path: path, Message: "cannot be decoded: " + msg}}}
+		return &Config{Problems: []Problem{{Message: "cannot be decoded: " + msg}}}
 	}
 	ec, ok := obj.(*apiserverv1.EncryptionConfiguration)
 	if !ok {
@@ -311,7 +310,7 @@ func secretStrings(data []byte) []string {
 }
 
 // fieldError finds the field a strict decoding error names.
-var fieldError = regexp.MustCompile(`(?:unknown|duplicate) field "([^"]+)"`)
+var fieldError = regexp.MustCompile(`(unknown|duplicate) field "([^"]+)"`)
 
 // longToken is a run of 16 or more base64 characters with a digit or a + or /: what a key
 // quoted by a decoder error looks like, and what words of a message do not.

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
 )
 
 func key(b byte, n int) string {
@@ -167,8 +169,8 @@ func TestParseStoredReadsOnlyThePrefix(t *testing.T) {
 		"k8s:enc:aescbc:v1:key1:\x01\x02payload": {true, "aescbc", "v1", "key1"},
 		"k8s:enc:kms:v2:vault:\x0a\x0b":          {true, "kms", "v2", "vault"},
 		"k8s\x00\x0a\x02v1\x12\x06Secret":        {},
-		`{"kind":"Widget"}`:                       {},
-		"k8s:enc:aesgcm":                          {true, "aesgcm", "", ""},
+		`{"kind":"Widget"}`:                      {},
+		"k8s:enc:aesgcm":                         {true, "aesgcm", "", ""},
 	} {
 		if got := ParseStored([]byte(in)); got != want {
 			t.Errorf("ParseStored(%q) = %+v, want %+v", in, got, want)
@@ -252,4 +254,41 @@ func TestFixturesNeverLeakKeys(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Redact keeps everything Decode says and none of the keys.
+func TestRedactKeepsTheAnalysis(t *testing.T) {
+	files, _ := filepath.Glob("testdata/upstream/*.yaml")
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var content map[string]any
+		if err := yaml.Unmarshal(data, &content); err != nil || content == nil {
+			continue
+		}
+		want := Decode(data)
+		Redact(content)
+		got := DecodeObject(content)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: redacted %+v, original %+v", f, got, want)
+		}
+		out, _ := json.Marshal(content)
+		for _, s := range keySecretsOf(data) {
+			if strings.Contains(string(out), s) {
+				t.Errorf("%s: a key survived", f)
+			}
+		}
+	}
+}
+
+func keySecretsOf(data []byte) []string {
+	var out []string
+	for _, s := range secretStrings(data) {
+		if len(s) >= 16 {
+			out = append(out, s)
+		}
+	}
+	return out
 }

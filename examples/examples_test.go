@@ -63,7 +63,9 @@ var shown = []string{
 	"ingress/no-tls", "ingress/nginx-snippet", "ingress/lb-unrestricted", "ingress/nodeport",
 	"ingress/plaintext-exposed", "ingress/pod-traffic-unencrypted",
 	"rbac/cluster-admin", "rbac/workload-risky-serviceaccount", "rbac/all-authenticated",
-	"secrets/rbac-read-secrets",
+	"secrets/rbac-read-secrets", "secrets/hardcoded-credential", "secrets/secret-in-env",
+	"secrets/unused-token-automount", "secrets/readers",
+	"versions/removed-api",
 }
 
 func TestInsecureShowsItsMistakes(t *testing.T) {

@@ -8,11 +8,6 @@ type Facts struct {
 	KubeletVersions map[string]string `json:"kubeletVersions,omitempty"`
 	// APIServerFlags are the kube-apiserver command-line flags, when its static pod is visible.
 	APIServerFlags map[string]string `json:"apiServerFlags,omitempty"`
-	// Images are the facts of inspected container images, by the reference as manifests
-	// write it (kubeharden scan --inspect-images).
-	Images map[string]*ImageFacts `json:"images,omitempty"`
-	// Vulnerabilities are vulnerability scanners' reports on images (--vuln-report).
-	Vulnerabilities []*VulnReport `json:"vulnerabilities,omitempty"`
 	// DeprecatedAPIRequests are the deprecated APIs clients called, from the API server's
 	// metrics; nil when they could not be read.
 	DeprecatedAPIRequests []DeprecatedAPIRequest `json:"deprecatedAPIRequests,omitempty"`

@@ -2,9 +2,29 @@ package inventory
 
 import "time"
 
+// ImageData is what was learned about container images besides the manifests: the facts of
+// inspected images (kubeharden scan --inspect-images) and vulnerability scanners' reports
+// (--vuln-report, --scan-images). Loaders gather it before the checks run and attach it to
+// the inventory; it is not a cluster fact, so a scan of files has it too.
+type ImageData struct {
+	// Facts are the inspected images' facts, by the reference as manifests write it.
+	Facts           map[string]*ImageFacts
+	Vulnerabilities []*VulnReport
+}
+
+// ImageData returns the image data attached to the inventory; never nil.
+func (inv *Inventory) ImageData() *ImageData {
+	if inv.images == nil {
+		return &ImageData{}
+	}
+	return inv.images
+}
+
+// SetImageData attaches image data to the inventory. Call it before the checks run.
+func (inv *Inventory) SetImageData(d *ImageData) { inv.images = d }
+
 // ImageFacts is what inspecting one container image (in its registry, or in an image
 // archive) told: what the checks of the images practice judge beyond the image reference.
-// Loaders fill it; checks only read it.
 type ImageFacts struct {
 	// Reference is the image as the manifest names it.
 	Reference string `json:"reference"`

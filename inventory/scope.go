@@ -52,9 +52,8 @@ var clusterScoped = map[string]bool{
 	// Dockerfiles are read into objects of this kind (package dockerfile); they belong to
 	// no namespace.
 	"kubeharden.io/Dockerfile": true,
-	// Findings about the cluster itself (its version) are made on an object of this kind,
-	// or on a snapshot's ClusterFacts document.
-	"kubeharden.io/Cluster":      true,
+	// Findings about the cluster itself (its version) are made on a snapshot's ClusterFacts
+	// document, or on an object of that kind standing for a live cluster.
 	"kubeharden.io/ClusterFacts": true,
 }
 

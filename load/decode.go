@@ -8,7 +8,6 @@ import (
 	"io"
 	"reflect"
 	"regexp"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -23,6 +22,17 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	kjson "sigs.k8s.io/json"
 )
+
+// builtin holds the kinds decoded to typed objects: client-go's built-in API groups. The loader
+// keeps its own copy because libraries add to client-go's global scheme when imported (Helm
+// adds CustomResourceDefinition), and which kinds are typed must not depend on that.
+var builtin = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	if err := scheme.AddToScheme(s); err != nil {
+		panic(err) // only a programming error in client-go can get here
+	}
+	return s
+}()
 
 // sniffSize is how much of a file is checked for being text.
 const sniffSize = 8 << 10
@@ -46,6 +56,7 @@ type decoder struct {
 	errs []check.Error
 	c    conv
 	s    jscan
+	f    fast
 }
 
 func (d *decoder) errorf(line int, format string, args ...any) {
@@ -55,7 +66,7 @@ func (d *decoder) errorf(line int, format string, args ...any) {
 func (d *decoder) decode(data []byte) {
 	defer func() {
 		if r := recover(); r != nil {
-			d.errorf(0, "%s while reading this file (please report it): %v\n%s", internalError, r, debug.Stack())
+			d.errorf(0, "%s while reading this file (please report it): %v", internalError, r)
 		}
 	}()
 	data, msg := text(data)
@@ -167,6 +178,9 @@ func (d *decoder) yamlChunk(chunk []byte, line int) {
 		return
 	}
 	if !multiDoc(chunk) {
+		if d.fast(chunk, line-1) {
+			return
+		}
 		// One document: parse it in place, without the stream decoder's buffers.
 		var doc yaml.Node
 		if err := parseOne(chunk, &doc); err != nil {
@@ -192,6 +206,21 @@ func (d *decoder) yamlChunk(chunk []byte, line int) {
 		d.yamlDoc(&doc, line-1, chunk)
 	}
 }
+
+// fast decodes a one-document chunk without a YAML tree when it is written plainly enough
+// (see fast.go). It returns false, having done nothing, otherwise. Lists are left to the
+// general path.
+func (d *decoder) fast(chunk []byte, off int) bool {
+	f := &d.f
+	if !fastPath || !f.object(chunk, off) || strings.HasSuffix(f.top.kind, "List") {
+		return false
+	}
+	d.object(f.buf, f.ents, f.table, f.top, f.rootLine, nil)
+	return true
+}
+
+// fastPath turns the fast reader on; benchmarks turn it off to measure what it saves.
+var fastPath = true
 
 // multiDoc reports whether a chunk may hold more than one document: split leaves only
 // markers followed by content ("--- |") and directives inside chunks.
@@ -427,10 +456,7 @@ func (d *decoder) yamlObject(n *yaml.Node, line, off int, src []byte, prefix []s
 		d.errorf(line, "%s", err.Error())
 		return
 	}
-	for _, e := range c.dups {
-		d.errorf(e.line, "%s", e.msg)
-	}
-	d.object(c.buf, c.ents, c.table, c.top, line)
+	d.object(c.buf, c.ents, c.table, c.top, line, c.dups)
 }
 
 // An object's JSON may be at most 4 times the size of its YAML chunk plus jsonSlack: YAML
@@ -544,13 +570,20 @@ func (d *decoder) jsonObject(obj []byte, line int) {
 		d.errorf(de.line, "%s", de.msg)
 		return
 	}
-	d.object(obj, s.ents, table, s.top, line)
+	d.object(obj, s.ents, table, s.top, line, nil)
 }
 
 // object decodes one object's JSON into a typed object for kinds client-go knows, or
 // unstructured content otherwise, and reports what the API server's strict decoding would.
-func (d *decoder) object(data []byte, ents []entry, table *inventory.LineTable, t top, line int) {
+// dups are duplicate keys found while converting YAML, reported with the object.
+func (d *decoder) object(data []byte, ents []entry, table *inventory.LineTable, t top, line int, dups []docError) {
 	table.Seal()
+	if len(dups) > 0 {
+		what := describeObject(t, peekName(data))
+		for _, e := range dups {
+			d.errorf(e.line, "%s: %s", what, e.msg)
+		}
+	}
 	switch {
 	case t.badAPIVersion > 0:
 		d.errorf(t.badAPIVersion, "apiVersion must be a string")
@@ -576,7 +609,7 @@ func (d *decoder) object(data []byte, ents []entry, table *inventory.LineTable, 
 	gvk := gv.WithKind(t.kind)
 	var obj runtime.Object
 	var strict []error
-	if typed, err := scheme.Scheme.New(gvk); err == nil {
+	if typed, err := builtin.New(gvk); err == nil {
 		strict, err = kjson.UnmarshalStrict(data, typed)
 		if err != nil {
 			d.decodeError(data, ents, reflect.TypeOf(typed), t, line, err)
@@ -606,10 +639,14 @@ func (d *decoder) object(data []byte, ents []entry, table *inventory.LineTable, 
 }
 
 func describeObject(t top, name string) string {
-	if name == "" {
-		return t.kind
+	kind := t.kind
+	if kind == "" {
+		kind = "object"
 	}
-	return t.kind + " " + strconv.Quote(name)
+	if name == "" {
+		return kind
+	}
+	return kind + " " + strconv.Quote(name)
 }
 
 // decodeError reports an object that cannot be decoded, at the field that failed.

@@ -46,6 +46,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		if len(data) < 4096 && !bytes.Contains(data, []byte("---")) && !bytes.Contains(data, []byte("...")) && !bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
 			sameAsKubectl(t, data)
+			sameAsGeneral(t, data)
 		}
 		if d := time.Since(start); d > 2*time.Second {
 			t.Fatalf("Decode and comparison took %v for %d bytes", d, len(data))

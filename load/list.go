@@ -41,13 +41,18 @@ func (d *decoder) bigList(chunk []byte, line int) bool {
 	for _, it := range items {
 		src = append(src[:0], chunk[it.start:it.end]...)
 		src[indent] = ' ' // "- key: v" → "  key: v": the item becomes a plain mapping
+		off := line - 1 + it.line - 1
+		if f := &d.f; fastPath && f.object(src, off) && (f.top.hasAPIVersion || f.top.hasKind) && !strings.HasSuffix(f.top.kind, "List") {
+			d.object(f.buf, f.ents, f.table, f.top, f.rootLine, nil)
+			continue
+		}
 		var n yaml.Node
 		if parseOne(src, &n) != nil || len(n.Content) != 1 {
 			d.objs, d.errs = d.objs[:objs], d.errs[:errs]
 			return false
 		}
 		d.c.source(src)
-		d.listItem(n.Content[0], line-1+it.line-1, src, apiVersion, kind)
+		d.listItem(n.Content[0], off, src, apiVersion, kind)
 	}
 	return true
 }

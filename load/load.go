@@ -30,6 +30,12 @@ type Options struct {
 	Stdin io.Reader
 	// MaxFileSize is the largest file read; larger files are an error. Zero means 64 MiB.
 	MaxFileSize int64
+
+	// HelmValues (files) and HelmSet (key=value) are Helm's --values and --set for every
+	// chart rendered; HelmNamespace is the release namespace, "default" when empty.
+	HelmValues    []string
+	HelmSet       []string
+	HelmNamespace string
 }
 
 // DefaultMaxFileSize is the limit when Options.MaxFileSize is zero.
@@ -49,12 +55,19 @@ const StdinName = "<stdin>"
 // error, and a file reached twice is read once. Files are decoded in parallel, but objects
 // and errors come back in a fixed order: paths in the order given, then documents in file
 // order.
+//
+// A directory holding a Chart.yaml is rendered as a Helm chart, one holding a kustomization
+// is built with kustomize (render.go); neither is walked, and files a kustomization or
+// --values read are not read again on their own unless named.
 func Files(paths []string, opts Options) ([]*inventory.Object, []check.Error) {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
 	jobs := expand(paths)
 	results := make([]result, len(jobs))
+	// Charts and kustomizations first (render.go): done marks their jobs and the files they
+	// read, which are not read again as plain manifests.
+	done := render(paths, jobs, results, opts)
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < min(runtime.GOMAXPROCS(0), len(jobs)); w++ {
@@ -68,7 +81,9 @@ func Files(paths []string, opts Options) ([]*inventory.Object, []check.Error) {
 		}()
 	}
 	for i := range jobs {
-		work <- i
+		if !done[i] {
+			work <- i
+		}
 	}
 	close(work)
 	wg.Wait()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/kubeharden/kubeharden/encryption"
 	"io"
 
 	corev1 "k8s.io/api/core/v1"
@@ -90,7 +91,8 @@ func WriteSnapshot(w io.Writer, comment string, objs []*inventory.Object, s *Sna
 	return bw.Flush()
 }
 
-// redacted returns obj, or for a Secret a copy without the values RedactSecret removes.
+// redacted returns obj, or for a Secret a copy without the values RedactSecret removes, or
+// for an EncryptionConfiguration a copy whose keys are stand-ins.
 func redacted(obj runtime.Object) runtime.Object {
 	switch s := obj.(type) {
 	case *corev1.Secret:
@@ -98,6 +100,11 @@ func redacted(obj runtime.Object) runtime.Object {
 		RedactSecret(c)
 		return c
 	case *unstructured.Unstructured:
+		if s.GetKind() == "EncryptionConfiguration" {
+			c := s.DeepCopy()
+			encryption.Redact(c.Object)
+			return c
+		}
 		if s.GetKind() != "Secret" || s.GetAPIVersion() != "v1" {
 			return obj
 		}

@@ -18,6 +18,9 @@ type job struct {
 	path  string // to open
 	stdin bool
 	err   string
+	// For charts and kustomizations (render.go): the real path, and what the job builds.
+	real   string
+	render renderKind
 }
 
 // walker expands the paths given into files to read.
@@ -76,7 +79,7 @@ func (w *walker) file(name, real string) {
 		return
 	}
 	w.seen[real] = true
-	w.jobs = append(w.jobs, job{name: name, path: name})
+	w.jobs = append(w.jobs, job{name: name, path: name, real: real})
 }
 
 // dir walks a directory whose real path is real; ancestors are the directories being
@@ -96,6 +99,11 @@ func (w *walker) dir(name, real string, ancestors []ancestor) {
 	if err != nil {
 		w.fail(name, "cannot read directory: "+reason(err))
 		// ReadDir returns what it read before the error; walk that.
+	}
+	if k := renderKindOf(entries); k != renderNone {
+		// A chart or kustomization is built as a whole (render.go), not walked.
+		w.jobs = append(w.jobs, job{name: name, path: name, real: real, render: k})
+		return
 	}
 	ancestors = append(ancestors, ancestor{name, real})
 	for _, e := range entries {

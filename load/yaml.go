@@ -289,7 +289,7 @@ func (c *conv) mapping(n *yaml.Node, h inventory.PathHash, parent int32) error {
 		}
 		c.ents[e].end = int32(len(c.buf))
 		if root {
-			c.noteTop(p, c.buf[vs:])
+			c.top.note(p.key, line, c.buf[vs:])
 		}
 	}
 	c.buf = append(c.buf, '}')
@@ -298,16 +298,17 @@ func (c *conv) mapping(n *yaml.Node, h inventory.PathHash, parent int32) error {
 	return nil
 }
 
-// noteTop remembers apiVersion and kind, which decide how the object is decoded.
-func (c *conv) noteTop(p pair, val []byte) {
+// note remembers apiVersion and kind from the root mapping, which decide how the object
+// is decoded; val is the field's JSON.
+func (t *top) note(key string, line int, val []byte) {
 	var s *string
 	var has *bool
 	var bad *int
-	switch p.key {
+	switch key {
 	case "apiVersion":
-		s, has, bad = &c.top.apiVersion, &c.top.hasAPIVersion, &c.top.badAPIVersion
+		s, has, bad = &t.apiVersion, &t.hasAPIVersion, &t.badAPIVersion
 	case "kind":
-		s, has, bad = &c.top.kind, &c.top.hasKind, &c.top.badKind
+		s, has, bad = &t.kind, &t.hasKind, &t.badKind
 	default:
 		return
 	}
@@ -322,7 +323,7 @@ func (c *conv) noteTop(p pair, val []byte) {
 		*has = false // as the API server: a null kind is no kind
 		return
 	}
-	*bad = c.line(p.k)
+	*bad = line
 }
 
 // collect appends the key/value pairs of mapping n to c.pairs in the order yaml.v2 applies

@@ -11,4 +11,5 @@ import (
 	_ "github.com/kubeharden/kubeharden/checks/rbac"
 	_ "github.com/kubeharden/kubeharden/checks/resources"
 	_ "github.com/kubeharden/kubeharden/checks/secrets"
+	_ "github.com/kubeharden/kubeharden/checks/versions"
 )

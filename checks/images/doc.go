@@ -5,8 +5,8 @@
 //
 // Three more families judge what is behind the reference: Dockerfiles (the images/dockerfile-*
 // checks, on objects of package dockerfile), the facts of inspected images (user, contents,
-// age, size, platforms; inventory.Facts.Images, filled by package imageinspect) and
-// vulnerability scanners' reports (inventory.Facts.Vulnerabilities, read by package vuln).
+// age, size, platforms; filled by package imageinspect) and vulnerability scanners' reports
+// (read by package vuln), both attached to the inventory as inventory.ImageData.
 package images
 
 import (

@@ -104,7 +104,7 @@ var DockerfileNotMultistage = &check.Check{
 				return
 			}
 			if len(f.Stages) == 1 {
-				p.Reportf(o, path, "single-stage build: %s, so the build tools ship in the image", why)
+				p.Reportf(o, path, "single-stage build: the stage %s, so the build tools ship in the image", why)
 			} else {
 				p.Reportf(o, path, "the final stage %s, so the build tools ship in the image; copy only the artifacts from a build stage", why)
 			}

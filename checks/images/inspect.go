@@ -15,7 +15,7 @@ import (
 
 // refInspect names how image facts are gathered, for the docs of the checks that read them.
 const inspectNote = " The check needs the image's contents, so it runs only with `kubeharden scan --inspect-images` " +
-	"(or facts in a snapshot); without them it reports nothing."
+	"(or image archives); without them it reports nothing."
 
 // InspectChecks returns the checks that judge inspected images and vulnerability reports.
 func InspectChecks() []*check.Check {
@@ -25,10 +25,7 @@ func InspectChecks() []*check.Check {
 // factsOf returns the inspected facts of an image, or nil when it was not inspected or could
 // not be.
 func factsOf(p *check.Pass, image string) *inventory.ImageFacts {
-	if p.Facts == nil {
-		return nil
-	}
-	if f := p.Facts.Images[image]; f != nil && f.Error == "" {
+	if f := p.Inv.ImageData().Facts[image]; f != nil && f.Error == "" {
 		return f
 	}
 	return nil
@@ -36,7 +33,7 @@ func factsOf(p *check.Pass, image string) *inventory.ImageFacts {
 
 // eachInspected calls fn for every init and regular container whose image was inspected.
 func eachInspected(p *check.Pass, fn func(t inventory.PodTemplate, c inventory.ContainerRef, f *inventory.ImageFacts)) {
-	if p.Facts == nil || len(p.Facts.Images) == 0 {
+	if len(p.Inv.ImageData().Facts) == 0 {
 		return
 	}
 	for _, t := range p.Inv.PodTemplates() {
@@ -317,9 +314,9 @@ var ImagePlatformMissing = &check.Check{
 					want[pl] = names
 				}
 			}
-			if len(nodes) == 0 {
-				for a := range archs {
-					want[os+"/"+a] = nil
+			for a := range archs {
+				if _, ok := want[os+"/"+a]; !ok && len(nodes[os+"/"+a]) == 0 {
+					want[os+"/"+a] = nil // required by the pod, whether or not a node has it
 				}
 			}
 			var missing []string
@@ -330,7 +327,7 @@ var ImagePlatformMissing = &check.Check{
 			}
 			sort.Strings(missing)
 			for _, pl := range missing {
-				where := "its node affinity allows " + pl
+				where := "its nodeSelector or node affinity requires " + pl
 				if names := want[pl]; len(names) > 0 {
 					sort.Strings(names)
 					where = fmt.Sprintf("it may be scheduled on %s nodes (%s)", pl, strings.Join(firstN(names, 3), ", "))

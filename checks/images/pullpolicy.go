@@ -28,15 +28,20 @@ var PullPolicy = &check.Check{
 				return
 			}
 			policy := img.PullPolicy
-			how := "is set to"
 			if policy == "" {
-				policy, how = DefaultPullPolicy(img.Image), "defaults to"
+				policy = DefaultPullPolicy(img.Image)
 			}
 			if policy == corev1.PullAlways {
 				return
 			}
-			p.Reportf(t.Owner, img.Path+".imagePullPolicy", "%s %q runs mutable image %q, and its imagePullPolicy %s %s",
-				containerWord(img.Path), img.Container, img.Image, how, policy)
+			// The message is the same whether the manifest spells out the default or the API
+			// server filled it in, so that a live scan and a scan of the files agree.
+			how := ""
+			if policy == DefaultPullPolicy(img.Image) {
+				how = ", the default for a tagged image"
+			}
+			p.Reportf(t.Owner, img.Path+".imagePullPolicy", "%s %q runs mutable image %q, and its imagePullPolicy is %s%s",
+				containerWord(img.Path), img.Container, img.Image, policy, how)
 		})
 	},
 }

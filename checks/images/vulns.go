@@ -103,11 +103,15 @@ func VulnSeverity(s string) check.Severity {
 	return check.Info
 }
 
-// describeVulns lists up to five vulnerabilities, those with a fix first.
+// describeVulns lists up to five vulnerabilities: those with a fix first, then the most
+// severe.
 func describeVulns(vs []inventory.Vulnerability) string {
 	sort.SliceStable(vs, func(i, j int) bool {
 		if (vs[i].Fixed != "") != (vs[j].Fixed != "") {
 			return vs[i].Fixed != ""
+		}
+		if si, sj := VulnSeverity(vs[i].Severity), VulnSeverity(vs[j].Severity); si != sj {
+			return si > sj
 		}
 		return vs[i].ID < vs[j].ID
 	})
@@ -153,10 +157,11 @@ var Vulnerable = &check.Check{
 	References:  []string{refNSA + " (scan images for vulnerabilities)", refCIS, "CIS Docker Benchmark 4.4: rebuild images to include security patches"},
 	Remediation: "Rebuild the image on a patched base or with the fixed package versions, and redeploy.",
 	Run: func(p *check.Pass) {
-		if p.Facts == nil || len(p.Facts.Vulnerabilities) == 0 {
+		reports := p.Inv.ImageData().Vulnerabilities
+		if len(reports) == 0 {
 			return
 		}
-		x := newVulnIndex(p.Facts.Vulnerabilities)
+		x := newVulnIndex(reports)
 		eachImage(p.Inv, func(t inventory.PodTemplate, img inventory.ImageRef) {
 			vs := x.match(img.Image, factsOf(p, img.Image))
 			bySev := map[check.Severity][]inventory.Vulnerability{}
@@ -214,7 +219,8 @@ var VulnerableExposed = &check.Check{
 	References:  []string{refNSA + " (scan images for vulnerabilities)", "MITRE ATT&CK T1190 Exploit Public-Facing Application"},
 	Remediation: "Patch this image first (rebuild with the fixed versions and redeploy), or restrict its exposure until it is patched.",
 	Run: func(p *check.Pass) {
-		if p.Facts == nil || len(p.Facts.Vulnerabilities) == 0 {
+		reports := p.Inv.ImageData().Vulnerabilities
+		if len(reports) == 0 {
 			return
 		}
 		entries := map[inventory.Ref][]string{}
@@ -231,7 +237,7 @@ var VulnerableExposed = &check.Check{
 		if len(entries) == 0 {
 			return
 		}
-		x := newVulnIndex(p.Facts.Vulnerabilities)
+		x := newVulnIndex(reports)
 		eachImage(p.Inv, func(t inventory.PodTemplate, img inventory.ImageRef) {
 			via := entries[t.Owner.Ref]
 			if len(via) == 0 {
@@ -254,8 +260,15 @@ var VulnerableExposed = &check.Check{
 			if len(urgent) == 0 {
 				return
 			}
-			p.Reportf(t.Owner, img.Path+".image", "exposed via %s and running image %q with %s and %s that have fixes: %s",
-				strings.Join(firstN(via, 3), ", "), img.Image, plural(crit, "critical", "critical"), plural(high, "high", "high"), describeVulns(urgent))
+			var counts []string
+			if crit > 0 {
+				counts = append(counts, fmt.Sprintf("%d critical", crit))
+			}
+			if high > 0 {
+				counts = append(counts, fmt.Sprintf("%d high", high))
+			}
+			p.Reportf(t.Owner, img.Path+".image", "%s %q is exposed via %s and runs image %q with %s vulnerabilities that have fixes: %s",
+				containerWord(img.Path), img.Container, strings.Join(firstN(via, 3), ", "), img.Image, strings.Join(counts, " and "), describeVulns(urgent))
 		})
 	},
 }

@@ -150,7 +150,9 @@ var (
 		"min": true, "max": true, "count": true, "audience": true, "issuer": true, "scope": true,
 		"algorithm": true, "format": true, "version": true, "location": true, "mount": true,
 		"prefix": true, "suffix": true, "field": true, "kind": true, "provider": true, "store": true,
-		"env": true, "lifetime": true, "hash": true,
+		"env": true, "lifetime": true, "hash": true, "hasher": true, "hashers": true, "hashing": true,
+		"reset": true, "strength": true, "complexity": true, "validator": true, "validators": true,
+		"regex": true, "pattern": true, "endpoints": true, "placeholder": true,
 	}
 )
 

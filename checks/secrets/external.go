@@ -293,7 +293,7 @@ var ExternalManagers = &check.Check{
 			if obj == nil {
 				obj = first
 			}
-			p.Reportf(obj, "", "namespace %s: external secret managers used: %s; Secrets: %d written by a manager, %d native (%d holding credentials)",
+			p.Reportf(obj, "metadata.name", "namespace %s: external secret managers used: %s; Secrets: %d written by a manager, %d native (%d holding credentials)",
 				ns, usedS, managedN, nativeN, credN)
 		}
 	},
@@ -323,7 +323,7 @@ var NativeWithExternalManager = &check.Check{
 		live := p.Facts != nil
 		for _, o := range p.Inv.ByKind("Secret") {
 			if o.APIVersion == "v1" && m.nativeCredential(o, live) {
-				p.Reportf(o, "", "Secret %s/%s holds credentials as a native Secret while the cluster uses %s",
+				p.Reportf(o, "metadata.name", "Secret %s/%s holds credentials as a native Secret while the cluster uses %s",
 					o.EffectiveNamespace(), o.Name, strings.Join(mgrs, ", "))
 			}
 		}

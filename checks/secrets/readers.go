@@ -65,7 +65,7 @@ var Readers = &check.Check{
 					rbacchecks.Where(r.grant.Binding, false), rbacchecks.Via(&r.grant))
 			}
 			first := by[order[0]].grant
-			obj, path := p.Inv.Namespace(ns), ""
+			obj, path := p.Inv.Namespace(ns), "metadata.name"
 			if obj == nil {
 				obj, path = first.Binding.Object, rbacchecks.SubjectPath(first.SubjectIndex)
 			}

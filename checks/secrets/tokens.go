@@ -1,6 +1,8 @@
 package secrets
 
 import (
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubeharden/kubeharden/check"
@@ -45,12 +47,13 @@ var UnusedTokenAutomount = &check.Check{
 	Title: "Pods mount a service account token they do not use",
 	Doc: "Unless automountServiceAccountToken is false (on the pod or its service account), every " +
 		"container gets a token for the pod's service account. When no binding grants that " +
-		"account anything beyond what every account has (discovery, self-review), the " +
+		"account (or every account of its namespace) anything — only what every account has, " +
+		"such as discovery — the " +
 		"application does not use the Kubernetes API, and the token only serves whoever " +
 		"breaks into the pod: to probe the API, and to use any permission granted later. The " +
 		"check asks the RBAC engine; pods whose account has grants are left to " +
 		"rbac/automount-token and rbac/workload-risky-serviceaccount. Static pods get no " +
-		"token and are skipped.",
+		"token and are skipped, and so are pods whose Vault agent logs in to Vault with the token.",
 	Severity:    check.Low,
 	References:  []string{refCISTokens, refNSA, refCredsAPI},
 	Remediation: "Set automountServiceAccountToken: false on the pod template or on its ServiceAccount.",
@@ -59,7 +62,7 @@ var UnusedTokenAutomount = &check.Check{
 		type saKey struct{ ns, name string }
 		memo := map[saKey]bool{}
 		for _, t := range p.Inv.PodTemplates() {
-			if staticPod(t) || !rbac.Automounts(t, p.Inv) {
+			if staticPod(t) || vaultAgent(t) || !rbac.Automounts(t, p.Inv) {
 				continue
 			}
 			k := saKey{t.Namespace(), t.ServiceAccount()}
@@ -72,28 +75,33 @@ var UnusedTokenAutomount = &check.Check{
 				continue
 			}
 			p.Reportf(t.Owner, t.Path+".automountServiceAccountToken",
-				"%s %s mounts the token of ServiceAccount %s/%s, which no binding grants anything beyond what every account has: set automountServiceAccountToken: false",
+				"%s %s mounts the token of ServiceAccount %s/%s, which no binding grants anything of its own (only what every account has): set automountServiceAccountToken: false",
 				t.Owner.Kind, t.Owner.Name, k.ns, k.name)
 		}
 	},
 }
 
-// usesAPI reports whether the service account is granted anything beyond the default
-// policy's grants to everyone (system:authenticated, system:serviceaccounts): a binding
-// outside the default policy, or a default binding that names the account itself or its
-// namespace's accounts (system:coredns binding kube-system/coredns, for one).
+// usesAPI reports whether a binding grants the service account itself, or every account
+// of its namespace (system:serviceaccounts:NS), anything. Grants to everyone
+// (system:authenticated, system:serviceaccounts) are not a sign that this pod calls the API:
+// every account has them.
 func usesAPI(e *rbac.Engine, ns, name string) bool {
 	s := rbac.Subject{Kind: rbac.ServiceAccountKind, Namespace: ns, Name: name}
 	user, groups := s.Principal()
 	for _, grants := range e.PermissionsOf(user, groups) {
 		for _, g := range grants {
-			if !g.Binding.Default() || g.Subject == s ||
-				(g.Subject.Kind == rbac.GroupKind && g.Subject.Name == rbac.ServiceAccountGroupPrefix+ns) {
+			if g.Subject == s || (g.Subject.Kind == rbac.GroupKind && g.Subject.Name == rbac.ServiceAccountGroupPrefix+ns) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// vaultAgent reports pods whose injected Vault agent logs in to Vault with the service
+// account token (Vault's Kubernetes auth): the token is used, though not against the API.
+func vaultAgent(t inventory.PodTemplate) bool {
+	return strings.EqualFold(t.Meta.Annotations["vault.hashicorp.com/agent-inject"], "true")
 }
 
 // staticPod reports a Pod the kubelet runs from a file (or its mirror in the API), which

@@ -48,18 +48,19 @@ func clusterVersion(p *check.Pass) (v Version, raw string, ok bool) {
 	return v, raw, err == nil
 }
 
-// clusterObject is what findings about the cluster itself are reported on: a snapshot's
-// ClusterFacts document when there is one (so findings have its file and lines), else an
-// object that stands for the cluster.
+// clusterObject is what findings about the cluster itself are reported on, at the path
+// "serverVersion": a snapshot's ClusterFacts document when there is one (so findings have
+// its file and lines), else an object of the same kind and name that stands for the cluster,
+// so that a live scan and a scan of its snapshot report the same object.
 func clusterObject(p *check.Pass) (*inventory.Object, string) {
 	if p.Facts != nil && p.Facts.Object != nil {
 		return p.Facts.Object, "serverVersion"
 	}
 	u := &unstructured.Unstructured{}
 	u.SetAPIVersion("kubeharden.io/v1")
-	u.SetKind("Cluster")
+	u.SetKind("ClusterFacts")
 	u.SetName("cluster")
-	return inventory.New(u, inventory.Source{}, nil), ""
+	return inventory.New(u, inventory.Source{}, nil), "serverVersion"
 }
 
 // releases returns the release table of the pass's configuration. The CLI validates the

@@ -58,9 +58,7 @@ func kubelets(p *check.Pass) []kubelet {
 			k.obj, k.path = o, "status.nodeInfo.kubeletVersion"
 		} else {
 			k.obj, _ = clusterObject(p)
-			if p.Facts != nil && p.Facts.Object != nil {
-				k.path = "kubeletVersions." + name
-			}
+			k.path = "kubeletVersions." + name
 		}
 		out = append(out, k)
 	}
