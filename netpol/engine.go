@@ -465,7 +465,6 @@ func (b bitset) or(o bitset) {
 	}
 }
 
-
 func (b bitset) each(f func(int)) {
 	for i, w := range b {
 		for w != 0 {
