@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,13 +73,17 @@ func (t *LineTable) Add(h PathHash, line int) {
 // Len is the number of recorded fields.
 func (t *LineTable) Len() int { return len(t.entries) }
 
+// Grow makes room for n more fields, so that a loader that knows how many fields an object
+// has allocates its table once.
+func (t *LineTable) Grow(n int) { t.entries = slices.Grow(t.entries, n) }
+
 // Seal sorts the table for lookups; Find calls it when needed, but loaders call it so that
 // lookups from concurrent checks never write.
 func (t *LineTable) Seal() {
 	if t.sorted {
 		return
 	}
-	sort.Slice(t.entries, func(i, j int) bool { return t.entries[i].hash < t.entries[j].hash })
+	slices.SortFunc(t.entries, func(a, b lineEntry) int { return cmp.Compare(a.hash, b.hash) })
 	t.sorted = true
 }
 

@@ -141,33 +141,42 @@ func baselineFile(b *testing.B, file string) int {
 }
 
 // BenchmarkDecode is the loader's Decode on the same files in one goroutine: the baseline's
-// work plus strict field checks and a line for every field.
+// work plus strict field checks and a line for every field. reader=yaml.v3 turns the fast
+// reader off (every document through yaml.v3 and conv), to show what it saves.
 func BenchmarkDecode(b *testing.B) {
 	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
-			files, size := benchFiles(b, benchCluster(b, n))
-			b.SetBytes(size)
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu := cpuTime()
-			defer func() { b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op") }()
-			for i := 0; i < b.N; i++ {
-				objs := 0
-				for _, f := range files {
-					data, err := os.ReadFile(f)
-					if err != nil {
-						b.Fatal(err)
-					}
-					o, errs := Decode(f, data)
-					if len(errs) > 0 {
-						b.Fatal(errs[0])
-					}
-					objs += len(o)
-				}
-				b.ReportMetric(float64(objs), "objects")
-			}
-		})
+		for _, reader := range []string{"fast", "yaml.v3"} {
+			b.Run(fmt.Sprintf("workloads=%d/reader=%s", n, reader), func(b *testing.B) {
+				defer func(on bool) { fastPath = on }(fastPath)
+				fastPath = reader == "fast"
+				benchDecode(b, n)
+			})
+		}
 	}
+}
+
+func benchDecode(b *testing.B, n int) {
+	files, size := benchFiles(b, benchCluster(b, n))
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := 0; i < b.N; i++ {
+		objs := 0
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			o, errs := Decode(f, data)
+			if len(errs) > 0 {
+				b.Fatal(errs[0])
+			}
+			objs += len(o)
+		}
+		b.ReportMetric(float64(objs), "objects")
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkFiles is Files on the directory: the walk plus Decode on every core. It reports

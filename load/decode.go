@@ -64,6 +64,7 @@ func (d *decoder) errorf(line int, format string, args ...any) {
 }
 
 func (d *decoder) decode(data []byte) {
+	defer d.release()
 	defer func() {
 		if r := recover(); r != nil {
 			d.errorf(0, "%s while reading this file (please report it): %v", internalError, r)
@@ -77,6 +78,13 @@ func (d *decoder) decode(data []byte) {
 	split(data, func(chunk []byte, line int) {
 		d.chunk(chunk, line)
 	})
+}
+
+// release drops what the reusable buffers still point at in the file just read, so that a
+// worker does not keep a file's bytes alive while it reads the next.
+func (d *decoder) release() {
+	d.c.src, d.f.src, d.s.data = nil, nil, nil
+	clear(d.f.keys[:cap(d.f.keys)])
 }
 
 // text checks that data is UTF-8 text and returns it without a byte order mark. UTF-16 with
@@ -105,11 +113,13 @@ func text(data []byte) ([]byte, string) {
 	}
 	if len(data) > sniffSize {
 		// Do not count a character cut in two at the end of the sample.
-		for i := 0; i < utf8.UTFMax && len(head) > 0 && !utf8.RuneStart(head[len(head)-1]); i++ {
-			head = head[:len(head)-1]
-		}
-		if len(head) > 0 && utf8.RuneStart(head[len(head)-1]) && !utf8.FullRune(head[len(head)-1:]) {
-			head = head[:len(head)-1]
+		for i := 1; i < utf8.UTFMax && i <= len(head); i++ {
+			if utf8.RuneStart(head[len(head)-i]) {
+				if !utf8.FullRune(head[len(head)-i:]) {
+					head = head[:len(head)-i]
+				}
+				break
+			}
 		}
 	}
 	if !utf8.Valid(head) {
@@ -215,7 +225,7 @@ func (d *decoder) fast(chunk []byte, off int) bool {
 	if !fastPath || !f.object(chunk, off) || strings.HasSuffix(f.top.kind, "List") {
 		return false
 	}
-	d.object(f.buf, f.ents, f.table, f.top, f.rootLine, nil)
+	d.object(f.buf, f.ents, f.top, f.rootLine, nil)
 	return true
 }
 
@@ -456,7 +466,7 @@ func (d *decoder) yamlObject(n *yaml.Node, line, off int, src []byte, prefix []s
 		d.errorf(line, "%s", err.Error())
 		return
 	}
-	d.object(c.buf, c.ents, c.table, c.top, line, c.dups)
+	d.object(c.buf, c.ents, c.top, line, c.dups)
 }
 
 // An object's JSON may be at most 4 times the size of its YAML chunk plus jsonSlack: YAML
@@ -480,7 +490,7 @@ func (d *decoder) jsonStream(chunk []byte, line int) bool {
 		if pos == len(chunk) {
 			return true
 		}
-		s.reset(chunk[pos:], line, nil, true)
+		s.reset(chunk[pos:], line, false, true)
 		if err := s.value(inventory.Root, -1); err != nil {
 			if n == 0 {
 				return false
@@ -528,7 +538,7 @@ func (d *decoder) jsonDoc(doc []byte, line int) {
 				d.errorf(int(e.line), "item of %s is not an object", kind)
 				continue
 			}
-			s.reset(item, int(e.line), nil, true)
+			s.reset(item, int(e.line), false, true)
 			if s.value(inventory.Root, -1) != nil {
 				continue // cannot happen: the item was scanned already
 			}
@@ -562,21 +572,25 @@ func withTypeMeta(obj []byte, apiVersion, kind string) []byte {
 
 func (d *decoder) jsonObject(obj []byte, line int) {
 	s := &d.s
-	table := &inventory.LineTable{}
-	s.reset(obj, line, table, false)
+	s.reset(obj, line, true, false)
 	if err := s.value(inventory.Root, -1); err != nil {
 		var de *docError
 		errors.As(err, &de)
 		d.errorf(de.line, "%s", de.msg)
 		return
 	}
-	d.object(obj, s.ents, table, s.top, line, nil)
+	d.object(obj, s.ents, s.top, line, nil)
 }
 
 // object decodes one object's JSON into a typed object for kinds client-go knows, or
 // unstructured content otherwise, and reports what the API server's strict decoding would.
 // dups are duplicate keys found while converting YAML, reported with the object.
-func (d *decoder) object(data []byte, ents []entry, table *inventory.LineTable, t top, line int, dups []docError) {
+func (d *decoder) object(data []byte, ents []entry, t top, line int, dups []docError) {
+	table := &inventory.LineTable{}
+	table.Grow(len(ents))
+	for i := range ents {
+		table.Add(ents[i].hash, int(ents[i].line))
+	}
 	table.Seal()
 	if len(dups) > 0 {
 		what := describeObject(t, peekName(data))

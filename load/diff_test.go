@@ -22,6 +22,11 @@ func toJSON(doc []byte) ([]byte, error) {
 	if err := c.value(&n, 0, -1); err != nil {
 		return nil, err
 	}
+	if len(c.dups) > 0 {
+		// Reported as errors; and sigs.k8s.io/yaml keeps one of keys like 0 and 0.0 (both
+		// "0" in JSON) at random.
+		return nil, &c.dups[0]
+	}
 	return c.buf, nil
 }
 

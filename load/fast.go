@@ -3,6 +3,7 @@ package load
 import (
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/kubeharden/kubeharden/inventory"
 )
@@ -24,7 +25,6 @@ type fast struct {
 
 	buf   []byte
 	ents  []entry
-	table *inventory.LineTable
 	top   top
 	keys  []string // keys of the mappings being read, for duplicates
 	depth int
@@ -47,7 +47,6 @@ func (f *fast) reset(src []byte, off int) bool {
 	f.li, f.col = 0, 0
 	f.buf = f.buf[:0]
 	f.ents = f.ents[:0]
-	f.table = &inventory.LineTable{}
 	f.top = top{}
 	f.keys = f.keys[:0]
 	f.depth = 0
@@ -156,6 +155,9 @@ func (f *fast) mapping(indent int, h inventory.PathHash, parent int32) {
 			f.giveUp()
 		}
 		key, after := f.key(p)
+		if len(f.keys)-base > 64 {
+			f.giveUp() // a mapping this large is rare; spare the duplicate search
+		}
 		for _, k := range f.keys[base:] {
 			if k == key {
 				f.giveUp() // duplicates are conv's to report
@@ -167,12 +169,11 @@ func (f *fast) mapping(indent int, h inventory.PathHash, parent int32) {
 		}
 		line := f.line()
 		hk := h.Field(key)
-		f.table.Add(hk, line)
 		ks := int32(len(f.buf))
 		f.buf = appendString(f.buf, key)
 		f.buf = append(f.buf, ':')
 		e := int32(len(f.ents))
-		f.ents = append(f.ents, entry{start: int32(len(f.buf)), line: int32(line), parent: parent, keyStart: ks, keyEnd: int32(len(f.buf) - 1), index: -1})
+		f.ents = append(f.ents, entry{start: int32(len(f.buf)), line: int32(line), parent: parent, keyStart: ks, keyEnd: int32(len(f.buf) - 1), index: -1, hash: hk})
 		vs := len(f.buf)
 		f.value(after, indent, true, hk, e)
 		f.ents[e].end = int32(len(f.buf))
@@ -207,9 +208,8 @@ func (f *fast) sequence(indent int, h inventory.PathHash, parent int32) {
 		}
 		line := f.line()
 		hi := h.Index(i)
-		f.table.Add(hi, line)
 		e := int32(len(f.ents))
-		f.ents = append(f.ents, entry{start: int32(len(f.buf)), line: int32(line), parent: parent, index: int32(i)})
+		f.ents = append(f.ents, entry{start: int32(len(f.buf)), line: int32(line), parent: parent, index: int32(i), hash: hi})
 		// Past "-" and the spaces after it.
 		q := p + 1
 		end := f.lines[f.li].end
@@ -264,7 +264,7 @@ func (f *fast) tryKey(p int) (key string, after int, ok bool) {
 		for q < end && keyChar(f.src[q]) {
 			q++
 		}
-		key = string(f.src[p:q])
+		key = f.view(p, q)
 		if resolvePlain(key, "").kind != sString {
 			return "", 0, false
 		}
@@ -277,11 +277,24 @@ func (f *fast) tryKey(p int) (key string, after int, ok bool) {
 	if q == end || f.src[q] != ':' || q+1 < end && f.src[q+1] != ' ' {
 		return "", 0, false
 	}
+	if q-p > 1000 {
+		return "", 0, false // yaml.v3 takes no key longer than 1024 characters
+	}
 	q++
 	for q < end && f.src[q] == ' ' {
 		q++
 	}
 	return key, q, true
+}
+
+// view is the text src[p:q] without a copy. Scalars and keys go into the JSON buffer and
+// the path hashes at once and are not kept past the document, whose source does not change
+// while it is read.
+func (f *fast) view(p, q int) string {
+	if p == q {
+		return ""
+	}
+	return unsafe.String(&f.src[p], q-p)
 }
 
 func keyChar(c byte) bool {
@@ -375,7 +388,7 @@ func (f *fast) plain(p, end int) {
 	for q > p && f.src[q-1] == ' ' {
 		q--
 	}
-	s := resolvePlain(string(f.src[p:q]), "")
+	s := resolvePlain(f.view(p, q), "")
 	switch s.kind {
 	case sString:
 		f.buf = appendString(f.buf, s.str)
@@ -412,7 +425,7 @@ func (f *fast) quoted(p int) (string, int, bool) {
 			i++
 		case c == q:
 			if simple {
-				return string(f.src[p+1 : i]), i + 1, true
+				return f.view(p+1, i), i + 1, true
 			}
 			return string(out), i + 1, true
 		case c == '\\' && q == '"':

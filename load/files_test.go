@@ -244,3 +244,16 @@ func TestFilesOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestTextSample: a multi-byte character cut by the end of the sample is not "binary".
+func TestTextSample(t *testing.T) {
+	for pad := 0; pad < 4; pad++ {
+		doc := cm("x") + "data:\n  k: " + strings.Repeat("a", sniffSize-40-pad) + strings.Repeat("é€😀", 10) + "\n"
+		if _, msg := text([]byte(doc)); msg != "" {
+			t.Errorf("pad %d: %s", pad, msg)
+		}
+	}
+	if _, msg := text([]byte(cm("x") + strings.Repeat("a", sniffSize) + "\xff")); msg != "" {
+		t.Errorf("invalid UTF-8 after the sample is the YAML parser's to find, got %q", msg)
+	}
+}

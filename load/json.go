@@ -16,7 +16,7 @@ type jscan struct {
 	pos   int
 	line  int
 	ents  []entry
-	table *inventory.LineTable // nil: record no lines
+	lines bool // compute path hashes (off for the first, shallow look at a List)
 	// shallow records entries only for the root's fields and their items: enough to split
 	// a List without holding positions for everything in it.
 	shallow bool
@@ -25,10 +25,10 @@ type jscan struct {
 	items   int32 // entry of the root's "items" field when it is an array, else -1
 }
 
-func (s *jscan) reset(data []byte, line int, table *inventory.LineTable, shallow bool) {
+func (s *jscan) reset(data []byte, line int, lines, shallow bool) {
 	s.data, s.pos, s.line = data, 0, line
 	s.ents = s.ents[:0]
-	s.table, s.shallow, s.depth = table, shallow, 0
+	s.lines, s.shallow, s.depth = lines, shallow, 0
 	s.top = top{}
 	s.items = -1
 }
@@ -108,14 +108,13 @@ func (s *jscan) object(h inventory.PathHash, parent int32) error {
 		s.pos++
 		s.ws()
 		var hk inventory.PathHash
-		if s.table != nil {
+		if s.lines {
 			hk = h.Field(keyString(s.data[ks:ke], esc))
-			s.table.Add(hk, line)
 		}
 		e := int32(-1)
 		if s.record() {
 			e = int32(len(s.ents))
-			s.ents = append(s.ents, entry{start: int32(s.pos), line: int32(line), parent: parent, keyStart: int32(ks), keyEnd: int32(ke), index: -1})
+			s.ents = append(s.ents, entry{start: int32(s.pos), line: int32(line), parent: parent, keyStart: int32(ks), keyEnd: int32(ke), index: -1, hash: hk})
 		}
 		vs := s.pos
 		if err := s.value(hk, e); err != nil {
@@ -189,14 +188,13 @@ func (s *jscan) array(h inventory.PathHash, parent int32) error {
 	for i := 0; ; i++ {
 		s.ws()
 		var hi inventory.PathHash
-		if s.table != nil {
+		if s.lines {
 			hi = h.Index(i)
-			s.table.Add(hi, s.line)
 		}
 		e := int32(-1)
 		if s.record() {
 			e = int32(len(s.ents))
-			s.ents = append(s.ents, entry{start: int32(s.pos), line: int32(s.line), parent: parent, index: int32(i)})
+			s.ents = append(s.ents, entry{start: int32(s.pos), line: int32(s.line), parent: parent, index: int32(i), hash: hi})
 		}
 		if err := s.value(hi, e); err != nil {
 			return err

@@ -2,12 +2,10 @@ package load
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -131,14 +129,3 @@ func lineOf(t *testing.T, path, s string, nth int) int {
 	t.Fatalf("%s: no line with %q", path, s)
 	return 0
 }
-
-func sortedKeys[V any](m map[string]V) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
-
-var _ = bytes.Equal

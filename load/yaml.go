@@ -40,8 +40,9 @@ func (e *docError) Error() string { return e.msg }
 type entry struct {
 	start, end int32 // the value's bytes in the JSON
 	line       int32
-	parent     int32 // index of the enclosing entry, -1 at the top
-	keyStart   int32 // the quoted key in the JSON, for fields
+	parent     int32              // index of the enclosing entry, -1 at the top
+	hash       inventory.PathHash // the field's path
+	keyStart   int32              // the quoted key in the JSON, for fields
 	keyEnd     int32
 	index      int32 // the item index, or -1 for fields
 }
@@ -66,7 +67,6 @@ type conv struct {
 	buf   []byte
 	ents  []entry
 	pairs []pair
-	table *inventory.LineTable
 	off   int // added to node lines: the document's offset in the file
 	limit int // largest JSON allowed, against alias bombs
 	depth int
@@ -90,7 +90,6 @@ func (c *conv) reset(off, limit int) {
 	c.buf = c.buf[:0]
 	c.ents = c.ents[:0]
 	c.pairs = c.pairs[:0]
-	c.table = &inventory.LineTable{}
 	c.off, c.limit, c.depth = off, limit, 0
 	c.top = top{}
 	c.prefix = nil
@@ -221,9 +220,8 @@ func (c *conv) sequence(n *yaml.Node, h inventory.PathHash, parent int32) error 
 		}
 		line := c.line(item)
 		hi := h.Index(i)
-		c.table.Add(hi, line)
 		e := int32(len(c.ents))
-		c.ents = append(c.ents, entry{start: int32(len(c.buf)), line: int32(line), parent: parent, index: int32(i)})
+		c.ents = append(c.ents, entry{start: int32(len(c.buf)), line: int32(line), parent: parent, index: int32(i), hash: hi})
 		if err := c.value(item, hi, e); err != nil {
 			return err
 		}
@@ -269,12 +267,11 @@ func (c *conv) mapping(n *yaml.Node, h inventory.PathHash, parent int32) error {
 		first = false
 		line := c.line(p.k)
 		hk := h.Field(p.key)
-		c.table.Add(hk, line)
 		ks := int32(len(c.buf))
 		c.buf = appendString(c.buf, p.key)
 		c.buf = append(c.buf, ':')
 		e := int32(len(c.ents))
-		c.ents = append(c.ents, entry{start: int32(len(c.buf)), line: int32(line), parent: parent, keyStart: ks, keyEnd: int32(len(c.buf) - 1), index: -1})
+		c.ents = append(c.ents, entry{start: int32(len(c.buf)), line: int32(line), parent: parent, keyStart: ks, keyEnd: int32(len(c.buf) - 1), index: -1, hash: hk})
 		vs := len(c.buf)
 		if p.aliased {
 			// Merged in from an alias: counts against the alias budget.
@@ -563,17 +560,29 @@ func (c *conv) bang(n *yaml.Node) bool {
 		c.curLine, c.curOff = 1, 0
 	}
 	for c.curLine < n.Line {
-		i := bytes.IndexByte(c.src[c.curOff:], '\n')
+		// A line break is \n, \r\n or a lone \r, as yaml.v3 counts them.
+		i := bytes.IndexAny(c.src[c.curOff:], "\r\n")
 		if i < 0 {
 			return false
 		}
 		c.curOff += i + 1
+		if c.src[c.curOff-1] == '\r' && c.curOff < len(c.src) && c.src[c.curOff] == '\n' {
+			c.curOff++
+		}
 		c.curLine++
 	}
 	line := c.src[c.curOff:]
 	for col := 1; col < n.Column && len(line) > 0; col++ {
 		_, size := utf8.DecodeRune(line)
 		line = line[size:]
+	}
+	// The node starts at its properties: an anchor may come before the tag.
+	if len(line) > 0 && line[0] == '&' {
+		i := bytes.IndexAny(line, " \t\r\n")
+		if i < 0 {
+			return false
+		}
+		line = bytes.TrimLeft(line[i:], " \t")
 	}
 	return len(line) > 0 && line[0] == '!'
 }
