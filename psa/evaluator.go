@@ -296,6 +296,23 @@ func (e *Evaluator) Evaluate(lv api.LevelVersion, meta *metav1.ObjectMeta, spec 
 	return out
 }
 
+// failing lists the IDs of the checks that fail at lv, as Evaluate does, without finding
+// the failing fields (which costs more than the verdicts).
+func (e *Evaluator) failing(lv api.LevelVersion, meta *metav1.ObjectMeta, spec *corev1.PodSpec) []string {
+	acts := e.active(lv)
+	if len(acts) == 0 {
+		return nil
+	}
+	meta, spec = Normalize(meta, spec)
+	var out []string
+	for _, a := range acts {
+		if !a.fn(meta, spec).Allowed {
+			out = append(out, a.id)
+		}
+	}
+	return out
+}
+
 // EvaluateCheck judges a pod at lv with the one upstream check id. ok is false when the
 // check passes or does not apply at lv.
 func (e *Evaluator) EvaluateCheck(id string, lv api.LevelVersion, meta *metav1.ObjectMeta, spec *corev1.PodSpec) (f Failure, failed bool) {

@@ -22,22 +22,37 @@ const (
 // check-specific part is only which field of that pod or container to point at.
 func locate(id string, fn policy.CheckPodFn, meta *metav1.ObjectMeta, spec *corev1.PodSpec) string {
 	fails := func(s *corev1.PodSpec) bool { return !fn(meta, s).Allowed }
-	bare := *spec
-	bare.InitContainers, bare.Containers, bare.EphemeralContainers = nil, nil, nil
-	if fails(&bare) {
+	// One pod spec and one one-element list per container kind serve every trial: the
+	// upstream checks only read the pod they judge.
+	trial := new(corev1.PodSpec)
+	*trial = *spec
+	trial.InitContainers, trial.Containers, trial.EphemeralContainers = nil, nil, nil
+	if fails(trial) {
 		return podField(id, fn, meta, spec)
 	}
+	var one []corev1.Container
+	var oneEphemeral []corev1.EphemeralContainer
 	for _, c := range containerRefs(spec) {
-		alone := bare
+		trial.InitContainers, trial.Containers, trial.EphemeralContainers = nil, nil, nil
 		switch c.list {
-		case "initContainers":
-			alone.InitContainers = []corev1.Container{*c.c}
-		case "containers":
-			alone.Containers = []corev1.Container{*c.c}
+		case "initContainers", "containers":
+			if one == nil {
+				one = make([]corev1.Container, 1)
+			}
+			one[0] = *c.c
+			if c.list == "initContainers" {
+				trial.InitContainers = one
+			} else {
+				trial.Containers = one
+			}
 		default:
-			alone.EphemeralContainers = []corev1.EphemeralContainer{spec.EphemeralContainers[c.index]}
+			if oneEphemeral == nil {
+				oneEphemeral = make([]corev1.EphemeralContainer, 1)
+			}
+			oneEphemeral[0] = spec.EphemeralContainers[c.index]
+			trial.EphemeralContainers = oneEphemeral
 		}
-		if fails(&alone) {
+		if fails(trial) {
 			return containerField(id, meta, spec, c)
 		}
 	}

@@ -104,14 +104,11 @@ func (e *Evaluator) PlanNamespace(ns Namespace, templates []inventory.PodTemplat
 		ref := t.Owner.Ref
 		ref.Namespace = t.Namespace()
 		for _, lvl := range levels[1:] {
-			fs := e.Evaluate(api.LevelVersion{Level: lvl, Version: version}, t.Meta, t.Spec)
-			if len(fs) == 0 {
+			ids := e.failing(api.LevelVersion{Level: lvl, Version: version}, t.Meta, t.Spec)
+			if len(ids) == 0 {
 				continue
 			}
-			b := Blocker{Object: ref}
-			for _, f := range fs {
-				b.Checks = append(b.Checks, f.Check)
-			}
+			b := Blocker{Object: ref, Checks: ids}
 			p.Blockers[lvl] = append(p.Blockers[lvl], b)
 			if below := levels[indexOf(lvl)-1]; api.CompareLevels(below, worst) < 0 {
 				worst = below

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/netpol"
@@ -47,6 +48,9 @@ var databaseKeys = []string{"app", "app.kubernetes.io/name", "app.kubernetes.io/
 
 func runSensitiveExposed(p *check.Pass) {
 	e := engine(p)
+	// Every Reach below depends on the workload only through its class (the engine cannot
+	// tell the workloads of a class apart), so the sources are worked out once per class.
+	fromByClass := map[*netpol.Class][]string{}
 	for _, w := range e.Workloads() {
 		if w.Object == nil || w.Template == nil {
 			continue
@@ -55,26 +59,10 @@ func runSensitiveExposed(p *check.Pass) {
 		if what == "" {
 			continue
 		}
-		var from []string
-		if v, err := e.Reach(netpol.InternetEndpoint(), netpol.WorkloadEndpoint(w), nil); err == nil && !v.SomePorts.IsEmpty() {
-			if v.Partial || !v.Allowed {
-				from = append(from, "some public addresses "+on(v.SomePorts))
-			} else {
-				from = append(from, "the internet "+on(v.Ports))
-			}
-		}
-		if v, err := e.Reach(stranger, netpol.WorkloadEndpoint(w), nil); err == nil && v.Allowed {
-			from = append(from, "pods of any namespace "+on(v.Ports))
-		} else {
-			for _, ns := range e.Namespaces() {
-				if ns.Name == w.Namespace {
-					continue
-				}
-				probe := netpol.Endpoint{Name: "a pod of " + ns.Name, Probe: &netpol.Probe{Namespace: ns.Name}}
-				if v, err := e.Reach(probe, netpol.WorkloadEndpoint(w), nil); err == nil && v.Allowed {
-					from = append(from, fmt.Sprintf("any pod of namespace %s %s", ns.Name, on(v.Ports)))
-				}
-			}
+		from, done := fromByClass[w.Class()]
+		if !done {
+			from = exposedFrom(e, w)
+			fromByClass[w.Class()] = from
 		}
 		if len(from) == 0 {
 			continue
@@ -82,6 +70,80 @@ func runSensitiveExposed(p *check.Pass) {
 		p.Reportf(w.Object, path, "%s %s (%s) can be reached from outside namespace %q by sources no policy names: %s",
 			w.Kind, w.Name, what, w.Namespace, strings.Join(from, "; "))
 	}
+}
+
+// exposedFrom lists the unnamed sources outside w's namespace that can reach w.
+func exposedFrom(e *netpol.Engine, w *netpol.Workload) []string {
+	var from []string
+	if v, err := e.Reach(netpol.InternetEndpoint(), netpol.WorkloadEndpoint(w), nil); err == nil && !v.SomePorts.IsEmpty() {
+		if v.Partial || !v.Allowed {
+			from = append(from, "some public addresses "+on(v.SomePorts))
+		} else {
+			from = append(from, "the internet "+on(v.Ports))
+		}
+	}
+	if v, err := e.Reach(stranger, netpol.WorkloadEndpoint(w), nil); err == nil && v.Allowed {
+		return append(from, "pods of any namespace "+on(v.Ports))
+	}
+	isolated := w.Class().Isolated(netpol.Ingress)
+	rules := probeRules(w.Class())
+	if isolated && len(rules) == 0 {
+		// No ingress rule of the policies isolating w can match a pod without labels
+		// outside w's namespace: every probe below would find no ingress port open.
+		return from
+	}
+	for _, ns := range e.Namespaces() {
+		if ns.Name == w.Namespace {
+			continue
+		}
+		if isolated && !probeMatches(rules, ns) {
+			// The same: no ingress rule lets a pod without labels of ns in.
+			continue
+		}
+		probe := netpol.Endpoint{Name: "a pod of " + ns.Name, Probe: &netpol.Probe{Namespace: ns.Name}}
+		if v, err := e.Reach(probe, netpol.WorkloadEndpoint(w), nil); err == nil && v.Allowed {
+			from = append(from, fmt.Sprintf("any pod of namespace %s %s", ns.Name, on(v.Ports)))
+		}
+	}
+	return from
+}
+
+// probeRules are the ingress rules of the policies isolating c that can match a pod
+// without labels in another namespace: rules without peers, and rules with a pod peer
+// that has a namespaceSelector and a podSelector matching no labels. (A peer without a
+// namespaceSelector matches only pods of the policy's namespace, which is c's own.)
+func probeRules(c *netpol.Class) []*netpol.Rule {
+	var out []*netpol.Rule
+	for _, pol := range c.Policies(netpol.Ingress) {
+		for _, r := range pol.Rules[netpol.Ingress] {
+			if r.AllPeers {
+				out = append(out, r)
+				continue
+			}
+			for _, pe := range r.Peers {
+				if pe.IPBlock == nil && pe.NamespaceSelector != nil && pe.PodSelector.Matches(labels.Set{}) {
+					out = append(out, r)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// probeMatches reports whether one of rules matches a pod without labels in ns.
+func probeMatches(rules []*netpol.Rule, ns *netpol.Namespace) bool {
+	for _, r := range rules {
+		if r.AllPeers {
+			return true
+		}
+		for _, pe := range r.Peers {
+			if pe.MatchesPod(ns.Name, ns.Labels, labels.Set{}) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // sensitive says why a workload is sensitive, and where; "" when it is not.

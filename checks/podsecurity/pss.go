@@ -258,11 +258,17 @@ type scope struct {
 	pass   *check.Pass
 	ev     *psa.Evaluator
 	skip   []string
-	spaces map[string]*psa.Namespace
+	spaces map[string]resolved
+}
+
+// resolved is a namespace with whether its pods are judged (it is not exempt).
+type resolved struct {
+	ns     *psa.Namespace
+	judged bool
 }
 
 func newScope(pass *check.Pass) *scope {
-	s := &scope{pass: pass, spaces: map[string]*psa.Namespace{}}
+	s := &scope{pass: pass, spaces: map[string]resolved{}}
 	adm := pass.Config.PodSecurity.Admission
 	s.skip = pass.Config.PodSecurity.Exempt()
 	var server string
@@ -286,7 +292,7 @@ func newScope(pass *check.Pass) *scope {
 
 // namespace resolves ns; ok is false when it is exempt (by the cluster or by kubeharden).
 func (s *scope) namespace(name string) (*psa.Namespace, bool) {
-	ns, seen := s.spaces[name]
+	r, seen := s.spaces[name]
 	if !seen {
 		var labels map[string]string
 		obj := s.pass.Inv.Namespace(name)
@@ -294,8 +300,8 @@ func (s *scope) namespace(name string) (*psa.Namespace, bool) {
 			labels = obj.Labels()
 		}
 		n := s.ev.Namespace(name, labels, obj != nil)
-		ns = &n
-		s.spaces[name] = ns
+		r = resolved{&n, !n.Exempt && !psa.Matches(s.skip, name)}
+		s.spaces[name] = r
 	}
-	return ns, !ns.Exempt && !psa.Matches(s.skip, name)
+	return r.ns, r.judged
 }
