@@ -11,11 +11,10 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
+	"github.com/kubeharden/kubeharden/internal/benchmetric"
 	"github.com/kubeharden/kubeharden/internal/gen"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -90,7 +89,7 @@ func BenchmarkDecodeBaseline(b *testing.B) {
 			b.SetBytes(size)
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := cpuTime()
+			cpu := benchmetric.CPUTime()
 			for i := 0; i < b.N; i++ {
 				objs := 0
 				for _, f := range files {
@@ -98,7 +97,7 @@ func BenchmarkDecodeBaseline(b *testing.B) {
 				}
 				b.ReportMetric(float64(objs), "objects")
 			}
-			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
@@ -160,7 +159,7 @@ func benchDecode(b *testing.B, n int) {
 	b.SetBytes(size)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := benchmetric.CPUTime()
 	for i := 0; i < b.N; i++ {
 		objs := 0
 		for _, f := range files {
@@ -176,7 +175,7 @@ func benchDecode(b *testing.B, n int) {
 		}
 		b.ReportMetric(float64(objs), "objects")
 	}
-	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkFiles is Files on the directory: the walk plus Decode on every core. It reports
@@ -186,7 +185,7 @@ func BenchmarkFiles(b *testing.B) {
 		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
 			dir := benchCluster(b, n)
 			_, size := benchFiles(b, dir)
-			peak := peakRSS(func() {
+			peak := benchmetric.PeakRSS(func() {
 				if _, errs := Files([]string{dir}, Options{}); len(errs) > 0 {
 					b.Fatal(errs[0])
 				}
@@ -194,7 +193,7 @@ func BenchmarkFiles(b *testing.B) {
 			b.SetBytes(size)
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := cpuTime()
+			cpu := benchmetric.CPUTime()
 			for i := 0; i < b.N; i++ {
 				objs, errs := Files([]string{dir}, Options{})
 				if len(errs) > 0 {
@@ -202,45 +201,12 @@ func BenchmarkFiles(b *testing.B) {
 				}
 				b.ReportMetric(float64(len(objs)), "objects")
 			}
-			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
 			if peak > 0 {
 				b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MB")
 			}
 		})
 	}
-}
-
-// cpuTime is the process's user and system CPU time so far, in nanoseconds: on a shared
-// machine it moves less than wall time when other work competes for the cores.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
-
-// peakRSS runs f and returns the peak resident set size of the process while it ran, in
-// bytes, or 0 where the kernel does not tell (it resets and reads Linux's VmHWM).
-func peakRSS(f func()) int64 {
-	runtime.GC()
-	debug.FreeOSMemory()
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		f()
-		return 0
-	}
-	f()
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // BenchmarkDecodeList reads the 1,000-workload cluster as one `kubectl get -o yaml` (or
@@ -250,7 +216,7 @@ func BenchmarkDecodeList(b *testing.B) {
 		b.Run("format="+format, func(b *testing.B) {
 			data := listDump(b, 1000, format)
 			var objs int
-			peak := peakRSS(func() {
+			peak := benchmetric.PeakRSS(func() {
 				o, errs := Decode("dump."+format, data)
 				if len(errs) > 0 {
 					b.Fatal(errs[0])

@@ -4,17 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kubeharden/kubeharden/check"
 	_ "github.com/kubeharden/kubeharden/checks/all"
+	"github.com/kubeharden/kubeharden/internal/benchmetric"
 	"github.com/kubeharden/kubeharden/internal/gen"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/load"
@@ -79,14 +76,14 @@ func BenchmarkLoadScan(b *testing.B) {
 		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
 			dir := cluster(b, n)
 			var r *scan.Result
-			peak := peakRSS(func() { r = loadAndScan(b, dir) })
+			peak := benchmetric.PeakRSS(func() { r = loadAndScan(b, dir) })
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := cpuTime()
+			cpu := benchmetric.CPUTime()
 			for i := 0; i < b.N; i++ {
 				r = loadAndScan(b, dir)
 			}
-			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(r.Summary.Objects), "objects")
 			b.ReportMetric(float64(len(r.Findings)), "findings")
 			if peak > 0 {
@@ -107,46 +104,13 @@ func BenchmarkScan(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := cpuTime()
+			cpu := benchmetric.CPUTime()
 			var r *scan.Result
 			for i := 0; i < b.N; i++ {
 				r = scan.Run(inventory.Build(objs), scan.Options{Now: time.Unix(1_800_000_000, 0)})
 			}
-			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(len(r.Findings)), "findings")
 		})
 	}
-}
-
-// cpuTime is the process's user and system CPU time so far, in nanoseconds: on a shared
-// machine it moves less than wall time when other work competes for the cores.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
-
-// peakRSS runs f and returns the peak resident set size of the process while it ran, in
-// bytes, or 0 where the kernel does not tell (it resets and reads Linux's VmHWM).
-func peakRSS(f func()) int64 {
-	runtime.GC()
-	debug.FreeOSMemory()
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		f()
-		return 0
-	}
-	f()
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }

@@ -10,21 +10,12 @@ import (
 	"github.com/kubeharden/kubeharden/config"
 	"github.com/kubeharden/kubeharden/exposure"
 	"github.com/kubeharden/kubeharden/internal/gen"
-	"github.com/kubeharden/kubeharden/inventory"
 )
-
-func genInventory(n int) *inventory.Inventory {
-	var objs []*inventory.Object
-	for _, o := range gen.Objects(n, 1) {
-		objs = append(objs, inventory.New(o, inventory.Source{}, nil))
-	}
-	return inventory.Build(objs)
-}
 
 // BenchmarkChecks runs every ingress check over generated clusters.
 func BenchmarkChecks(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
-		inv := genInventory(n)
+		inv := gen.Inventory(n, 1)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			var findings int
 			for i := 0; i < b.N; i++ {
@@ -42,7 +33,7 @@ func BenchmarkChecks(b *testing.B) {
 // BenchmarkExposure lists the entry points of generated clusters.
 func BenchmarkExposure(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
-		inv := genInventory(n)
+		inv := gen.Inventory(n, 1)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			var entries int
 			for i := 0; i < b.N; i++ {

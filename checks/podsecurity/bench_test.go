@@ -8,22 +8,13 @@ import (
 	"github.com/kubeharden/kubeharden/checks/podsecurity"
 	"github.com/kubeharden/kubeharden/config"
 	"github.com/kubeharden/kubeharden/internal/gen"
-	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/psa"
 )
-
-func genInventory(n int) *inventory.Inventory {
-	var objs []*inventory.Object
-	for _, o := range gen.Objects(n, 1) {
-		objs = append(objs, inventory.New(o, inventory.Source{}, nil))
-	}
-	return inventory.Build(objs)
-}
 
 // BenchmarkChecks runs every podsecurity check over generated clusters.
 func BenchmarkChecks(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
-		inv := genInventory(n)
+		inv := gen.Inventory(n, 1)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			var findings int
 			for i := 0; i < b.N; i++ {
@@ -45,7 +36,7 @@ func BenchmarkPlan(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, n := range []int{1000, 10000} {
-		inv := genInventory(n)
+		inv := gen.Inventory(n, 1)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				ev.PlanAll(inv, psa.PlanOptions{})

@@ -26,6 +26,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubeharden/kubeharden/inventory"
 )
 
 // Workload kinds and how often each appears, in percent.
@@ -526,4 +528,15 @@ func (g *gen) secret(ns, name string) *corev1.Secret {
 			"password": []byte(fmt.Sprintf("gen-%016x", g.r.Uint64())),
 		},
 	}
+}
+
+// Inventory is the generated cluster of n workloads as an inventory, as a live read would
+// give it (no source positions).
+func Inventory(n int, seed int64) *inventory.Inventory {
+	objs := Objects(n, seed)
+	out := make([]*inventory.Object, len(objs))
+	for i, o := range objs {
+		out[i] = inventory.New(o, inventory.Source{}, nil)
+	}
+	return inventory.Build(out)
 }
