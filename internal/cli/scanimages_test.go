@@ -30,6 +30,7 @@ type scanJSON struct {
 	} `json:"findings"`
 	Errors []struct {
 		File, Resource, Message string
+		Line                    int
 	} `json:"errors"`
 }
 
