@@ -1,6 +1,7 @@
 package check
 
 import (
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +105,29 @@ func TestRegisterRejectsBadIDs(t *testing.T) {
 			}()
 			Register(&Check{ID: id, Title: "t", Doc: "d", Severity: Low, Run: func(*Pass) {}})
 		}()
+	}
+}
+
+func TestSortFindingsPermutes(t *testing.T) {
+	var fs []Finding
+	for i := 0; i < 200; i++ {
+		fs = append(fs, Finding{File: string(rune('a' + (i*7)%26)), Line: (i * 13) % 17, Check: "images/x", Message: strings.Repeat("m", i%5)})
+	}
+	want := append([]Finding(nil), fs...)
+	sort.SliceStable(want, func(i, j int) bool {
+		a, b := want[i], want[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Message < b.Message
+	})
+	SortFindings(fs)
+	for i := range fs {
+		if fs[i] != want[i] {
+			t.Fatalf("position %d: %+v, want %+v", i, fs[i], want[i])
+		}
 	}
 }

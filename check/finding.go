@@ -78,9 +78,21 @@ func SortFindings(fs []Finding) {
 		}
 		return a.Message < b.Message
 	})
-	sorted := make([]Finding, len(fs))
-	for i, j := range idx {
-		sorted[i] = fs[j]
+	// Apply the permutation in place, one cycle at a time: position i takes fs[idx[i]].
+	for i := range idx {
+		if idx[i] < 0 {
+			continue
+		}
+		tmp, j := fs[i], i
+		for {
+			k := idx[j]
+			idx[j] = -1
+			if k == i {
+				fs[j] = tmp
+				break
+			}
+			fs[j] = fs[k]
+			j = k
+		}
 	}
-	copy(fs, sorted)
 }

@@ -98,7 +98,13 @@ func RunAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts,
 	close(work)
 	wg.Wait()
 
-	var out []Finding
+	n := 0
+	for i, p := range passes {
+		if errs[i] == nil {
+			n += len(p.findings)
+		}
+	}
+	out := make([]Finding, 0, n)
 	var errors []Error
 	for i, p := range passes {
 		if errs[i] != nil {
@@ -106,6 +112,7 @@ func RunAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts,
 			continue
 		}
 		out = append(out, p.findings...)
+		p.findings = nil
 	}
 	SortFindings(out)
 	return out, errors
