@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/netpol/netpoltest"
 )
 
 // TestGarbageDoesNotPanic feeds the engine policies that are wrong in every way the API
@@ -18,7 +19,7 @@ import (
 func TestGarbageDoesNotPanic(t *testing.T) {
 	for it := 0; it < 200; it++ {
 		r := rand.New(rand.NewSource(int64(1000 + it)))
-		objs := randomWorld(r)
+		objs := netpoltest.RandomWorld(r)
 		for _, o := range objs {
 			np, ok := o.Obj.(*networkingv1.NetworkPolicy)
 			if !ok {
@@ -79,3 +80,5 @@ func spoil(r *rand.Rand, np *networkingv1.NetworkPolicy) {
 			IPBlock: &networkingv1.IPBlock{CIDR: "10.0.0.0/8"}, NamespaceSelector: &metav1.LabelSelector{}}}})
 	}
 }
+
+func pick[T any](r *rand.Rand, vs ...T) T { return vs[r.Intn(len(vs))] }
