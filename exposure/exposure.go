@@ -182,12 +182,18 @@ func TraefikRouterTLS(o *inventory.Object) bool {
 }
 
 func ingressAddress(ing *networkingv1.Ingress) string {
+	lb := ing.Status.LoadBalancer.Ingress
+	return addressOf(len(lb), func(i int) (string, string) { return lb[i].IP, lb[i].Hostname })
+}
+
+// addressOf renders the n load-balancer addresses a status lists (IP, else host name).
+func addressOf(n int, at func(int) (ip, host string)) string {
 	var addrs []string
-	for _, a := range ing.Status.LoadBalancer.Ingress {
-		if a.IP != "" {
-			addrs = append(addrs, a.IP)
-		} else if a.Hostname != "" {
-			addrs = append(addrs, a.Hostname)
+	for i := 0; i < n; i++ {
+		if ip, host := at(i); ip != "" {
+			addrs = append(addrs, ip)
+		} else if host != "" {
+			addrs = append(addrs, host)
 		}
 	}
 	if len(addrs) == 0 {
@@ -431,18 +437,8 @@ func protoOf(p corev1.Protocol) string {
 }
 
 func serviceAddress(svc *corev1.Service) string {
-	var addrs []string
-	for _, a := range svc.Status.LoadBalancer.Ingress {
-		if a.IP != "" {
-			addrs = append(addrs, a.IP)
-		} else if a.Hostname != "" {
-			addrs = append(addrs, a.Hostname)
-		}
-	}
-	if len(addrs) == 0 {
-		return ""
-	}
-	return "address " + strings.Join(addrs, ", ")
+	lb := svc.Status.LoadBalancer.Ingress
+	return addressOf(len(lb), func(i int) (string, string) { return lb[i].IP, lb[i].Hostname })
 }
 
 // SourceRanges returns the client ranges a LoadBalancer Service accepts: its
