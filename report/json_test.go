@@ -9,6 +9,8 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/scan"
 )
 
@@ -144,5 +146,39 @@ func TestYAMLMatchesJSON(t *testing.T) {
 	}
 	if e := render(t, &scan.Result{}, Options{Format: "yaml"}); !strings.Contains(e, "findings: []") {
 		t.Errorf("empty YAML has no empty findings list:\n%s", e)
+	}
+}
+
+// TestStreamedEqualsWhole: JSON and YAML, written finding by finding, are byte for byte the
+// documents that encoding the whole result at once gives, for empty, small and awkward
+// results (multi-line, long, quoted and non-ASCII messages, HTML characters, no errors).
+func TestStreamedEqualsWhole(t *testing.T) {
+	awkward := fixture()
+	awkward.Errors = nil
+	awkward.Findings = append(awkward.Findings,
+		check.Finding{Check: "x/multi", Severity: check.Info, Practice: "x", Object: api,
+			Message: "line one\nline two: with colon\n  indented\n- dash\n", Remediation: "a <b> & c"},
+		check.Finding{Check: "x/long", Severity: check.Low, Practice: "x", Object: web,
+			Message: strings.Repeat("a long message with many words ", 20) + `"quoted" 'single' {braces} [brackets] #hash: ü ✓ \backslash`},
+		check.Finding{Check: "x/odd", Severity: check.Low, Practice: "x", Object: debug, Message: "- looks like a list", Path: "null"},
+		check.Finding{Check: "x/empty-message", Severity: check.Low, Practice: "x", Object: inventory.Ref{}},
+	)
+	one := fixture()
+	one.Findings = one.Findings[:1]
+	for name, r := range map[string]*scan.Result{"fixture": fixture(), "awkward": awkward, "one": one, "empty": {}} {
+		whole, err := marshalJSON(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := render(t, r, Options{Format: "json"}); got != string(whole) {
+			t.Errorf("%s: streamed JSON differs from the whole document:\n%s\n---\n%s", name, got, whole)
+		}
+		wholeYAML, err := yaml.JSONToYAML(whole)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := render(t, r, Options{Format: "yaml"}); got != string(wholeYAML) {
+			t.Errorf("%s: streamed YAML differs from the whole document:\n%s\n---\n%s", name, got, wholeYAML)
+		}
 	}
 }
