@@ -147,7 +147,7 @@ func writeHTML(w io.Writer, r *scan.Result, opts Options) error {
 		hg := htmlGroup{Practice: g.Practice, Title: practiceTitle(g.Practice), Anchor: practiceAnchor(g.Practice),
 			Score: practiceScore(r.Summary.Practices, g.Practice)}
 		for i := range g.Findings {
-			f := &g.Findings[i]
+			f := g.Findings[i]
 			if f.Suppressed {
 				hg.Suppressed++
 			} else {

@@ -42,7 +42,7 @@ func writeMarkdown(w io.Writer, r *scan.Result, opts Options) error {
 
 	groups := groupByPractice(r.Findings, func(f *check.Finding) bool { return !f.Suppressed })
 	for _, g := range groups {
-		var major, minor []check.Finding
+		var major, minor []*check.Finding
 		for _, f := range g.Findings {
 			if f.Severity >= check.Medium {
 				major = append(major, f)
@@ -61,7 +61,7 @@ func writeMarkdown(w io.Writer, r *scan.Result, opts Options) error {
 		}
 	}
 	if opts.ShowSuppressed {
-		var sup []check.Finding
+		var sup []*check.Finding
 		for _, g := range groupByPractice(r.Findings, func(f *check.Finding) bool { return f.Suppressed }) {
 			sup = append(sup, g.Findings...)
 		}
@@ -147,7 +147,7 @@ func (m *md) summaryTable(r *scan.Result) {
 }
 
 // findings writes one table; suppressed tables add the reason.
-func (m *md) findings(fs []check.Finding, suppressed bool) {
+func (m *md) findings(fs []*check.Finding, suppressed bool) {
 	head := "| Severity | Check | Object | Location | Message |\n|---|---|---|---|---|\n"
 	if suppressed {
 		head = "| Severity | Check | Object | Location | Message | Reason |\n|---|---|---|---|---|---|\n"
@@ -155,8 +155,7 @@ func (m *md) findings(fs []check.Finding, suppressed bool) {
 	var b strings.Builder
 	b.WriteString(head)
 	rows := 0
-	for i := range fs {
-		f := &fs[i]
+	for i, f := range fs {
 		sev := f.Severity.String()
 		if f.Severity >= check.High && !suppressed {
 			sev = "**" + sev + "**"

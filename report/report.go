@@ -78,16 +78,16 @@ func Write(w io.Writer, r *scan.Result, opts Options) error {
 // practiceGroup is the findings of one practice, highest severity first.
 type practiceGroup struct {
 	Practice string
-	Findings []check.Finding
+	Findings []*check.Finding
 }
 
 // groupByPractice returns the findings grouped in check.Practices order (unknown practices
 // last, by name), each group sorted by severity, highest first, keeping the result's order
 // (file, line, object) within a severity. keep filters findings.
 func groupByPractice(fs []check.Finding, keep func(*check.Finding) bool) []practiceGroup {
-	byPractice := map[string][]check.Finding{}
-	for _, f := range fs {
-		if keep(&f) {
+	byPractice := map[string][]*check.Finding{}
+	for i := range fs {
+		if f := &fs[i]; keep(f) {
 			byPractice[f.Practice] = append(byPractice[f.Practice], f)
 		}
 	}
@@ -187,7 +187,7 @@ func (idx checkIndex) get(id string) *check.Check {
 }
 
 // severityCounts counts unsuppressed findings by severity.
-func severityCounts(fs []check.Finding) map[check.Severity]int {
+func severityCounts(fs []*check.Finding) map[check.Severity]int {
 	n := map[check.Severity]int{}
 	for _, f := range fs {
 		if !f.Suppressed {

@@ -52,27 +52,20 @@ func writeTable(w io.Writer, r *scan.Result, opts Options) error {
 	bw := bufio.NewWriter(w)
 	t := &table{w: bw, opts: opts}
 	groups := groupByPractice(r.Findings, func(f *check.Finding) bool { return opts.ShowSuppressed || !f.Suppressed })
-
-	var rows [][]tableRow
-	for _, g := range groups {
-		var rs []tableRow
-		for i := range g.Findings {
-			rs = append(rs, newRow(&g.Findings[i]))
-		}
-		rows = append(rows, rs)
-	}
-	t.measure(rows)
+	// Rows are made twice, to measure and to write, rather than kept: a large result would
+	// otherwise hold all its cells at once.
+	t.measure(groups)
 
 	if len(groups) == 0 {
 		fmt.Fprintln(bw, "No findings.")
 	} else {
 		t.header()
 	}
-	for i, g := range groups {
+	for _, g := range groups {
 		fmt.Fprintln(bw)
 		t.groupTitle(g, r.Summary.Practices)
-		for _, row := range rows[i] {
-			t.row(row)
+		for _, f := range g.Findings {
+			t.row(newRow(f))
 		}
 	}
 	if len(r.Errors) > 0 {
@@ -116,10 +109,11 @@ type table struct {
 // width, the object and location columns give up room (down to minCell) so that the message
 // keeps a column; when even that does not fit, the message moves under its row and the
 // columns shrink only as far as the row needs to fit.
-func (t *table) measure(groups [][]tableRow) {
+func (t *table) measure(groups []practiceGroup) {
 	t.sevW, t.idW, t.objW, t.locW = len("SEVERITY"), len("CHECK"), len("OBJECT"), len("LOCATION")
-	for _, rs := range groups {
-		for _, row := range rs {
+	for _, g := range groups {
+		for _, f := range g.Findings {
+			row := newRow(f)
 			t.sevW = max(t.sevW, width(row.sev))
 			t.idW = max(t.idW, min(width(row.id), maxCell))
 			t.objW = max(t.objW, min(width(row.obj), maxCell))
