@@ -1,25 +1,31 @@
 package inventory
 
 import (
-	"cmp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
 
-// LineTable maps field paths of one object to source lines. It stores a 64-bit hash of each
-// path instead of the path itself, which keeps positions for every field of a large inventory
-// in a few bytes per field.
+// LineTable maps field paths of one object to source lines. It keeps a hash of each path
+// instead of the path, packed with the line into one 64-bit word: the hash's top 48 bits,
+// then the line as an offset from the table's first line. That is 8 bytes per field of a large
+// inventory; a collision among one object's fields has a chance of about n²/2⁴⁹.
 type LineTable struct {
-	entries []lineEntry
-	sorted  bool
+	entries []uint64
+	base    int32
+	// wide holds the rare lines that do not fit an offset: before base, or 65,535 or more
+	// lines after it (a huge ConfigMap). Their entries carry wideOffset.
+	wide   map[uint64]int32
+	sorted bool
 }
 
-type lineEntry struct {
-	hash uint64
-	line int32
-}
+const (
+	offsetBits = 16
+	offsetMask = 1<<offsetBits - 1
+	wideOffset = offsetMask
+)
+
+func lineKey(h PathHash) uint64 { return uint64(h) &^ offsetMask }
 
 // PathHash is the running hash of a field path. Start from Root and extend it one field or
 // index at a time; equal paths give equal hashes however they were built.
@@ -66,7 +72,18 @@ func HashPath(path string) PathHash {
 
 // Add records that the field at h starts on line.
 func (t *LineTable) Add(h PathHash, line int) {
-	t.entries = append(t.entries, lineEntry{uint64(h), int32(line)})
+	if len(t.entries) == 0 && t.wide == nil {
+		t.base = int32(line)
+	}
+	k, off := lineKey(h), int64(line)-int64(t.base)
+	if off < 0 || off >= wideOffset {
+		if t.wide == nil {
+			t.wide = map[uint64]int32{}
+		}
+		t.wide[k] = int32(line)
+		off = wideOffset
+	}
+	t.entries = append(t.entries, k|uint64(off))
 	t.sorted = false
 }
 
@@ -83,7 +100,7 @@ func (t *LineTable) Seal() {
 	if t.sorted {
 		return
 	}
-	slices.SortFunc(t.entries, func(a, b lineEntry) int { return cmp.Compare(a.hash, b.hash) })
+	slices.Sort(t.entries)
 	t.sorted = true
 }
 
@@ -93,12 +110,15 @@ func (t *LineTable) Lookup(path string) int {
 		return 0
 	}
 	t.Seal()
-	h := uint64(HashPath(path))
-	i := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].hash >= h })
-	if i < len(t.entries) && t.entries[i].hash == h {
-		return int(t.entries[i].line)
+	k := lineKey(HashPath(path))
+	i, _ := slices.BinarySearch(t.entries, k)
+	if i == len(t.entries) || t.entries[i]&^offsetMask != k {
+		return 0
 	}
-	return 0
+	if off := t.entries[i] & offsetMask; off != wideOffset {
+		return int(t.base) + int(off)
+	}
+	return int(t.wide[k])
 }
 
 // Find returns the line of path or of its closest recorded ancestor, or 0.

@@ -34,3 +34,34 @@ func TestFindFallsBackToAncestor(t *testing.T) {
 		t.Error("nil table must find nothing")
 	}
 }
+
+// TestLinesFarApart: lines before the first one added, and lines 65,535 or more after it,
+// are kept exactly, as are all the others of the same table.
+func TestLinesFarApart(t *testing.T) {
+	var lt LineTable
+	want := map[string]int{}
+	add := func(path string, line int) {
+		lt.Add(HashPath(path), line)
+		want[path] = line
+	}
+	add("data", 100)
+	add("metadata", 3)
+	for i := range 300 {
+		add("data.k"+string(rune('a'+i%26))+string(rune('a'+i/26)), 100+i*1000)
+	}
+	add("spec", 100+offsetMask-1)
+	add("status", 100+offsetMask)
+	add("x", 1<<31-1)
+	lt.Seal()
+	for path, line := range want {
+		if got := lt.Lookup(path); got != line {
+			t.Errorf("Lookup(%q) = %d, want %d", path, got, line)
+		}
+	}
+	if lt.Lookup("missing") != 0 {
+		t.Error("a path never added has a line")
+	}
+	if len(lt.wide) == 0 || len(lt.wide) == len(want) {
+		t.Errorf("%d of %d lines stored wide: the test misses one of the two forms", len(lt.wide), len(want))
+	}
+}
