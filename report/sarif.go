@@ -1,10 +1,10 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -44,24 +44,69 @@ func sarifLevel(s check.Severity) string {
 }
 
 // writeSARIF writes a SARIF 2.1.0 log with one run: a rule for every check that ran (with its
-// docs as help) and a result for every finding, suppressed ones included and marked.
+// docs as help) and a result for every finding, suppressed ones included and marked. Results
+// are encoded one at a time, as JSON findings are (see writeJSON).
 func writeSARIF(w io.Writer, r *scan.Result, opts Options) error {
-	log, err := buildSARIF(r, opts)
+	s, err := newSARIF(r, opts)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(log); err != nil {
+	var doc bytes.Buffer
+	if err := newEncoder(&doc, "").Encode(s.log); err != nil {
 		return err
 	}
-	_, err = w.Write(buf.Bytes())
-	return err
+	const marker, indent = `"results": [`, "\n        "
+	head, tail, found := bytes.Cut(doc.Bytes(), []byte(marker))
+	if !found {
+		return fmt.Errorf("report: no %q in the SARIF log", marker)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(head)
+	bw.WriteString(marker)
+	var buf bytes.Buffer
+	enc := newEncoder(&buf, indent[1:])
+	for i := range r.Findings {
+		buf.Reset()
+		if err := enc.Encode(s.result(&r.Findings[i])); err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString(indent)
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	}
+	if len(r.Findings) > 0 {
+		bw.WriteString(indent[:len(indent)-2])
+	}
+	bw.Write(tail)
+	return bw.Flush()
 }
 
+// sarifLog is a SARIF log without its results, and what turns findings into them.
+type sarifLog struct {
+	log       *sarif.Report
+	run       *sarif.Run
+	idx       checkIndex
+	ruleIndex map[string]int
+	opts      Options
+}
+
+// buildSARIF is the whole log at once, for tests: the streamed log must equal it.
 func buildSARIF(r *scan.Result, opts Options) (*sarif.Report, error) {
+	s, err := newSARIF(r, opts)
+	if err != nil {
+		return nil, err
+	}
+	for i := range r.Findings {
+		s.run.AddResult(s.result(&r.Findings[i]))
+	}
+	return s.log, nil
+}
+
+// newSARIF builds the log's rules (every check that ran, in ID order, then checks known
+// only from their findings), invocation and notifications.
+func newSARIF(r *scan.Result, opts Options) (*sarifLog, error) {
 	log, err := sarif.New(sarif.Version210)
 	if err != nil {
 		return nil, err
@@ -72,18 +117,17 @@ func buildSARIF(r *scan.Result, opts Options) (*sarif.Report, error) {
 	}
 	run := sarif.NewRun(sarif.Tool{Driver: driver})
 	run.Results = []*sarif.Result{}
+	s := &sarifLog{log: log, run: run, idx: indexChecks(r), ruleIndex: map[string]int{}, opts: opts}
 
-	idx := indexChecks(r)
-	ruleIndex := map[string]int{}
 	addRule := func(c *check.Check) {
-		if _, ok := ruleIndex[c.ID]; ok {
+		if _, ok := s.ruleIndex[c.ID]; ok {
 			return
 		}
-		ruleIndex[c.ID] = len(driver.Rules)
+		s.ruleIndex[c.ID] = len(driver.Rules)
 		driver.AddRule(sarifRule(c))
 	}
 	var checks []*check.Check
-	for _, c := range idx {
+	for _, c := range s.idx {
 		checks = append(checks, c)
 	}
 	check.SortChecks(checks)
@@ -92,15 +136,14 @@ func buildSARIF(r *scan.Result, opts Options) (*sarif.Report, error) {
 	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		if _, ok := ruleIndex[f.Check]; !ok {
+		if _, ok := s.ruleIndex[f.Check]; !ok {
 			// A finding of a check the result does not list: describe it as well as we can.
-			c := idx.get(f.Check)
+			c := s.idx.get(f.Check)
 			if c == nil {
 				c = &check.Check{ID: f.Check, Title: f.Check, Doc: f.Check, Severity: f.Severity}
 			}
 			addRule(c)
 		}
-		run.AddResult(sarifResult(f, idx.get(f.Check), ruleIndex[f.Check], opts))
 	}
 
 	inv := run.AddInvocation(true)
@@ -121,7 +164,11 @@ func buildSARIF(r *scan.Result, opts Options) (*sarif.Report, error) {
 			WithTextMessage("incomplete input for "+strings.Join(r.Summary.Incomplete, ", ")+": not everything could be read"))
 	}
 	log.AddRun(run)
-	return log, nil
+	return s, nil
+}
+
+func (s *sarifLog) result(f *check.Finding) *sarif.Result {
+	return sarifResult(f, s.idx.get(f.Check), s.ruleIndex[f.Check], s.opts)
 }
 
 func sarifRule(c *check.Check) *sarif.ReportingDescriptor {

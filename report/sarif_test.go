@@ -480,3 +480,25 @@ func TestSARIFFromScan(t *testing.T) {
 		t.Errorf("input error notification = %+v", n)
 	}
 }
+
+// TestSARIFStreamedEqualsWhole: the log written result by result is byte for byte the log
+// built and encoded at once, with and without results, errors and unknown checks.
+func TestSARIFStreamedEqualsWhole(t *testing.T) {
+	unknown := fixture()
+	unknown.Checks = unknown.Checks[:1] // the other findings' checks are found in the registry or made up
+	unknown.Summary.Incomplete = []string{"rbac"}
+	for name, r := range map[string]*scan.Result{"fixture": fixture(), "unknown checks": unknown, "empty": {}} {
+		opts := Options{Format: "sarif", ToolVersion: "v1.2.3"}
+		log, err := buildSARIF(r, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var whole bytes.Buffer
+		if err := newEncoder(&whole, "").Encode(log); err != nil {
+			t.Fatal(err)
+		}
+		if got := render(t, r, opts); got != whole.String() {
+			t.Errorf("%s: streamed SARIF differs from the whole log:\n%s\n---\n%s", name, got, whole.String())
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	_ "github.com/kubeharden/kubeharden/checks/all"
 	"github.com/kubeharden/kubeharden/internal/benchmetric"
 	"github.com/kubeharden/kubeharden/internal/gen"
+	"github.com/kubeharden/kubeharden/internal/memlimit"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/scan"
@@ -63,11 +64,15 @@ func loadAndScan(b *testing.B, dir string) *scan.Result {
 	if len(errs) > 0 {
 		b.Fatal(errs[0])
 	}
-	return scan.Run(inventory.Build(objs), scan.Options{Now: time.Unix(1_800_000_000, 0)})
+	inv := inventory.Build(objs)
+	_, stop := memlimit.Fit() // as the CLI does
+	defer stop()
+	return scan.Run(inv, scan.Options{Now: time.Unix(1_800_000_000, 0)})
 }
 
 // BenchmarkLoadScan is what `kubeharden scan DIR` does, without printing: load every file,
-// index the inventory, run every registered check, apply suppressions, summarise. It also
+// index the inventory, fit the memory limit to it, run every registered check, apply
+// suppressions, summarise. It also
 // reports the CPU time per scan (user+system, all cores) and the peak resident memory of
 // one scan.
 func BenchmarkLoadScan(b *testing.B) {

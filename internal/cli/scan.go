@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/internal/memlimit"
 	"github.com/kubeharden/kubeharden/report"
 	"github.com/kubeharden/kubeharden/scan"
 )
@@ -67,6 +68,8 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 			}
 			opts := input.scanOptions()
 			opts.Checks = checks
+			_, stop := memlimit.Fit()
+			defer stop()
 			res := spin(e, in.progress, "checking", func() *scan.Result { return scan.Run(input.inv, opts) })
 			err = report.Write(e.stdout, res, report.Options{
 				Format:         output,
