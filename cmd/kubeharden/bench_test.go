@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/kubeharden/kubeharden/internal/benchmetric"
 	"github.com/kubeharden/kubeharden/internal/gen"
 )
 
@@ -44,12 +45,13 @@ func BenchmarkScanBinary(b *testing.B) {
 						cmd.Env = append(cmd.Env, "GOGC=100")
 					}
 					cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-					if err := cmd.Run(); err != nil {
+					p, err := benchmetric.RunPeak(cmd)
+					if err != nil {
 						b.Fatal(err)
 					}
 					ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 					cpu += ru.Utime.Nano() + ru.Stime.Nano()
-					peak = max(peak, ru.Maxrss<<10)
+					peak = max(peak, p)
 				}
 				b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 				b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MB")

@@ -4,11 +4,14 @@ package benchmetric
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // CPUTime is the process's user and system CPU time so far, in nanoseconds.
@@ -41,4 +44,38 @@ func PeakRSS(f func()) int64 {
 		}
 	}
 	return 0
+}
+
+// RunPeak runs cmd and samples its peak resident memory (VmHWM) every 5 ms until it exits.
+// The wait4 rusage cannot be used: Go starts children with vfork, so a child's maxrss
+// includes the parent's own peak from before exec.
+func RunPeak(cmd *exec.Cmd) (int64, error) {
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	status := filepath.Join("/proc", strconv.Itoa(cmd.Process.Pid), "status")
+	done := make(chan struct{})
+	var peak int64
+	go func() {
+		defer close(done)
+		for {
+			b, err := os.ReadFile(status)
+			if err != nil {
+				return
+			}
+			for _, line := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+					kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+					peak = max(peak, kb<<10)
+				}
+				if v, ok := strings.CutPrefix(line, "State:"); ok && strings.Contains(v, "zombie") {
+					return
+				}
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	err := cmd.Wait()
+	<-done
+	return peak, err
 }

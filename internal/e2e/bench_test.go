@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/kubeharden/kubeharden/internal/benchmetric"
 	"os"
 	"os/exec"
 	"sort"
@@ -175,7 +176,7 @@ func TestLiveClusterBenchmark(t *testing.T) {
 		cmd.Env = append(os.Environ(), envBaseline+"=1", "KUBECONFIG="+kc)
 		var stdout bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
-		peak, err := runPeak(cmd)
+		peak, err := benchmetric.RunPeak(cmd)
 		if err != nil {
 			t.Fatalf("baseline: %v", err)
 		}

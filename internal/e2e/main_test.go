@@ -10,8 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/internal/benchmetric"
 	"github.com/kubeharden/kubeharden/internal/testcluster"
 	"github.com/kubeharden/kubeharden/scan"
 )
@@ -87,7 +86,7 @@ func kubeharden(t testing.TB, kubeconfig string, args ...string) run {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	peak, err := runPeak(cmd)
+	peak, err := benchmetric.RunPeak(cmd)
 	r := run{stdout: stdout.Bytes(), stderr: stderr.Bytes(), took: time.Since(start), maxRSS: peak}
 	var ee *exec.ExitError
 	switch {
@@ -98,42 +97,6 @@ func kubeharden(t testing.TB, kubeconfig string, args ...string) run {
 		t.Fatalf("kubeharden %v: %v", args, err)
 	}
 	return r
-}
-
-// runPeak runs cmd and samples its peak resident memory (VmHWM) every 5 ms until it exits.
-// The wait4 rusage cannot be used: Go starts children with vfork, so a child's maxrss
-// includes the test process's own peak from before exec.
-func runPeak(cmd *exec.Cmd) (int64, error) {
-	if err := cmd.Start(); err != nil {
-		return 0, err
-	}
-	status := filepath.Join("/proc", strconv.Itoa(cmd.Process.Pid), "status")
-	done := make(chan struct{})
-	var peak int64
-	go func() {
-		defer close(done)
-		for {
-			b, err := os.ReadFile(status)
-			if err != nil {
-				return
-			}
-			for _, line := range strings.Split(string(b), "\n") {
-				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-					kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-					if kb*1024 > peak {
-						peak = kb * 1024
-					}
-				}
-				if v, ok := strings.CutPrefix(line, "State:"); ok && strings.Contains(v, "zombie") {
-					return
-				}
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}()
-	err := cmd.Wait()
-	<-done
-	return peak, err
 }
 
 // writeKubeconfig writes a kubeconfig for cfg into the test's temp dir.
