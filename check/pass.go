@@ -23,7 +23,10 @@ type Pass struct {
 	// fixtures and reports are reproducible.
 	Now time.Time
 
-	findings []Finding
+	// findings are kept in chunks that never move: a check with many findings would
+	// otherwise copy them each time its slice doubled.
+	findings [][]Finding
+	n        int
 }
 
 // Diagnostic is what a check reports; Report turns it into a Finding.
@@ -59,7 +62,13 @@ func (p *Pass) Report(d Diagnostic) {
 		f.Line = o.Line(d.Path)
 		f.Rendered = o.Source.Rendered
 	}
-	p.findings = append(p.findings, f)
+	last := len(p.findings) - 1
+	if last < 0 || len(p.findings[last]) == cap(p.findings[last]) {
+		p.findings = append(p.findings, make([]Finding, 0, min(16<<len(p.findings), 1024)))
+		last++
+	}
+	p.findings[last] = append(p.findings[last], f)
+	p.n++
 }
 
 // Reportf records a finding with a formatted message and the check's defaults.
@@ -101,7 +110,7 @@ func RunAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts,
 	n := 0
 	for i, p := range passes {
 		if errs[i] == nil {
-			n += len(p.findings)
+			n += p.n
 		}
 	}
 	out := make([]Finding, 0, n)
@@ -111,7 +120,9 @@ func RunAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts,
 			errors = append(errors, *errs[i])
 			continue
 		}
-		out = append(out, p.findings...)
+		for _, c := range p.findings {
+			out = append(out, c...)
+		}
 		p.findings = nil
 	}
 	SortFindings(out)
