@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,35 +23,32 @@ const (
 // check-specific part is only which field of that pod or container to point at.
 func locate(id string, fn policy.CheckPodFn, meta *metav1.ObjectMeta, spec *corev1.PodSpec) string {
 	fails := func(s *corev1.PodSpec) bool { return !fn(meta, s).Allowed }
-	// One pod spec and one one-element list per container kind serve every trial: the
-	// upstream checks only read the pod they judge.
-	trial := new(corev1.PodSpec)
+	// One pod spec and one one-element list per container kind serve every trial, and are
+	// reused by the next locate: the upstream checks only read the pod they judge.
+	t := trials.Get().(*trialPod)
+	defer func() {
+		*t = trialPod{}
+		trials.Put(t)
+	}()
+	trial := &t.spec
 	*trial = *spec
 	trial.InitContainers, trial.Containers, trial.EphemeralContainers = nil, nil, nil
 	if fails(trial) {
 		return podField(id, fn, meta, spec)
 	}
-	var one []corev1.Container
-	var oneEphemeral []corev1.EphemeralContainer
 	for _, c := range containerRefs(spec) {
 		trial.InitContainers, trial.Containers, trial.EphemeralContainers = nil, nil, nil
 		switch c.list {
 		case "initContainers", "containers":
-			if one == nil {
-				one = make([]corev1.Container, 1)
-			}
-			one[0] = *c.c
+			t.one[0] = *c.c
 			if c.list == "initContainers" {
-				trial.InitContainers = one
+				trial.InitContainers = t.one[:]
 			} else {
-				trial.Containers = one
+				trial.Containers = t.one[:]
 			}
 		default:
-			if oneEphemeral == nil {
-				oneEphemeral = make([]corev1.EphemeralContainer, 1)
-			}
-			oneEphemeral[0] = spec.EphemeralContainers[c.index]
-			trial.EphemeralContainers = oneEphemeral
+			t.ephemeral[0] = spec.EphemeralContainers[c.index]
+			trial.EphemeralContainers = t.ephemeral[:]
 		}
 		if fails(trial) {
 			return containerField(id, meta, spec, c)
@@ -59,6 +57,15 @@ func locate(id string, fn policy.CheckPodFn, meta *metav1.ObjectMeta, spec *core
 	// Only the combination fails (no upstream check does this today): point at the spec.
 	return "spec"
 }
+
+// trialPod is the pod that locate's trials judge.
+type trialPod struct {
+	spec      corev1.PodSpec
+	one       [1]corev1.Container
+	ephemeral [1]corev1.EphemeralContainer
+}
+
+var trials = sync.Pool{New: func() any { return new(trialPod) }}
 
 // podField is the pod-level field that makes id fail.
 func podField(id string, fn policy.CheckPodFn, meta *metav1.ObjectMeta, spec *corev1.PodSpec) string {
