@@ -1,9 +1,12 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/kubeharden/kubeharden/check"
@@ -44,6 +47,7 @@ type junitProperty struct {
 }
 
 type junitCase struct {
+	XMLName   xml.Name      `xml:"testcase"`
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
 	File      string        `xml:"file,attr,omitempty"`
@@ -64,37 +68,103 @@ type junitProblem struct {
 // writeJUnit writes one test suite per practice: a failing test case per (check, object) with
 // unsuppressed findings, a skipped one where all of them are suppressed, and a passing one
 // for each check that found nothing, so dashboards show the whole rule set. Input errors
-// form a last suite of erroring test cases.
+// form a last suite of erroring test cases. The practices' test cases are encoded one at a
+// time into the document's skeleton, so a large result never exists twice in memory; the
+// bytes are those of encoding the whole document (TestJUnitStreamedEqualsWhole).
 func writeJUnit(w io.Writer, r *scan.Result, _ Options) error {
-	doc := junitSuites{Name: "kubeharden"}
-
-	type key struct {
-		check string
-		obj   inventory.Ref
+	j := planJUnit(r)
+	var skel bytes.Buffer
+	if err := encodeXML(&skel, j.doc); err != nil {
+		return err
 	}
-	cases := map[string][]key{} // per practice, in first-seen order
-	byKey := map[key][]*check.Finding{}
-	practiceOf := map[string]string{}
+	const end = "\n  </testsuite>"
+	parts := bytes.Split(skel.Bytes(), []byte(end))
+	if len(parts) != len(j.doc.Suites)+1 {
+		return fmt.Errorf("report: %d suites in the JUnit skeleton, want %d", len(parts)-1, len(j.doc.Suites))
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for i, part := range parts[:len(j.doc.Suites)] {
+		bw.Write(part)
+		// One encoder per suite: it puts a newline and the indentation before every test
+		// case but the first.
+		enc := xml.NewEncoder(bw)
+		enc.Indent("    ", "  ")
+		first, err := true, error(nil)
+		j.cases(j.doc.Suites[i].Name, func(tc junitCase) {
+			if first {
+				bw.WriteByte('\n')
+				first = false
+			}
+			if err == nil {
+				err = enc.Encode(tc)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		bw.WriteString(end)
+	}
+	bw.Write(parts[len(parts)-1])
+	return bw.Flush()
+}
+
+// encodeXML writes v as an XML document indented by two spaces, ending in a newline.
+func encodeXML(w *bytes.Buffer, v any) error {
+	w.WriteString(xml.Header)
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	w.WriteByte('\n')
+	return nil
+}
+
+// junitPlan is a JUnit document whose practice suites have their counts but not yet their
+// test cases, which cases makes on demand.
+type junitPlan struct {
+	doc        junitSuites
+	keys       map[string][]junitKey // per practice, in first-seen order
+	byKey      map[junitKey][]*check.Finding
+	ran        map[string][]*check.Check
+	practiceOf map[string]string
+}
+
+type junitKey struct {
+	check string
+	obj   inventory.Ref
+}
+
+func planJUnit(r *scan.Result) *junitPlan {
+	j := &junitPlan{
+		doc:        junitSuites{Name: "kubeharden"},
+		keys:       map[string][]junitKey{},
+		byKey:      map[junitKey][]*check.Finding{},
+		ran:        map[string][]*check.Check{},
+		practiceOf: map[string]string{},
+	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		k := key{f.Check, f.Object}
-		if _, seen := byKey[k]; !seen {
-			cases[f.Practice] = append(cases[f.Practice], k)
+		k := junitKey{f.Check, f.Object}
+		if _, seen := j.byKey[k]; !seen {
+			j.keys[f.Practice] = append(j.keys[f.Practice], k)
 		}
-		byKey[k] = append(byKey[k], f)
-		practiceOf[f.Check] = f.Practice
+		j.byKey[k] = append(j.byKey[k], f)
+		j.practiceOf[f.Check] = f.Practice
 	}
-	ran := map[string][]*check.Check{}
 	for _, c := range r.Checks {
 		if c != nil {
-			ran[c.Practice()] = append(ran[c.Practice()], c)
+			j.ran[c.Practice()] = append(j.ran[c.Practice()], c)
 		}
 	}
+	for _, cs := range j.ran {
+		check.SortChecks(cs)
+	}
 	practices := map[string]bool{}
-	for p := range cases {
+	for p := range j.keys {
 		practices[p] = true
 	}
-	for p := range ran {
+	for p := range j.ran {
 		practices[p] = true
 	}
 
@@ -104,34 +174,15 @@ func writeJUnit(w io.Writer, r *scan.Result, _ Options) error {
 			props.List = append(props.List, junitProperty{"score", fmt.Sprint(score)})
 		}
 		s := junitSuite{Name: p, Time: "0", Properties: props}
-		for _, k := range cases[p] {
-			fs := byKey[k]
-			tc := junitCase{Name: k.check + " " + k.obj.String(), Classname: p, Time: "0", File: fs[0].File, Line: fs[0].Line}
-			var open []*check.Finding
-			for _, f := range fs {
-				if !f.Suppressed {
-					open = append(open, f)
-				}
-			}
-			if len(open) > 0 {
-				tc.Failure = &junitProblem{Message: open[0].Message, Type: worst(open).String(), Text: junitText(fs)}
+		for _, k := range j.keys[p] {
+			if slices.ContainsFunc(j.byKey[k], func(f *check.Finding) bool { return !f.Suppressed }) {
 				s.Failures++
 			} else {
-				tc.Skipped = &junitProblem{Message: suppressionNote(fs[0]), Text: junitText(fs)}
 				s.Skipped++
 			}
-			s.Cases = append(s.Cases, tc)
 		}
-		cs := append([]*check.Check(nil), ran[p]...)
-		check.SortChecks(cs)
-		for _, c := range cs {
-			if _, found := practiceOf[c.ID]; found {
-				continue
-			}
-			s.Cases = append(s.Cases, junitCase{Name: c.ID, Classname: p, Time: "0"})
-		}
-		s.Tests = len(s.Cases)
-		doc.Suites = append(doc.Suites, s)
+		s.Tests = len(j.keys[p]) + len(j.passed(p))
+		j.doc.Suites = append(j.doc.Suites, s)
 	}
 
 	if len(r.Errors) > 0 {
@@ -148,25 +199,50 @@ func writeJUnit(w io.Writer, r *scan.Result, _ Options) error {
 				Error: &junitProblem{Message: e.Message, Type: "input", Text: xmlText(e.Error())}})
 		}
 		s.Tests, s.Errors = len(s.Cases), len(s.Cases)
-		doc.Suites = append(doc.Suites, s)
+		j.doc.Suites = append(j.doc.Suites, s)
 	}
 
-	for _, s := range doc.Suites {
-		doc.Tests += s.Tests
-		doc.Failures += s.Failures
-		doc.Errors += s.Errors
-		doc.Skipped += s.Skipped
+	for _, s := range j.doc.Suites {
+		j.doc.Tests += s.Tests
+		j.doc.Failures += s.Failures
+		j.doc.Errors += s.Errors
+		j.doc.Skipped += s.Skipped
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
+	return j
+}
+
+// passed lists the checks of practice p that ran and found nothing.
+func (j *junitPlan) passed(p string) []*check.Check {
+	var out []*check.Check
+	for _, c := range j.ran[p] {
+		if _, found := j.practiceOf[c.ID]; !found {
+			out = append(out, c)
+		}
 	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
+	return out
+}
+
+// cases makes the test cases of practice p, in order: findings', then passing checks'.
+func (j *junitPlan) cases(p string, emit func(junitCase)) {
+	for _, k := range j.keys[p] {
+		fs := j.byKey[k]
+		tc := junitCase{Name: k.check + " " + k.obj.String(), Classname: p, Time: "0", File: fs[0].File, Line: fs[0].Line}
+		var open []*check.Finding
+		for _, f := range fs {
+			if !f.Suppressed {
+				open = append(open, f)
+			}
+		}
+		if len(open) > 0 {
+			tc.Failure = &junitProblem{Message: open[0].Message, Type: worst(open).String(), Text: junitText(fs)}
+		} else {
+			tc.Skipped = &junitProblem{Message: suppressionNote(fs[0]), Text: junitText(fs)}
+		}
+		emit(tc)
 	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	for _, c := range j.passed(p) {
+		emit(junitCase{Name: c.ID, Classname: p, Time: "0"})
+	}
 }
 
 func worst(fs []*check.Finding) check.Severity {

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"encoding/xml"
+	"slices"
 	"strings"
 	"testing"
 
@@ -145,5 +147,27 @@ func TestJUnitHostileText(t *testing.T) {
 	}
 	if e := readJUnit(t, render(t, &scan.Result{}, Options{Format: "junit"})); e.Tests != 0 || len(e.Suites) != 0 {
 		t.Errorf("empty result = %+v", e)
+	}
+}
+
+// TestJUnitStreamedEqualsWhole: the document written test case by test case is byte for byte
+// the whole document encoded at once.
+func TestJUnitStreamedEqualsWhole(t *testing.T) {
+	noErrors := fixture()
+	noErrors.Errors = nil
+	for name, r := range map[string]*scan.Result{"fixture": fixture(), "no errors": noErrors, "empty": {}} {
+		j := planJUnit(r)
+		doc := j.doc
+		doc.Suites = slices.Clone(doc.Suites)
+		for i := range doc.Suites {
+			j.cases(doc.Suites[i].Name, func(tc junitCase) { doc.Suites[i].Cases = append(doc.Suites[i].Cases, tc) })
+		}
+		var whole bytes.Buffer
+		if err := encodeXML(&whole, doc); err != nil {
+			t.Fatal(err)
+		}
+		if got := render(t, r, Options{Format: "junit"}); got != whole.String() {
+			t.Errorf("%s: streamed JUnit differs from the whole document:\n%s\n---\n%s", name, got, whole.String())
+		}
 	}
 }
