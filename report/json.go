@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	goyaml "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeharden/kubeharden/check"
@@ -46,7 +47,8 @@ func writeJSON(w io.Writer, r *scan.Result, _ Options) error {
 
 // writeYAML writes the same structure as JSON, converted so the two never drift apart, and
 // streamed the same way. Each finding is converted as the only item of a findings list, so
-// that it is indented, and long lines fold, exactly as in the whole document.
+// that it is indented, and long lines fold, exactly as in the whole document
+// (TestStreamedEqualsWhole).
 func writeYAML(w io.Writer, r *scan.Result, _ Options) error {
 	head, tail, err := splitFindings(r, func(r *scan.Result) ([]byte, error) {
 		b, err := marshalJSON(r)
@@ -66,15 +68,17 @@ func writeYAML(w io.Writer, r *scan.Result, _ Options) error {
 		tail = bytes.TrimPrefix(tail, []byte(" []\n"))
 	}
 	var buf bytes.Buffer
-	enc := newEncoder(&buf, "")
+	enc := json.NewEncoder(&buf)
 	for i := range r.Findings {
 		buf.Reset()
-		buf.WriteString(`{"findings":[`)
 		if err := enc.Encode(&r.Findings[i]); err != nil {
 			return err
 		}
-		buf.WriteString(`]}`)
-		y, err := yaml.JSONToYAML(buf.Bytes())
+		item, err := yamlItem(buf.Bytes())
+		if err != nil {
+			return err
+		}
+		y, err := goyaml.Marshal(map[string]any{"findings": []any{item}})
 		if err != nil {
 			return err
 		}
@@ -82,6 +86,39 @@ func writeYAML(w io.Writer, r *scan.Result, _ Options) error {
 	}
 	bw.Write(tail)
 	return bw.Flush()
+}
+
+// yamlItem decodes a finding's JSON into the generic values that yaml.JSONToYAML would
+// have made of it (its YAML parser is much slower than encoding/json): integers stay
+// integers.
+func yamlItem(j []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return numbers(v), nil
+}
+
+func numbers(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = numbers(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = numbers(e)
+		}
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return n
+		}
+		f, _ := v.Float64()
+		return f
+	}
+	return v
 }
 
 // splitFindings renders r without its findings and cuts the document where the (empty)
