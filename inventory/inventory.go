@@ -5,6 +5,7 @@ package inventory
 
 import (
 	"sort"
+	"sync"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -112,6 +113,33 @@ type Inventory struct {
 	pods    []PodTemplate
 	// images is what was learned about container images besides the manifests.
 	images *ImageData
+
+	memoMu sync.Mutex
+	memo   map[any]*memoEntry
+}
+
+type memoEntry struct {
+	once sync.Once
+	v    any
+}
+
+// Memo returns what build returns for key, calling build once per inventory however many
+// goroutines ask at once. Checks share indexes that are costly to build this way, and the
+// indexes go when the inventory goes, which a package-level cache would prevent. Keys are
+// compared with ==; use a type of the caller's own package, as with context keys.
+func (inv *Inventory) Memo(key any, build func() any) any {
+	inv.memoMu.Lock()
+	e := inv.memo[key]
+	if e == nil {
+		if inv.memo == nil {
+			inv.memo = map[any]*memoEntry{}
+		}
+		e = &memoEntry{}
+		inv.memo[key] = e
+	}
+	inv.memoMu.Unlock()
+	e.once.Do(func() { e.v = build() })
+	return e.v
 }
 
 // Build indexes objs. The order of objs is kept for All and ByKind.

@@ -1,11 +1,8 @@
 package rbac
 
 import (
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"weak"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -175,39 +172,9 @@ func sorted(m map[string]map[string]bool) map[string][]string {
 }
 
 // Cached returns the engine FromInventory builds for inv with opts, building it once per
-// inventory however many checks ask. The cache forgets an inventory when it is collected.
+// inventory however many checks ask.
 func Cached(inv *inventory.Inventory, opts Options) *Engine {
-	k := cacheKey{weak.Make(inv), opts}
-	cache.Lock()
-	ent := cache.m[k]
-	if ent == nil {
-		ent = &cacheEntry{}
-		if cache.m == nil {
-			cache.m = map[cacheKey]*cacheEntry{}
-		}
-		cache.m[k] = ent
-		runtime.AddCleanup(inv, func(k cacheKey) {
-			cache.Lock()
-			delete(cache.m, k)
-			cache.Unlock()
-		}, k)
-	}
-	cache.Unlock()
-	ent.once.Do(func() { ent.e = FromInventory(inv, opts) })
-	return ent.e
+	return inv.Memo(cacheKey{opts}, func() any { return FromInventory(inv, opts) }).(*Engine)
 }
 
-type cacheKey struct {
-	inv  weak.Pointer[inventory.Inventory]
-	opts Options
-}
-
-type cacheEntry struct {
-	once sync.Once
-	e    *Engine
-}
-
-var cache struct {
-	sync.Mutex
-	m map[cacheKey]*cacheEntry
-}
+type cacheKey struct{ opts Options }

@@ -14,10 +14,8 @@ package network
 import (
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/kubeharden/kubeharden/check"
-	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/netpol"
 )
 
@@ -42,22 +40,13 @@ func init() { check.Register(Checks()...) }
 // systemNamespaces belong to the platform.
 var systemNamespaces = map[string]bool{"kube-system": true, "kube-public": true, "kube-node-lease": true}
 
-// The checks of one scan share one engine: building it is the expensive part.
-var cache struct {
-	sync.Mutex
-	inv *inventory.Inventory
-	eng *netpol.Engine
+// engine returns the reachability engine of the pass's inventory, built once for all the
+// checks of a scan: building it is the expensive part.
+func engine(p *check.Pass) *netpol.Engine {
+	return p.Inv.Memo(engineKey{}, func() any { return netpol.FromInventory(p.Inv) }).(*netpol.Engine)
 }
 
-// engine returns the reachability engine of the pass's inventory.
-func engine(p *check.Pass) *netpol.Engine {
-	cache.Lock()
-	defer cache.Unlock()
-	if cache.inv != p.Inv {
-		cache.inv, cache.eng = p.Inv, netpol.FromInventory(p.Inv)
-	}
-	return cache.eng
-}
+type engineKey struct{}
 
 // namespaceFinding reports msg where a namespace-wide finding goes: the Namespace object when it was
 // loaded, else the namespace's first workload.
