@@ -197,11 +197,18 @@ func severityCounts(fs []*check.Finding) map[check.Severity]int {
 	return n
 }
 
-// sourceURI turns a file path into a relative, slash-separated URI reference; absolute paths
-// are made relative to root when they lie under it, else become file:// URIs. rel reports
+// sourceURI turns a file path into a relative, slash-separated URI reference. With a root,
+// paths (relative ones taken from the working directory) are made relative to it when they
+// lie under it, else become file:// URIs; without, relative paths stay as they are. rel reports
 // whether the result is relative (and so resolves against %SRCROOT%).
 func sourceURI(file, root string) (uri string, rel bool) {
 	p := filepath.Clean(file)
+	if root != "" && !filepath.IsAbs(p) {
+		// Relative to the working directory, which need not be root.
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+	}
 	if filepath.IsAbs(p) && root != "" {
 		if r, err := filepath.Rel(root, p); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
 			p = r

@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -182,6 +184,10 @@ func TestEveryFormat(t *testing.T) {
 }
 
 func TestSourceURI(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		file, root, uri string
 		rel             bool
@@ -193,6 +199,9 @@ func TestSourceURI(t *testing.T) {
 		{"/repo/deploy/api.yaml", "/repo", "deploy/api.yaml", true},
 		{"/elsewhere/api.yaml", "/repo", "file:///elsewhere/api.yaml", false},
 		{"/repo/api.yaml", "", "file:///repo/api.yaml", false},
+		{"deploy/api.yaml", wd, "deploy/api.yaml", true},
+		{"deploy/api.yaml", filepath.Dir(wd), filepath.Base(wd) + "/deploy/api.yaml", true},
+		{"../x.yaml", wd, "file://" + filepath.ToSlash(filepath.Join(filepath.Dir(wd), "x.yaml")), false},
 	} {
 		uri, rel := sourceURI(tc.file, tc.root)
 		if uri != tc.uri || rel != tc.rel {

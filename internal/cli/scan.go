@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,8 @@ func newScanCmd(e *env) *cobra.Command {
 		admission      string
 		encConfig      string
 		img            imageFlags
+		sourceRoot     string
+		linkBase       string
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [PATH|-]...",
@@ -71,11 +74,17 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 			_, stop := memlimit.Fit()
 			defer stop()
 			res := spin(e, in.progress, "checking", func() *scan.Result { return scan.Run(input.inv, opts) })
+			root, err := filepath.Abs(sourceRoot)
+			if err != nil {
+				return exit(scan.ExitInput, fmt.Errorf("--source-root: %w", err))
+			}
 			err = report.Write(e.stdout, res, report.Options{
 				Format:         output,
 				Color:          output == "table" && isTerminal(e.stdout),
 				ShowSuppressed: showSuppressed,
 				ToolVersion:    Version(),
+				SourceRoot:     root,
+				LinkBase:       linkBase,
 			})
 			if err != nil {
 				return exit(scan.ExitInput, err)
@@ -91,6 +100,8 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 	f.StringVar(&failOn, "fail-on", "info", "exit 1 when a finding is at or above this severity (critical|high|medium|low|info|none)")
 	f.BoolVar(&showSuppressed, "show-suppressed", false, "show suppressed findings in the table, markdown and HTML reports")
 	f.StringSliceVar(&only, "check", nil, "run only these checks (IDs or globs such as images/*)")
+	f.StringVar(&sourceRoot, "source-root", ".", "directory that file paths in SARIF and Markdown are made relative to (the repository root)")
+	f.StringVar(&linkBase, "link-base", "", "URL that file links in Markdown and HTML start with, e.g. https://github.com/ORG/REPO/blob/SHA/")
 	addAdmissionConfigFlag(f, &admission)
 	f.StringSliceVar(&in.load.HelmValues, "values", nil, "Helm values file for the charts scanned (repeatable, as helm --values)")
 	f.StringArrayVar(&in.load.HelmSet, "set", nil, "Helm value for the charts scanned: key=value (repeatable, as helm --set)")

@@ -85,3 +85,31 @@ func TestScanExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestScanSourceRootAndLinkBase: with --source-root, SARIF locates a file given by its
+// absolute path relative to that root (as code scanning needs), and Markdown links start
+// with --link-base.
+func TestScanSourceRootAndLinkBase(t *testing.T) {
+	root := t.TempDir()
+	file := filepath.Join(root, "deploy", "app.yaml")
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: app, namespace: shop}\nspec:\n  containers:\n  - name: app\n    image: nginx:latest\n"
+	if err := os.WriteFile(file, []byte(pod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ := runCLI(t, "", "scan", file, "--check", "images/latest-tag", "-o", "sarif", "--source-root", root)
+	if !strings.Contains(out, `"uri": "deploy/app.yaml"`) || !strings.Contains(out, `"uriBaseId": "%SRCROOT%"`) {
+		t.Errorf("SARIF does not locate the file under the source root:\n%s", out)
+	}
+	_, out, _ = runCLI(t, "", "scan", file, "--check", "images/latest-tag", "-o", "sarif", "--source-root", t.TempDir())
+	if !strings.Contains(out, `"uri": "file://`) {
+		t.Errorf("a file outside the source root is not a file URI:\n%s", out)
+	}
+	_, out, _ = runCLI(t, "", "scan", file, "--check", "images/latest-tag", "-o", "md", "--source-root", root,
+		"--link-base", "https://example.com/org/repo/blob/abc/")
+	if !strings.Contains(out, "(https://example.com/org/repo/blob/abc/deploy/app.yaml#L7)") {
+		t.Errorf("Markdown link does not start with --link-base:\n%s", out)
+	}
+}
