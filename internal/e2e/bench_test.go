@@ -228,15 +228,19 @@ func TestLiveClusterBenchmark(t *testing.T) {
 	t.Logf("in process: load.Cluster %v (%d objects, %d controlled left out), inventory %v, %d checks %v (%d findings)",
 		read.Round(time.Millisecond), len(live.Objects), live.Controlled, built.Round(time.Millisecond),
 		len(check.All()), time.Since(start).Round(time.Millisecond), len(sr.Findings))
-	// The goals guard what reading a cluster costs. The checks and the report cost the same
-	// for files (their own benchmarks guard them), so the full scan is reported, not judged.
+	// The time goal guards what reading a cluster costs. The checks and the report cost the
+	// same for files (their own benchmarks guard them), so the full scan's time is reported,
+	// not judged; its memory is.
 	if rd.maxRSS > 400<<20 {
 		t.Errorf("reading the cluster: peak RSS %d MB, goal < 400 MB", rd.maxRSS>>20)
+	}
+	if s.maxRSS > 400<<20 {
+		t.Errorf("full scan --cluster: peak RSS %d MB, goal < 400 MB", s.maxRSS>>20)
 	}
 	if over := 100 * (rd.seconds - b.seconds) / b.seconds; over > 25 {
 		t.Errorf("reading the cluster: %.0f%% over the bare lists, goal < 25%%", over)
 	}
-	if s.maxRSS > 400<<20 || overhead > 25 {
-		t.Logf("NOTE: the full scan (checks and report included) misses the 25%% / 400 MB goals: %+.0f%%, %d MB", overhead, s.maxRSS>>20)
+	if overhead > 25 {
+		t.Logf("NOTE: the full scan, checks and report included, takes %+.0f%% over the bare lists", overhead)
 	}
 }
