@@ -1,8 +1,12 @@
 package load
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -31,8 +35,10 @@ import (
 // ReleaseName is the release name charts are rendered with.
 const ReleaseName = "release"
 
-// helmValues reads Helm's --values files and applies --set, as helm does: files merged in
-// order, then each --set.
+// helmValues reads Helm's --values files and applies the --set flags in helm's order (helm's
+// values.Options.MergeValues): files merged in order, then --set-json, --set, --set-string
+// and --set-file, each flag in the order given. Errors name the key, never the value: it may
+// be a secret.
 func helmValues(opts Options) (map[string]any, []check.Error) {
 	vals := map[string]any{}
 	var errs []check.Error
@@ -53,14 +59,70 @@ func helmValues(opts Options) (map[string]any, []check.Error) {
 		}
 		vals = loader.MergeMaps(vals, m)
 	}
+	setErr := func(flag, s string, err error) {
+		key, _, _ := strings.Cut(s, "=")
+		errs = append(errs, check.Error{Message: fmt.Sprintf("%s %s: %v", flag, key, err)})
+	}
+	for _, s := range opts.HelmSetJSON {
+		if t := strings.TrimSpace(s); strings.HasPrefix(t, "{") {
+			// A whole JSON object is merged, as helm does.
+			var m map[string]any
+			if err := json.Unmarshal([]byte(t), &m); err != nil {
+				errs = append(errs, check.Error{Message: "--set-json: invalid JSON object: " + err.Error()})
+				continue
+			}
+			vals = loader.MergeMaps(vals, m)
+			continue
+		}
+		if err := strvals.ParseJSON(s, vals); err != nil {
+			setErr("--set-json", s, err)
+		}
+	}
 	for _, s := range opts.HelmSet {
 		if err := strvals.ParseInto(s, vals); err != nil {
-			// Name the key only: the value may be a secret.
-			key, _, _ := strings.Cut(s, "=")
-			errs = append(errs, check.Error{Message: fmt.Sprintf("--set %s: %v", key, err)})
+			setErr("--set", s, err)
+		}
+	}
+	for _, s := range opts.HelmSetString {
+		if err := strvals.ParseIntoString(s, vals); err != nil {
+			setErr("--set-string", s, err)
+		}
+	}
+	for _, s := range opts.HelmSetFile {
+		var bad check.Error
+		read := func(rs []rune) (any, error) {
+			f := string(rs)
+			data, msg := readFile(f, limit)
+			if msg != "" {
+				bad = check.Error{File: f, Message: msg}
+				return nil, errors.New(msg)
+			}
+			return string(data), nil
+		}
+		if err := strvals.ParseIntoFile(s, vals, read); err != nil {
+			if bad.File != "" {
+				key, _, _ := strings.Cut(s, "=")
+				bad.Message = fmt.Sprintf("--set-file %s: %s", key, bad.Message)
+				errs = append(errs, bad)
+				continue
+			}
+			setErr("--set-file", s, err)
 		}
 	}
 	return vals, errs
+}
+
+// setFiles lists the files that --set-file names, without reading them, so that a walk does
+// not read them as manifests.
+func setFiles(opts Options) []string {
+	var out []string
+	for _, s := range opts.HelmSetFile {
+		strvals.ParseIntoFile(s, map[string]any{}, func(rs []rune) (any, error) {
+			out = append(out, string(rs))
+			return "", nil
+		})
+	}
+	return out
 }
 
 // copyValues copies nested maps and lists, so that each chart may change its values.
@@ -89,14 +151,101 @@ func copyValue(x any) any {
 	return x
 }
 
-// renderChart renders the chart in dir with vals (the user's values) and decodes what it
-// renders. The chart's crds/ files are read as they are, with their own lines.
-func renderChart(dir string, vals map[string]any, opts Options) ([]*inventory.Object, []check.Error) {
-	chartFile := filepath.Join(dir, "Chart.yaml")
-	ch, err := loader.LoadDir(dir)
-	if err != nil {
-		return nil, []check.Error{{File: chartFile, Message: "cannot load Helm chart: " + err.Error()}}
+// chartSource is where a chart is read from: a directory, or a packaged chart (.tgz) named
+// as a path. Names inside the chart map to files under the directory, or to paths below the
+// archive ("web-1.0.0.tgz/web/templates/x.yaml") that say where in the archive to look.
+type chartSource struct {
+	path    string
+	archive bool
+	// For an archive: the directory its files are in (the chart's name as helm packages
+	// it), and the names of its files below that directory.
+	root string
+	raw  []string
+}
+
+// isChartArchive reports whether a path named explicitly is read as a packaged chart. The
+// name decides; a file so named that is no chart is an error.
+func isChartArchive(name string) bool {
+	n := strings.ToLower(name)
+	return strings.HasSuffix(n, ".tgz") || strings.HasSuffix(n, ".tar.gz")
+}
+
+// load loads the chart; for an archive the compressed file is held to opts.MaxFileSize and
+// what it holds to helm's own limit on a chart's decompressed size.
+func (s *chartSource) load(limit int64) (*chart.Chart, *check.Error) {
+	if !s.archive {
+		ch, err := loader.LoadDir(s.path)
+		if err != nil {
+			return nil, &check.Error{File: s.chartFile(), Message: "cannot load Helm chart: " + err.Error()}
+		}
+		return ch, nil
 	}
+	data, msg := readFile(s.path, limit)
+	if msg != "" {
+		return nil, &check.Error{File: s.path, Message: "Helm chart archive: " + msg}
+	}
+	notGzip := &check.Error{File: s.path, Message: "cannot load Helm chart archive: not a gzip-compressed tar archive"}
+	if !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+		return nil, notGzip
+	}
+	ch, err := loader.LoadArchive(bytes.NewReader(data))
+	if errors.Is(err, gzip.ErrHeader) {
+		return nil, notGzip
+	}
+	if err != nil {
+		return nil, &check.Error{File: s.path, Message: "cannot load Helm chart archive: " + oneLine(err.Error())}
+	}
+	s.root = archiveRoot(data)
+	if s.root == "" {
+		s.root = ch.Name()
+	}
+	for _, f := range ch.Raw {
+		s.raw = append(s.raw, f.Name)
+	}
+	return ch, nil
+}
+
+// archiveRoot is the directory that the first file of a chart archive is in; helm's loader
+// drops it from the names it gives. Empty when it cannot be read.
+func archiveRoot(data []byte) string {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return ""
+	}
+	defer zr.Close()
+	tr := tar.NewReader(zr)
+	for {
+		hd, err := tr.Next()
+		if err != nil {
+			return ""
+		}
+		if hd.Typeflag == tar.TypeXGlobalHeader {
+			continue
+		}
+		root, _, _ := strings.Cut(strings.ReplaceAll(hd.Name, "\\", "/"), "/")
+		if root == "" || root == "." || root == ".." {
+			return ""
+		}
+		return root
+	}
+}
+
+// chartFile is the chart's Chart.yaml, where errors about the chart as a whole point.
+func (s *chartSource) chartFile() string {
+	if s.archive {
+		return filepath.Join(s.path, s.root, "Chart.yaml")
+	}
+	return filepath.Join(s.path, "Chart.yaml")
+}
+
+// renderChart renders the chart at src with vals (the user's values) and decodes what it
+// renders. The chart's crds/ files are read as they are, with their own lines.
+func renderChart(src chartSource, vals map[string]any, opts Options) ([]*inventory.Object, []check.Error) {
+	ch, lerr := src.load(opts.MaxFileSize)
+	if lerr != nil {
+		return nil, []check.Error{*lerr}
+	}
+	chartFile := src.chartFile()
 	errs := missingDependencies(chartFile, ch)
 	fail := func(file, format string, args ...any) ([]*inventory.Object, []check.Error) {
 		return nil, append(errs, check.Error{File: file, Message: fmt.Sprintf(format, args...)})
@@ -115,9 +264,9 @@ func renderChart(dir string, vals map[string]any, opts Options) ([]*inventory.Ob
 	rel := common.ReleaseOptions{Name: ReleaseName, Namespace: ns, Revision: 1, IsInstall: true}
 	rv, err := cutil.ToRenderValuesWithSchemaValidation(ch, vals, rel, caps, false)
 	if err != nil {
-		file := filepath.Join(dir, "values.schema.json")
-		if _, serr := os.Stat(file); serr != nil {
-			file = chartFile
+		file := chartFile
+		if ch.Schema != nil {
+			file = src.file(ch.Name(), ch.Name()+"/values.schema.json")
 		}
 		return fail(file, "helm: %v", oneLine(err.Error()))
 	}
@@ -142,11 +291,11 @@ func renderChart(dir string, vals map[string]any, opts Options) ([]*inventory.Ob
 		objs, errs = append(objs, got...), append(errs, es...)
 	}
 	for _, crd := range ch.CRDObjects() {
-		file := chartPath(dir, ch.Name(), filepath.ToSlash(crd.Filename))
+		file := src.file(ch.Name(), filepath.ToSlash(crd.Filename))
 		o, e := Decode(file, crd.File.Data)
 		add(o, e, false)
 	}
-	files, terrs := renderTemplates(dir, ch, rv)
+	files, terrs := renderTemplates(&src, ch, rv)
 	errs = append(errs, terrs...)
 	names := make([]string, 0, len(files))
 	for name := range files {
@@ -157,7 +306,7 @@ func renderChart(dir string, vals map[string]any, opts Options) ([]*inventory.Ob
 		if path.Base(name) == "NOTES.txt" || strings.TrimSpace(files[name]) == "" {
 			continue
 		}
-		o, e := Decode(chartPath(dir, ch.Name(), name), []byte(files[name]))
+		o, e := Decode(src.file(ch.Name(), name), []byte(files[name]))
 		add(o, e, true)
 	}
 	return objs, errs
@@ -180,7 +329,7 @@ func missingDependencies(chartFile string, ch *chart.Chart) []check.Error {
 // here a broken template becomes an Error and the chart is rendered again without it, so
 // that the other templates are still checked. A broken partial (_helpers.tpl) stops the
 // chart: every template may use it.
-func renderTemplates(dir string, ch *chart.Chart, vals common.Values) (map[string]string, []check.Error) {
+func renderTemplates(src *chartSource, ch *chart.Chart, vals common.Values) (map[string]string, []check.Error) {
 	var errs []check.Error
 	seen := map[check.Error]bool{}
 	for range len(allTemplates(ch)) + 1 {
@@ -188,7 +337,7 @@ func renderTemplates(dir string, ch *chart.Chart, vals common.Values) (map[strin
 		if err == nil {
 			return files, errs
 		}
-		failed, e := templateError(dir, ch.Name(), err)
+		failed, e := templateError(src, ch.Name(), err)
 		// One mistake in a helper that many templates include is one Error.
 		if k := (check.Error{File: e.File, Line: e.Line}); !seen[k] || e.Line == 0 {
 			seen[k] = true
@@ -233,9 +382,9 @@ func removeTemplate(ch *chart.Chart, name string) bool {
 // templateError turns a Helm render error into an Error at the innermost template position
 // it names (the helper that failed rather than the template that included it), and returns
 // the template that was being rendered (the outermost position).
-func templateError(dir, chartName string, err error) (string, check.Error) {
+func templateError(src *chartSource, chartName string, err error) (string, check.Error) {
 	msg := oneLine(err.Error())
-	e := check.Error{File: filepath.Join(dir, "Chart.yaml"), Message: "helm template: " + msg}
+	e := check.Error{File: src.chartFile(), Message: "helm template: " + msg}
 	re := regexp.MustCompile(`(` + regexp.QuoteMeta(chartName) + `/[^\s:()<>"]+)(?::(\d+))?`)
 	locs := re.FindAllStringSubmatch(msg, -1)
 	if len(locs) == 0 {
@@ -248,17 +397,36 @@ func templateError(dir, chartName string, err error) (string, check.Error) {
 			break
 		}
 	}
-	e.File = chartPath(dir, chartName, inner[1])
+	e.File = src.file(chartName, inner[1])
 	fmt.Sscan(inner[2], &e.Line)
 	return locs[0][1], e
 }
 
-// chartPath maps a name inside a rendered chart ("app/templates/x.yaml",
-// "app/charts/db/templates/y.yaml") to the file under the chart directory dir. A subchart
-// packaged as an archive (charts/db-1.0.0.tgz) maps to the archive.
-func chartPath(dir, chartName, name string) string {
+// file maps a name inside a rendered chart ("app/templates/x.yaml",
+// "app/charts/db/templates/y.yaml") to the file under the chart directory, or to its path
+// below the archive. A subchart packaged as an archive (charts/db-1.0.0.tgz) maps to that
+// archive.
+func (s *chartSource) file(chartName, name string) string {
 	rest := strings.TrimPrefix(name, chartName+"/")
-	file := filepath.Join(dir, filepath.FromSlash(rest))
+	if s.archive {
+		base := filepath.Join(s.path, s.root)
+		sub, ok := strings.CutPrefix(rest, "charts/")
+		if !ok || slices.Contains(s.raw, rest) {
+			return filepath.Join(base, filepath.FromSlash(rest))
+		}
+		sub, _, _ = strings.Cut(sub, "/")
+		var tgz []string
+		for _, f := range s.raw {
+			if ok, _ := path.Match("charts/"+sub+"-*.tgz", f); ok {
+				tgz = append(tgz, f)
+			}
+		}
+		if len(tgz) == 1 {
+			return filepath.Join(base, filepath.FromSlash(tgz[0]))
+		}
+		return filepath.Join(base, filepath.FromSlash(rest))
+	}
+	file := filepath.Join(s.path, filepath.FromSlash(rest))
 	sub, ok := strings.CutPrefix(rest, "charts/")
 	if !ok {
 		return file
@@ -267,7 +435,7 @@ func chartPath(dir, chartName, name string) string {
 		return file
 	}
 	sub, _, _ = strings.Cut(sub, "/")
-	if m, _ := filepath.Glob(filepath.Join(dir, "charts", sub+"-*.tgz")); len(m) == 1 {
+	if m, _ := filepath.Glob(filepath.Join(s.path, "charts", sub+"-*.tgz")); len(m) == 1 {
 		return m[0]
 	}
 	return file

@@ -31,10 +31,15 @@ type Options struct {
 	// MaxFileSize is the largest file read; larger files are an error. Zero means 64 MiB.
 	MaxFileSize int64
 
-	// HelmValues (files) and HelmSet (key=value) are Helm's --values and --set for every
-	// chart rendered; HelmNamespace is the release namespace, "default" when empty.
+	// HelmValues (files), HelmSet, HelmSetString, HelmSetJSON (key=value) and HelmSetFile
+	// (key=path) are Helm's --values, --set, --set-string, --set-json and --set-file for
+	// every chart rendered, applied in helm's order; HelmNamespace is the release namespace,
+	// "default" when empty.
 	HelmValues    []string
 	HelmSet       []string
+	HelmSetString []string
+	HelmSetJSON   []string
+	HelmSetFile   []string
 	HelmNamespace string
 }
 
@@ -57,8 +62,9 @@ const StdinName = "<stdin>"
 // order.
 //
 // A directory holding a Chart.yaml is rendered as a Helm chart, one holding a kustomization
-// is built with kustomize (render.go); neither is walked, and files a kustomization or
-// --values read are not read again on their own unless named.
+// is built with kustomize (render.go); neither is walked, and files a kustomization,
+// --values or --set-file read are not read again on their own unless named. A packaged chart
+// (.tgz, .tar.gz) named as a path is rendered too; archives in a directory walked are not.
 func Files(paths []string, opts Options) ([]*inventory.Object, []check.Error) {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize

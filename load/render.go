@@ -24,8 +24,11 @@ type renderKind uint8
 const (
 	renderNone renderKind = iota
 	renderHelm
+	renderHelmArchive // a packaged chart named as a path
 	renderKustomize
 )
+
+func (k renderKind) helm() bool { return k == renderHelm || k == renderHelmArchive }
 
 // kustomizationNames are the file names that make a directory a kustomization, as kustomize
 // looks for them.
@@ -62,8 +65,8 @@ var kustomizeMu sync.Mutex
 
 // render builds every chart and kustomization job into results and returns which jobs are
 // done: those, and the plain files and nested kustomizations (an overlay's base) that a
-// build read, unless they were named in paths. Helm's --values files are never read as
-// manifests either.
+// build read, unless they were named in paths. Helm's --values and --set-file files are
+// never read as manifests either.
 func render(paths []string, jobs []job, results []result, opts Options) []bool {
 	done := make([]bool, len(jobs))
 	var idx []int
@@ -72,12 +75,13 @@ func render(paths []string, jobs []job, results []result, opts Options) []bool {
 			idx = append(idx, i)
 		}
 	}
-	if len(idx) == 0 && len(opts.HelmValues) == 0 {
+	valueFiles := append(slices.Clone(opts.HelmValues), setFiles(opts)...)
+	if len(idx) == 0 && len(valueFiles) == 0 {
 		return done
 	}
 	var vals map[string]any
 	var valErrs []check.Error
-	if slices.ContainsFunc(idx, func(i int) bool { return jobs[i].render == renderHelm }) {
+	if slices.ContainsFunc(idx, func(i int) bool { return jobs[i].render.helm() }) {
 		vals, valErrs = helmValues(opts)
 	}
 
@@ -106,7 +110,7 @@ func render(paths []string, jobs []job, results []result, opts Options) []bool {
 			readBy[f] = append(readBy[f], i)
 		}
 	}
-	for _, v := range opts.HelmValues {
+	for _, v := range valueFiles {
 		if r, err := realPath(v); err == nil {
 			readBy[r] = append(readBy[r], -1)
 		}
@@ -132,7 +136,7 @@ func render(paths []string, jobs []job, results []result, opts Options) []bool {
 	if len(valErrs) > 0 {
 		// Values errors once, with the first chart.
 		for _, i := range idx {
-			if jobs[i].render == renderHelm {
+			if jobs[i].render.helm() {
 				results[i].errs = append(valErrs, results[i].errs...)
 				break
 			}
@@ -165,8 +169,9 @@ func renderOne(j job, vals map[string]any, opts Options) (r rendered) {
 		}
 	}()
 	switch j.render {
-	case renderHelm:
-		objs, errs := renderChart(j.name, copyValues(vals), opts)
+	case renderHelm, renderHelmArchive:
+		src := chartSource{path: j.name, archive: j.render == renderHelmArchive}
+		objs, errs := renderChart(src, copyValues(vals), opts)
 		return rendered{result: result{objs, errs}}
 	case renderKustomize:
 		kustomizeMu.Lock()

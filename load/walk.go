@@ -70,16 +70,23 @@ func (w *walker) path(p string) {
 		w.dir(p, real, nil)
 		return
 	}
+	if isChartArchive(p) {
+		// A packaged chart named explicitly is rendered (render.go). Archives found in a
+		// directory are not: a chart's charts/ holds its dependencies, which its loader
+		// reads, and any other archive is no manifest.
+		w.file(p, real, renderHelmArchive)
+		return
+	}
 	// A file named explicitly is read whatever its extension, as kubectl does.
-	w.file(p, real)
+	w.file(p, real, renderNone)
 }
 
-func (w *walker) file(name, real string) {
+func (w *walker) file(name, real string, k renderKind) {
 	if w.seen[real] {
 		return
 	}
 	w.seen[real] = true
-	w.jobs = append(w.jobs, job{name: name, path: name, real: real})
+	w.jobs = append(w.jobs, job{name: name, path: name, real: real, render: k})
 }
 
 // dir walks a directory whose real path is real; ancestors are the directories being
@@ -139,7 +146,7 @@ func (w *walker) dir(name, real string, ancestors []ancestor) {
 		case !mode.IsRegular():
 			w.fail(child, "not a regular file; not read")
 		default:
-			w.file(child, childReal)
+			w.file(child, childReal, renderNone)
 		}
 	}
 }

@@ -32,10 +32,12 @@ func newScanCmd(e *env) *cobra.Command {
 		Use:   "scan [PATH|-]...",
 		Short: "Audit manifests or a live cluster",
 		Long: `Scan audits manifests (files, directories, - for stdin) or, with --cluster or no path
-when a kubeconfig context exists, the live cluster. A directory holding a Chart.yaml is
-rendered as a Helm chart (release "release", namespace -n or "default", --values and --set
-as with helm template; lines of its findings count lines of the rendered template), and one
-holding a kustomization is built as kustomize build does, offline.
+when a kubeconfig context exists, the live cluster. A directory holding a Chart.yaml, or a
+packaged chart (.tgz) named as a path, is rendered as a Helm chart (release "release",
+namespace -n or "default", --values, --set, --set-string, --set-json and --set-file as with
+helm template; lines of its findings count lines of the rendered template, and findings in
+an archive point at ARCHIVE/CHART/templates/FILE), and a directory holding a kustomization
+is built as kustomize build does, offline.
 
 Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail-on,
 2 usage or input errors (findings are still reported), 3 cluster unreachable.`,
@@ -105,6 +107,9 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 	addAdmissionConfigFlag(f, &admission)
 	f.StringSliceVar(&in.load.HelmValues, "values", nil, "Helm values file for the charts scanned (repeatable, as helm --values)")
 	f.StringArrayVar(&in.load.HelmSet, "set", nil, "Helm value for the charts scanned: key=value (repeatable, as helm --set)")
+	f.StringArrayVar(&in.load.HelmSetString, "set-string", nil, "Helm string value for the charts scanned: key=value (repeatable, as helm --set-string)")
+	f.StringArrayVar(&in.load.HelmSetFile, "set-file", nil, "Helm value for the charts scanned read from a file: key=path (repeatable, as helm --set-file)")
+	f.StringArrayVar(&in.load.HelmSetJSON, "set-json", nil, "Helm JSON value for the charts scanned: key=json (repeatable, as helm --set-json)")
 	addEncryptionConfigFlag(f, &encConfig)
 	img.addFlags(f)
 	addInputFlags(cmd, &in)
