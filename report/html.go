@@ -146,8 +146,7 @@ func writeHTML(w io.Writer, r *scan.Result, opts Options) error {
 		counts[g.Practice] = severityCounts(g.Findings)
 		hg := htmlGroup{Practice: g.Practice, Title: practiceTitle(g.Practice), Anchor: practiceAnchor(g.Practice),
 			Score: practiceScore(r.Summary.Practices, g.Practice)}
-		for i := range g.Findings {
-			f := g.Findings[i]
+		for _, f := range g.Findings {
 			if f.Suppressed {
 				hg.Suppressed++
 			} else {

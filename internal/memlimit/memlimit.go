@@ -22,7 +22,7 @@ import (
 // runtime's own memory, and garbage between collections.
 const Reserve = 64 << 20
 
-// Headroom is the least free room a collection leaves before the limit is raised: a quarter
+// headroom is the least free room a collection leaves before the limit is raised: a quarter
 // of the live heap plus some. Below it the collector would run so often that time, not
 // memory, would suffer.
 func headroom(live uint64) uint64 { return live/4 + 16<<20 }
