@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/kubeharden/kubeharden/inventory"
 )
 
 // DefaultPolicy is the RBAC policy a new cluster starts with: the objects the API server
@@ -46,39 +48,36 @@ func DefaultPolicy() *Policy {
 func addDefaults(roles []*Role, bindings []*Binding) ([]*Role, []*Binding) {
 	have := make(map[roleKey]bool, len(roles)+len(bindings))
 	for _, r := range roles {
-		have[roleKey{r.Kind, r.Namespace, r.Name}] = true
+		have[r.key()] = true
 	}
 	for _, b := range bindings {
-		have[roleKey{b.Kind, b.Namespace, b.Name}] = true
+		have[b.key()] = true
 	}
 	p := DefaultPolicy()
-	for i := range p.ClusterRoles {
-		r := clusterRoleFrom(&p.ClusterRoles[i], nil)
-		if !have[roleKey{r.Kind, r.Namespace, r.Name}] {
-			r.Builtin = true
-			roles = append(roles, r)
-		}
-	}
-	for i := range p.Roles {
-		r := roleFrom(&p.Roles[i], nil)
-		if !have[roleKey{r.Kind, r.Namespace, r.Name}] {
-			r.Builtin = true
-			roles = append(roles, r)
-		}
-	}
-	for i := range p.ClusterRoleBindings {
-		b := clusterRoleBindingFrom(&p.ClusterRoleBindings[i], nil)
-		if !have[roleKey{b.Kind, b.Namespace, b.Name}] {
-			b.Builtin = true
-			bindings = append(bindings, b)
-		}
-	}
-	for i := range p.RoleBindings {
-		b := roleBindingFrom(&p.RoleBindings[i], nil)
-		if !have[roleKey{b.Kind, b.Namespace, b.Name}] {
-			b.Builtin = true
-			bindings = append(bindings, b)
-		}
-	}
+	roles = appendMissing(roles, have, p.ClusterRoles, clusterRoleFrom)
+	roles = appendMissing(roles, have, p.Roles, roleFrom)
+	bindings = appendMissing(bindings, have, p.ClusterRoleBindings, clusterRoleBindingFrom)
+	bindings = appendMissing(bindings, have, p.RoleBindings, roleBindingFrom)
 	return roles, bindings
 }
+
+// defaultObject is a role or binding that the default policy may add.
+type defaultObject[T any] interface {
+	*T
+	key() roleKey
+	markBuiltin()
+}
+
+// appendMissing appends to out, marked Builtin, the objects of src that have lacks.
+func appendMissing[S, T any, P defaultObject[T]](out []P, have map[roleKey]bool, src []S, from func(*S, *inventory.Object) P) []P {
+	for i := range src {
+		if o := from(&src[i], nil); !have[o.key()] {
+			o.markBuiltin()
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (r *Role) markBuiltin()    { r.Builtin = true }
+func (b *Binding) markBuiltin() { b.Builtin = true }

@@ -179,6 +179,9 @@ type Engine struct {
 
 type roleKey struct{ kind, ns, name string }
 
+func (r *Role) key() roleKey    { return roleKey{r.Kind, r.Namespace, r.Name} }
+func (b *Binding) key() roleKey { return roleKey{b.Kind, b.Namespace, b.Name} }
+
 // principal holds the bindings that name one user or group, by where they apply.
 type principal struct {
 	cluster []subjRef            // ClusterRoleBindings
@@ -243,7 +246,7 @@ func build(roles []*Role, bindings []*Binding) *Engine {
 		groups: map[string]*principal{},
 	}
 	for _, r := range roles {
-		k := roleKey{r.Kind, r.Namespace, r.Name}
+		k := r.key()
 		if old := e.byKey[k]; old != nil {
 			*old = *r
 			continue
@@ -255,7 +258,7 @@ func build(roles []*Role, bindings []*Binding) *Engine {
 
 	seen := make(map[roleKey]int, len(bindings))
 	for _, b := range bindings {
-		k := roleKey{b.Kind, b.Namespace, b.Name}
+		k := b.key()
 		if i, dup := seen[k]; dup {
 			e.bindings[i] = b
 			continue

@@ -247,18 +247,7 @@ var CertWeakKey = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNIST57, refCABF, refCISAssets},
 	Remediation: "Generate a new RSA 3072 (or ECDSA P-256) key and reissue the certificate (cert-manager: privateKey.algorithm/size).",
-	Run: func(p *check.Pass) {
-		for _, sc := range servedCerts(p.Inv) {
-			if w := certs.WeakKey(sc.cert.Leaf); w != "" {
-				p.Reportf(sc.secret, sc.crtPath, "certificate in Secret %s, served by %s, has a %s: %s", sc.name(), sc.servedBy(), w, sc.cert.Describe())
-			}
-			for _, ic := range intermediates(sc.cert) {
-				if w := certs.WeakKey(ic); w != "" {
-					p.Reportf(sc.secret, sc.crtPath, "intermediate certificate %q in Secret %s has a %s", ic.Subject.String(), sc.name(), w)
-				}
-			}
-		}
-	},
+	Run:         func(p *check.Pass) { reportChains(p, certs.WeakKey, "has a") },
 }
 
 // CertWeakSignature reports certificates signed with SHA-1 or MD5.
@@ -272,18 +261,22 @@ var CertWeakSignature = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refCABF, refNIST52, refCISAssets},
 	Remediation: "Reissue the certificate signed with SHA-256 or stronger.",
-	Run: func(p *check.Pass) {
-		for _, sc := range servedCerts(p.Inv) {
-			if w := certs.WeakSignature(sc.cert.Leaf); w != "" {
-				p.Reportf(sc.secret, sc.crtPath, "certificate in Secret %s, served by %s, is signed with %s: %s", sc.name(), sc.servedBy(), w, sc.cert.Describe())
-			}
-			for _, ic := range intermediates(sc.cert) {
-				if w := certs.WeakSignature(ic); w != "" {
-					p.Reportf(sc.secret, sc.crtPath, "intermediate certificate %q in Secret %s is signed with %s", ic.Subject.String(), sc.name(), w)
-				}
+	Run:         func(p *check.Pass) { reportChains(p, certs.WeakSignature, "is signed with") },
+}
+
+// reportChains reports each served certificate, leaf or intermediate, that weak finds fault
+// with: "<certificate> <verb> <what weak said>".
+func reportChains(p *check.Pass, weak func(*x509.Certificate) string, verb string) {
+	for _, sc := range servedCerts(p.Inv) {
+		if w := weak(sc.cert.Leaf); w != "" {
+			p.Reportf(sc.secret, sc.crtPath, "certificate in Secret %s, served by %s, %s %s: %s", sc.name(), sc.servedBy(), verb, w, sc.cert.Describe())
+		}
+		for _, ic := range intermediates(sc.cert) {
+			if w := weak(ic); w != "" {
+				p.Reportf(sc.secret, sc.crtPath, "intermediate certificate %q in Secret %s %s %s", ic.Subject.String(), sc.name(), verb, w)
 			}
 		}
-	},
+	}
 }
 
 // CertSelfSigned reports self-signed certificates served for public host names.

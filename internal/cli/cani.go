@@ -85,6 +85,23 @@ func (in *input) engine() *rbac.Engine {
 	return rbac.FromInventory(in.inv, rbac.Options{Defaults: !in.live})
 }
 
+// read checks the output format, reads the request from args, then the input, and builds
+// the input's RBAC engine: what can-i and who-can do before they answer.
+func (r *request) read(cmd *cobra.Command, e *env, in *inputs, output string, args []string) (rbac.Attributes, *input, *rbac.Engine, error) {
+	if output != "table" && output != "json" {
+		return rbac.Attributes{}, nil, nil, exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table or json)", output))
+	}
+	a, err := r.attributes(args, in)
+	if err != nil {
+		return a, nil, nil, exit(scan.ExitInput, err)
+	}
+	input, err := in.read(cmd.Context(), e, nil)
+	if err != nil {
+		return a, nil, nil, err
+	}
+	return a, input, input.engine(), nil
+}
+
 // warnInput prints input errors to stderr; the command then exits 2 after its answer.
 func warnInput(e *env, errs []check.Error) error {
 	if len(errs) == 0 {
@@ -147,18 +164,10 @@ Exit codes: 0 yes, 1 no, 2 usage or input errors.`,
 			if as == "" {
 				return exit(scan.ExitInput, errors.New("--as USER is required"))
 			}
-			if output != "table" && output != "json" {
-				return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table or json)", output))
-			}
-			a, err := req.attributes(args, &in)
-			if err != nil {
-				return exit(scan.ExitInput, err)
-			}
-			input, err := in.read(cmd.Context(), e, nil)
+			a, input, eng, err := req.read(cmd, e, &in, output, args)
 			if err != nil {
 				return err
 			}
-			eng := input.engine()
 			user, grps := rbac.Impersonate(as, groups)
 			allowed := eng.Allowed(user, grps, a)
 			out := canIJSON{Allowed: allowed, Reasons: []reasonJSON{}}

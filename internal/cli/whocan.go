@@ -46,18 +46,10 @@ Objects come from manifests (-f, with the default policy of a cluster) or --clus
   kubeharden who-can -f deploy/ create pods/exec -A
   kubeharden who-can --cluster get --non-resource-url /metrics -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "table" && output != "json" {
-				return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table or json)", output))
-			}
-			a, err := req.attributes(args, &in)
-			if err != nil {
-				return exit(scan.ExitInput, err)
-			}
-			input, err := in.read(cmd.Context(), e, nil)
+			a, input, eng, err := req.read(cmd, e, &in, output, args)
 			if err != nil {
 				return err
 			}
-			eng := input.engine()
 			var grants []rbac.Grant
 			if in.allNamespaces && !a.NonResource() && !req.clusterScoped && a.Namespace == "" {
 				grants = eng.Holders(a)
