@@ -3,10 +3,10 @@ package check
 import (
 	"fmt"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/internal/parallel"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -89,23 +89,10 @@ func RunAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts,
 	}
 	passes := make([]*Pass, len(checks))
 	errs := make([]*Error, len(checks))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				passes[i] = &Pass{Check: checks[i], Inv: inv, Config: cfg, Facts: facts, Now: now}
-				errs[i] = runOne(passes[i])
-			}
-		}()
-	}
-	for i := range checks {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	parallel.Each(len(checks), runtime.GOMAXPROCS(0), func(i int) {
+		passes[i] = &Pass{Check: checks[i], Inv: inv, Config: cfg, Facts: facts, Now: now}
+		errs[i] = runOne(passes[i])
+	}, nil)
 
 	n := 0
 	for i, p := range passes {

@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -31,6 +30,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/internal/parallel"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -146,34 +146,11 @@ func Inspect(ctx context.Context, refs []string, opts Options) (map[string]*inve
 	sort.Strings(keys)
 
 	results := make([]*inventory.ImageFacts, len(keys))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = 4
 	}
-	for w := 0; w < min(workers, len(keys)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				results[i] = in.inspect(ctx, parsed[keys[i]])
-				if opts.Progress != nil {
-					mu.Lock()
-					done++
-					opts.Progress(done, len(keys))
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := range keys {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	parallel.Each(len(keys), workers, func(i int) { results[i] = in.inspect(ctx, parsed[keys[i]]) }, opts.Progress)
 
 	for i, k := range keys {
 		for _, raw := range groups[k] {

@@ -28,6 +28,7 @@ import (
 	"k8s.io/client-go/util/flowcontrol"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/internal/parallel"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -144,30 +145,7 @@ func Cluster(ctx context.Context, cfg *rest.Config, opts ClusterOptions) (*Clust
 	}
 
 	results := make([]taskResult, len(tasks))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	for w := 0; w < opts.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				results[i] = l.run(ctx, tasks[i])
-				if opts.Progress != nil {
-					mu.Lock()
-					done++
-					opts.Progress(done, len(tasks))
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := range tasks {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	parallel.Each(len(tasks), opts.Workers, func(i int) { results[i] = l.run(ctx, tasks[i]) }, opts.Progress)
 
 	var objs []runtime.Object
 	for i, r := range results {

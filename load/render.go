@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/api/konfig"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/internal/parallel"
 )
 
 // This file builds the charts and kustomizations that the walk found (walk.go stops at a
@@ -86,22 +87,7 @@ func render(paths []string, jobs []job, results []result, opts Options) []bool {
 	}
 
 	out := make([]rendered, len(jobs))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), len(idx)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				out[i] = renderOne(jobs[i], vals, opts)
-			}
-		}()
-	}
-	for _, i := range idx {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	parallel.Each(len(idx), runtime.GOMAXPROCS(0), func(k int) { out[idx[k]] = renderOne(jobs[idx[k]], vals, opts) }, nil)
 
 	// readBy maps each file a build read to the jobs that read it.
 	readBy := map[string][]int{}

@@ -17,9 +17,9 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/internal/parallel"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -244,30 +244,7 @@ func Scan(ctx context.Context, images []string, opts ScanOptions) ([]*inventory.
 	}
 	reports := make([]*inventory.VulnReport, len(images))
 	errs := make([]*check.Error, len(images))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	for w := 0; w < min(workers, len(images)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				reports[i], errs[i] = scanOne(ctx, bin, images[i], opts.Args)
-				if opts.Progress != nil {
-					mu.Lock()
-					done++
-					opts.Progress(done, len(images))
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := range images {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	parallel.Each(len(images), workers, func(i int) { reports[i], errs[i] = scanOne(ctx, bin, images[i], opts.Args) }, opts.Progress)
 	var out []*inventory.VulnReport
 	var all []check.Error
 	for i := range images {
