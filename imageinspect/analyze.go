@@ -15,27 +15,17 @@ import (
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
-// analysis is what reading an image's config and layers told: everything of ImageFacts that
-// depends on the content only, so it can be cached by digest.
+// analysis is what reading an image's config and layers told, as cached by digest.
 type analysis struct {
-	Version         int       `json:"version"`
-	OS              string    `json:"os,omitempty"`
-	Architecture    string    `json:"architecture,omitempty"`
-	User            string    `json:"user"`
-	Created         time.Time `json:"created,omitzero"`
-	Size            int64     `json:"size"`
-	Layers          int       `json:"layers"`
-	Shells          []string  `json:"shells,omitempty"`
-	PackageManagers []string  `json:"packageManagers,omitempty"`
-	Base            string    `json:"base,omitempty"`
+	Version int `json:"version"`
+	inventory.ImageContent
 }
 
 // analysisVersion changes when analysis changes meaning, so that cached ones are redone.
 const analysisVersion = 1
 
 func (a *analysis) fill(f *inventory.ImageFacts) {
-	f.OS, f.Architecture, f.User, f.Created = a.OS, a.Architecture, a.User, a.Created
-	f.Size, f.Layers, f.Base = a.Size, a.Layers, a.Base
+	f.ImageContent = a.ImageContent
 	f.Shells = append([]string(nil), a.Shells...)
 	f.PackageManagers = append([]string(nil), a.PackageManagers...)
 }
@@ -104,7 +94,8 @@ func analyze(img v1.Image) (*analysis, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &analysis{Version: analysisVersion, OS: cf.OS, Architecture: cf.Architecture, User: cf.Config.User, Created: cf.Created.Time}
+	a := &analysis{Version: analysisVersion, ImageContent: inventory.ImageContent{
+		OS: cf.OS, Architecture: cf.Architecture, User: cf.Config.User, Created: cf.Created.Time}}
 	if a.Created.IsZero() {
 		a.Created = time.Time{}
 	}

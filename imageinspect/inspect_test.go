@@ -197,8 +197,10 @@ func TestInspectRegistry(t *testing.T) {
 	legacy := facts[host+"/shop/legacy:1.0"]
 	want := &inventory.ImageFacts{
 		Reference: host + "/shop/legacy:1.0", Digest: digestOf(t, ti.legacy), PlatformDigest: digestOf(t, ti.legacy),
-		OS: "linux", Architecture: "amd64", User: "", Created: now.AddDate(0, 0, -400).UTC(), Layers: 2,
-		Shells: []string{"/bin/bash", "/bin/sh"}, PackageManagers: []string{"/usr/bin/apt-get", "/usr/bin/dpkg"}, Base: "debian",
+		ImageContent: inventory.ImageContent{
+			OS: "linux", Architecture: "amd64", User: "", Created: now.AddDate(0, 0, -400).UTC(), Layers: 2,
+			Shells: []string{"/bin/bash", "/bin/sh"}, PackageManagers: []string{"/usr/bin/apt-get", "/usr/bin/dpkg"}, Base: "debian",
+		},
 	}
 	want.Size = legacy.Size
 	if !reflect.DeepEqual(legacy, want) {

@@ -35,6 +35,14 @@ type ImageFacts struct {
 	// Platforms lists the platforms ("linux/arm64", "linux/arm/v7") of a multi-platform
 	// image; it is nil for an image with a single manifest.
 	Platforms []string `json:"platforms,omitempty"`
+	ImageContent
+	// Error says why the image could not be inspected; the other fields are then empty.
+	Error string `json:"error,omitempty"`
+}
+
+// ImageContent is what an image's config and layers tell, which depends on its content
+// only (and so can be cached by digest).
+type ImageContent struct {
 	// OS and Architecture are those of the image inspected.
 	OS           string `json:"os,omitempty"`
 	Architecture string `json:"architecture,omitempty"`
@@ -52,8 +60,6 @@ type ImageFacts struct {
 	// Base names what the image is built on: "scratch" (no operating system files),
 	// "distroless", or the os-release ID ("debian", "alpine", "wolfi"); empty when unknown.
 	Base string `json:"base,omitempty"`
-	// Error says why the image could not be inspected; the other fields are then empty.
-	Error string `json:"error,omitempty"`
 }
 
 // VulnReport is one vulnerability scanner's report on one image.

@@ -69,17 +69,17 @@ func RuleAllows(rule *rbacv1.PolicyRule, a *Attributes) bool {
 }
 
 func verbMatches(rule *rbacv1.PolicyRule, verb string) bool {
-	for _, v := range rule.Verbs {
-		if v == rbacv1.VerbAll || v == verb {
-			return true
-		}
-	}
-	return false
+	return hasOrAll(rule.Verbs, rbacv1.VerbAll, verb)
 }
 
 func groupMatches(rule *rbacv1.PolicyRule, group string) bool {
-	for _, g := range rule.APIGroups {
-		if g == rbacv1.APIGroupAll || g == group {
+	return hasOrAll(rule.APIGroups, rbacv1.APIGroupAll, group)
+}
+
+// hasOrAll says whether list holds s or the wildcard all, in one pass.
+func hasOrAll(list []string, all, s string) bool {
+	for _, v := range list {
+		if v == all || v == s {
 			return true
 		}
 	}

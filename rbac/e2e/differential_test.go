@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	par "github.com/kubeharden/kubeharden/internal/parallel"
 	"github.com/kubeharden/kubeharden/rbac"
 	"github.com/kubeharden/kubeharden/rbac/rbactest"
 )
@@ -55,12 +56,7 @@ func TestDifferential(t *testing.T) {
 		len(live.ClusterRoles), aggregated, len(live.Roles), len(live.ClusterRoleBindings), len(live.RoleBindings), objects)
 
 	subjects := e.Subjects()
-	type req struct {
-		user   string
-		groups []string
-		a      rbac.Attributes
-	}
-	var reqs []req
+	var reqs []request
 	bound := boundRules(e)
 	for len(reqs) < requests {
 		user, groups := g.Principal(subjects)
@@ -71,26 +67,9 @@ func TestDifferential(t *testing.T) {
 			br := bound[g.Intn(len(bound))]
 			a = g.AttributesFor(br.rule, br.ns)
 		}
-		reqs = append(reqs, req{user, groups, a})
+		reqs = append(reqs, request{user, groups, a})
 	}
-	var mu sync.Mutex
-	allowed, disagree := 0, 0
-	parallel(len(reqs), func(i int) {
-		r := reqs[i]
-		got := e.Allowed(r.user, r.groups, r.a)
-		want := review(ctx, t, cs, r.user, r.groups, r.a)
-		mu.Lock()
-		defer mu.Unlock()
-		if want {
-			allowed++
-		}
-		if got != want {
-			disagree++
-			if disagree <= 20 {
-				t.Errorf("Allowed(%q, %q, %s) = %v, API server says %v; reasons: %s", r.user, r.groups, r.a, got, want, reasons(e.Reasons(r.user, r.groups, r.a)))
-			}
-		}
-	})
+	allowed, disagree := compareAllowed(ctx, t, cs, e, reqs)
 	t.Logf("Allowed: %d requests, %d allowed by the API server, %d disagreements", len(reqs), allowed, disagree)
 	if allowed < len(reqs)/10 || allowed > len(reqs)*9/10 {
 		t.Errorf("only %d of %d requests allowed: the requests do not exercise both answers", allowed, len(reqs))
@@ -115,6 +94,7 @@ func TestDifferential(t *testing.T) {
 			pairs = append(pairs, pair{a, s, w})
 		}
 	}
+	var mu sync.Mutex
 	listed, wdis := 0, 0
 	parallel(len(pairs), func(i int) {
 		p := pairs[i]
@@ -201,21 +181,37 @@ func review(ctx context.Context, t testing.TB, cs *kubernetes.Clientset, user st
 	}
 }
 
-func parallel(n int, f func(int)) {
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := range work {
-				f(i)
+func parallel(n int, f func(int)) { par.Each(n, workers, f, nil) }
+
+// request is one access review: a user with groups asking for attributes.
+type request struct {
+	user   string
+	groups []string
+	a      rbac.Attributes
+}
+
+// compareAllowed asks the engine and the API server each request and reports every
+// disagreement (the first 20, with the engine's reasons); it returns how many requests the
+// API server allowed and how many answers differed.
+func compareAllowed(ctx context.Context, t *testing.T, cs *kubernetes.Clientset, e *rbac.Engine, reqs []request) (allowed, disagree int) {
+	var mu sync.Mutex
+	parallel(len(reqs), func(i int) {
+		r := reqs[i]
+		got := e.Allowed(r.user, r.groups, r.a)
+		want := review(ctx, t, cs, r.user, r.groups, r.a)
+		mu.Lock()
+		defer mu.Unlock()
+		if want {
+			allowed++
+		}
+		if got != want {
+			disagree++
+			if disagree <= 20 {
+				t.Errorf("Allowed(%q, %q, %s) = %v, API server says %v; reasons: %s", r.user, r.groups, r.a, got, want, reasons(e.Reasons(r.user, r.groups, r.a)))
 			}
-		})
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+		}
+	})
+	return allowed, disagree
 }
 
 func create(ctx context.Context, t testing.TB, cs *kubernetes.Clientset, o rbac.Objects) {

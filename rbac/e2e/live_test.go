@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"k8s.io/client-go/rest"
@@ -38,38 +37,16 @@ func TestLiveInventory(t *testing.T) {
 		t.Fatalf("only %d bindings read from the cluster", n)
 	}
 	subjects := e.Subjects()
-	var mu sync.Mutex
-	disagree, allowed := 0, 0
 	const n = 1000
-	type req struct {
-		user   string
-		groups []string
-		a      rbac.Attributes
-	}
-	reqs := make([]req, n)
+	reqs := make([]request, n)
 	for i := range reqs {
 		user, groups := g.Principal(subjects)
-		reqs[i] = req{user, groups, g.Attributes()}
+		reqs[i] = request{user, groups, g.Attributes()}
 		if i%2 == 1 {
 			// Requests in the live namespaces, where the new bindings grant.
 			reqs[i].a.Namespace = g.Namespaces[g.Intn(len(g.Namespaces))]
 		}
 	}
-	parallel(n, func(i int) {
-		r := reqs[i]
-		got := e.Allowed(r.user, r.groups, r.a)
-		want := review(ctx, t, cs, r.user, r.groups, r.a)
-		mu.Lock()
-		defer mu.Unlock()
-		if want {
-			allowed++
-		}
-		if got != want {
-			disagree++
-			if disagree <= 10 {
-				t.Errorf("live Allowed(%q, %q, %s) = %v, API server says %v", r.user, r.groups, r.a, got, want)
-			}
-		}
-	})
+	allowed, disagree := compareAllowed(ctx, t, cs, e, reqs)
 	t.Logf("live inventory: %d bindings, %d requests, %d allowed, %d disagreements", len(e.Bindings()), n, allowed, disagree)
 }
