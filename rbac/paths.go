@@ -11,10 +11,16 @@ import (
 // Target is what an escalation search looks for.
 type Target string
 
+// StandardVerbs are the verbs of the Kubernetes API's resource requests. Rules that grant
+// each of them on every resource of every group are cluster-admin in all but name: with
+// create and update on roles and bindings the holder can give itself the rest.
+var StandardVerbs = []string{"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
+
 // Targets.
 const (
 	// ToClusterAdmin: allowed every verb on every resource of every group cluster-wide
-	// (what the cluster-admin ClusterRole grants), or a member of system:masters.
+	// (what the cluster-admin ClusterRole grants, with "*" or every one of StandardVerbs),
+	// or a member of system:masters.
 	ToClusterAdmin Target = "cluster-admin"
 	// ToSecrets: allowed to read every Secret of the cluster (get, list or watch secrets
 	// across all namespaces).
@@ -292,6 +298,15 @@ func (g *graph) atGoal(n *node) *Hop {
 		if gr, ok := g.reason(n, Attributes{Verb: "*", APIGroup: "*", Resource: "*"}); ok {
 			return &Hop{From: n.sub, Action: "allowed * on * cluster-wide", Grants: []Grant{gr}}
 		}
+		var grants []Grant
+		for _, v := range StandardVerbs {
+			gr, ok := g.reason(n, Attributes{Verb: v, APIGroup: "*", Resource: "*"})
+			if !ok {
+				return nil
+			}
+			grants = append(grants, gr)
+		}
+		return &Hop{From: n.sub, Action: "allowed every standard verb on * cluster-wide", Grants: grants}
 	case ToSecrets:
 		for _, v := range []string{"list", "watch", "get"} {
 			if gr, ok := g.reason(n, Attributes{Verb: v, Resource: "secrets"}); ok {
