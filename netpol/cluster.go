@@ -578,3 +578,71 @@ func (e *Engine) clusterBoundaries(x end, d Direction, points []netip.Addr) []ne
 	}
 	return points
 }
+
+// ClusterDefaultDeny returns the valid cluster network policies that deny direction d to
+// every pod of namespace ns, present and future: the subject covers the whole namespace and
+// a Deny rule matches every peer on every port (for egress, every address outside the
+// cluster too). Rules before it may accept some traffic, as NetworkPolicies would on top of
+// a default deny. Baseline policies come first: they are what a namespace's own
+// NetworkPolicies refine.
+func (e *Engine) ClusterDefaultDeny(ns string, d Direction) []*ClusterPolicy {
+	nl := labels.Set{NamespaceNameLabel: ns}
+	if n := e.nsByName[ns]; n != nil {
+		nl = n.Labels
+	}
+	var out []*ClusterPolicy
+	for t := BaselineTier; ; t-- {
+		for _, p := range e.sortedCluster {
+			if p.Tier != t || !p.coversNamespace(nl) {
+				continue
+			}
+			for _, r := range p.Rules[d] {
+				if r.Action == Pass || (r.Action == Accept && r.denyAllPeers(d)) {
+					break // hands everything on, or accepts everything, before any deny
+				}
+				if r.Action == Deny && r.denyAllPeers(d) {
+					out = append(out, p)
+					break
+				}
+			}
+		}
+		if t == AdminTier {
+			break
+		}
+	}
+	return out
+}
+
+// coversNamespace reports whether the subject selects every pod of a namespace with labels
+// nl.
+func (p *ClusterPolicy) coversNamespace(nl labels.Set) bool {
+	if p.subjectNS != nil {
+		return p.subjectNS.Matches(nl)
+	}
+	return p.subjectPodNS != nil && p.subjectPodNS.Matches(nl) && p.subjectPod.Empty()
+}
+
+// denyAllPeers reports whether the rule matches every peer on every port: a peer selecting
+// every pod of every namespace and, for egress, networks covering every address.
+func (r *ClusterRule) denyAllPeers(d Direction) bool {
+	if !r.AllPorts {
+		return false
+	}
+	pods := false
+	for _, pe := range r.peers {
+		pods = pods || (pe.ns.Empty() && (pe.pod == nil || pe.pod.Empty()))
+	}
+	return pods && (d == Ingress || r.networks.Covers(everywhere))
+}
+
+// ClusterSelected reports whether some cluster network policy selects the class.
+func (c *Class) ClusterSelected() bool {
+	for t := range c.cluster {
+		for d := range c.cluster[t] {
+			if len(c.cluster[t][d]) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}

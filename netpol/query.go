@@ -347,6 +347,32 @@ func mergeSide(into *Side, s Side) {
 
 // Explain says in a sentence why the side lets the traffic through or not.
 func (s Side) Explain(subject string) string {
+	if len(s.Cluster) == 0 {
+		return s.explainNP(subject)
+	}
+	var parts []string
+	for _, cd := range s.Cluster {
+		what := strings.ToLower(cd.Rule.Action.String()) + "s"
+		if cd.Rule.Action == Pass {
+			what = "passes to NetworkPolicies"
+		}
+		on := ""
+		if !cd.Ports.IsAll() {
+			on = " on " + cd.Ports.String()
+		}
+		parts = append(parts, fmt.Sprintf("%s %s%s", cd.Rule, what, on))
+	}
+	out := strings.Join(parts, "; ")
+	if len(s.Policies) > 0 || !s.Isolated {
+		out += "; then " + s.explainNP(subject)
+	}
+	if s.Allowed {
+		return out + " (allowed: " + s.Ports.String() + ")"
+	}
+	return out + " (denied)"
+}
+
+func (s Side) explainNP(subject string) string {
 	dir := strings.ToLower(s.Direction.String())
 	switch {
 	case !s.Governed:

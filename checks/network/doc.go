@@ -32,7 +32,7 @@ func Checks() []*check.Check {
 	return []*check.Check{
 		NoDefaultDenyIngress, NoDefaultDenyEgress, UnselectedWorkload, NamespaceNotIsolated,
 		DanglingPolicy, PeerMatchesNothing, AllowAllIngress, SensitiveExposed, InvalidPolicy,
-		AllowAllEgress,
+		AllowAllEgress, CNIPoliciesNotEvaluated,
 	}
 }
 

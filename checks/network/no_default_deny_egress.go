@@ -15,7 +15,9 @@ var NoDefaultDenyEgress = &check.Check{
 		"a policy with an empty podSelector that lists Egress in policyTypes and allows nothing " +
 		"by itself (DNS may be allowed by a separate policy or rule). policyTypes must say " +
 		"Egress explicitly when the policy has no egress rules: the API server defaults it to " +
-		"[Ingress] only. The check reports a namespace that runs workloads without one; the " +
+		"[Ingress] only. A BaselineAdminNetworkPolicy or ClusterNetworkPolicy covering the " +
+		"namespace that denies every pod and address, or a Cilium or Calico policy selecting every " +
+		"endpoint with no egress allow rules, counts as one. The check reports a namespace that runs workloads without one; the " +
 		"finding sits on the Namespace object when it was loaded, else on the namespace's first " +
 		"workload. kube-system, kube-public and kube-node-lease are left to the platform.",
 	Severity:    check.Medium,
