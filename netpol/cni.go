@@ -23,12 +23,14 @@ type CNIPolicy struct {
 	DefaultDeny [2]bool
 }
 
-// ID is "Kind namespace/name" or "Kind name".
+// ID is "Kind.group namespace/name" or "Kind.group name".
 func (p *CNIPolicy) ID() string {
+	group, _, _ := strings.Cut(p.Object.APIVersion, "/")
+	kind := p.Object.Kind + "." + group
 	if p.Namespace == "" {
-		return p.Object.Kind + " " + p.Object.Name
+		return kind + " " + p.Object.Name
 	}
-	return p.Object.Kind + " " + p.Namespace + "/" + p.Object.Name
+	return kind + " " + p.Namespace + "/" + p.Object.Name
 }
 
 // Touches says which namespaces the policy applies in, for humans.

@@ -352,10 +352,7 @@ func (s Side) Explain(subject string) string {
 	}
 	var parts []string
 	for _, cd := range s.Cluster {
-		what := strings.ToLower(cd.Rule.Action.String()) + "s"
-		if cd.Rule.Action == Pass {
-			what = "passes to NetworkPolicies"
-		}
+		what := [...]string{Accept: "accepts", Deny: "denies", Pass: "passes to NetworkPolicies"}[cd.Rule.Action]
 		on := ""
 		if !cd.Ports.IsAll() {
 			on = " on " + cd.Ports.String()
