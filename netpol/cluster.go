@@ -174,7 +174,7 @@ func ClusterPolicyFrom(o *inventory.Object) *ClusterPolicy {
 		return p
 	}
 	conv := func(out any) bool {
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, out, false); err != nil {
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, out, true); err != nil {
 			p.Problems = append(p.Problems, Problem{"", err.Error()})
 			return false
 		}
