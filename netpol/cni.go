@@ -52,6 +52,11 @@ var cniKinds = map[string]struct {
 	"crd.antrea.io":         {"Antrea", map[string]bool{"NetworkPolicy": false, "ClusterNetworkPolicy": true}},
 }
 
+// CNIKinds are the kinds of network plugin policies (without their groups: Calico's
+// NetworkPolicy shares its kind with Kubernetes').
+var CNIKinds = []string{"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy", "GlobalNetworkPolicy",
+	"StagedNetworkPolicy", "StagedGlobalNetworkPolicy", "ClusterNetworkPolicy"}
+
 // CNIPolicies lists the network plugin policies of inv.
 func CNIPolicies(inv *inventory.Inventory) []*CNIPolicy {
 	var out []*CNIPolicy

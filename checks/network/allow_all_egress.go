@@ -2,6 +2,7 @@ package network
 
 import (
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	"github.com/kubeharden/kubeharden/netpol"
 )
 
@@ -21,6 +22,9 @@ var AllowAllEgress = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSA, refDocs, "MITRE ATT&CK T1552.005 Unsecured Credentials: Cloud Instance Metadata API"},
 	Remediation: "Replace the rule with rules that name the destinations (podSelector, namespaceSelector, ipBlock) and ports the workload needs, plus DNS.",
+	Kinds:       []string{"NetworkPolicy"},
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.Netpol},
 	Run: func(p *check.Pass) {
 		e := engine(p)
 		for _, pol := range e.Policies() {

@@ -25,6 +25,8 @@ var CNIPoliciesNotEvaluated = &check.Check{
 	Severity:    check.Info,
 	References:  []string{refDocs},
 	Remediation: "Review these policies with the plugin's own tools (cilium policy, calicoctl), or express the baseline as NetworkPolicies or AdminNetworkPolicies that kubeharden evaluates.",
+	Kinds:       netpol.CNIKinds,
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		for _, cp := range cniPolicies(p) {
 			msg := fmt.Sprintf("%s policy %s is not evaluated: reachability and network checks for %s do not include it", cp.Plugin, cp.ID(), cp.Touches())

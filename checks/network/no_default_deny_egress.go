@@ -25,7 +25,9 @@ var NoDefaultDenyEgress = &check.Check{
 	References:  []string{refNSA, refCIS, refDocs},
 	Remediation: "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Egress]` that allows only DNS to kube-system, then allow each workload's destinations (`kubeharden netpol generate` writes both).",
 	Kinds:       []string{"Namespace", check.Workloads},
-	Scope:       check.ScopeCluster,
-	Requires:    []check.Requirement{engines.Netpol},
-	Run:         func(p *check.Pass) { runNoDefaultDeny(p, netpol.Egress) },
+	// Network plugin policies may be the namespace's default deny.
+	Reads:    netpol.CNIKinds,
+	Scope:    check.ScopeCluster,
+	Requires: []check.Requirement{engines.Netpol},
+	Run:      func(p *check.Pass) { runNoDefaultDeny(p, netpol.Egress) },
 }

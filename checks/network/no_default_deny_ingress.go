@@ -31,9 +31,11 @@ var NoDefaultDenyIngress = &check.Check{
 	References:  []string{refNSA, refCIS, refDocs, refLateral},
 	Remediation: "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress]` and no ingress rules, then allow each workload's clients (`kubeharden netpol generate` writes both).",
 	Kinds:       []string{"Namespace", check.Workloads},
-	Scope:       check.ScopeCluster,
-	Requires:    []check.Requirement{engines.Netpol},
-	Run:         func(p *check.Pass) { runNoDefaultDeny(p, netpol.Ingress) },
+	// Network plugin policies may be the namespace's default deny.
+	Reads:    netpol.CNIKinds,
+	Scope:    check.ScopeCluster,
+	Requires: []check.Requirement{engines.Netpol},
+	Run:      func(p *check.Pass) { runNoDefaultDeny(p, netpol.Ingress) },
 }
 
 // runNoDefaultDeny reports each namespace without a default deny in direction d, saying

@@ -18,6 +18,8 @@ var DefaultNamespace = &check.Check{
 	Severity:    check.Low,
 	References:  []string{"CIS Kubernetes Benchmark 5.7.4", "NSA-CISA Kubernetes Hardening Guide v1.2: Network separation and hardening (namespaces)"},
 	Remediation: "Move the workload to a namespace of its own and set that namespace's Pod Security labels, NetworkPolicies and RBAC.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(pass *check.Pass) {
 		for _, t := range pass.Inv.PodTemplates() {
 			if t.Owner.Namespace == inventory.DefaultNamespace {

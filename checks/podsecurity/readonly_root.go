@@ -2,6 +2,7 @@ package podsecurity
 
 import (
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 )
 
 // ReadOnlyRoot reports containers whose root filesystem is writable.
@@ -18,6 +19,10 @@ var ReadOnlyRoot = &check.Check{
 	References: []string{"NSA-CISA Kubernetes Hardening Guide v1.2: Kubernetes Pod security (immutable container file systems)",
 		"MITRE ATT&CK T1525 Implant Internal Image"},
 	Remediation: "Set `securityContext.readOnlyRootFilesystem: true` on each container and mount an emptyDir where it must write (/tmp, caches).",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"Namespace"},
+	Scope:       check.ScopeNamespace,
+	Requires:    []check.Requirement{engines.PodSecurity},
 	Run: func(pass *check.Pass) {
 		s := newScope(pass)
 		for _, t := range pass.Inv.PodTemplates() {

@@ -2,6 +2,7 @@ package rbac
 
 import (
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	engine "github.com/kubeharden/kubeharden/rbac"
 )
 
@@ -19,6 +20,9 @@ var BindingMissingRole = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refRBACDocs, refAcctManip},
 	Remediation: "Delete the binding, or fix its roleRef to name the role it means.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		builtin := map[string]bool{}
 		for _, r := range engine.DefaultPolicy().ClusterRoles {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	engine "github.com/kubeharden/kubeharden/rbac"
 )
 
@@ -26,6 +27,9 @@ var BuiltinRedefined = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refRBACDocs, "Kubernetes docs: RBAC, Auto-reconciliation", refAcctManip},
 	Remediation: "Remove the redefinition and bind a role of your own with the rules you mean.",
+	Kinds:       []string{engine.RoleKind, engine.ClusterRoleKind, engine.RoleBindingKind, engine.ClusterRoleBindingKind},
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		e := Engine(p)
 		for _, r := range e.Roles() {

@@ -20,6 +20,9 @@ var DefaultServiceAccount = &check.Check{
 	Severity:    check.Low,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.5", refRBACDocs, refValidAcct},
 	Remediation: "Create a ServiceAccount for the workload and set spec.serviceAccountName to it.",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"ServiceAccount"},
+	Scope:       check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		skip := p.Config.PodSecurity.Exempt()
 		for _, t := range p.Inv.PodTemplates() {

@@ -33,6 +33,8 @@ var CredentialsInArgs = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNSA, refSecretsDocs, refCreds, "MITRE ATT&CK T1552.001 Credentials In Files"},
 	Remediation: "Put the credential in a Secret, pass it as an env var with secretKeyRef (or a mounted file) and reference it as $(VAR) in args; rotate the credential: it has been exposed.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		for _, t := range p.Inv.PodTemplates() {
 			for _, c := range commandContainers(t) {
