@@ -336,3 +336,24 @@ func (g *Graph) describe(paths []*Path) {
 		}
 	}
 }
+
+// Loaded is the object a node stands for, when it was loaded.
+func (n *Node) Loaded() *inventory.Object { return n.obj }
+
+// EntryPath is the field that opens an entry point ("spec.ports[0].nodePort").
+func (n *Node) EntryPath() string {
+	if n.entry == nil {
+		return ""
+	}
+	return n.entry.Path
+}
+
+// Edges returns every edge computed so far (searches compute the edges of the nodes they
+// visit), in the order they were found.
+func (g *Graph) Edges() []*Edge {
+	var out []*Edge
+	for _, n := range g.nodes {
+		out = append(out, n.out...)
+	}
+	return out
+}
