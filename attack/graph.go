@@ -452,9 +452,10 @@ func (g *Graph) routes(n *Node) {
 			if err != nil || !(v.Allowed || v.Partial) {
 				continue
 			}
+			// No cut: the entry point exists to let these clients in; closing it is the
+			// exposes edge's change.
 			g.edge(&Edge{From: n, To: to, Kind: Routes, Engine: EngineNetpol,
 				Evidence: via + "; from " + src.Name + ": " + v.Ingress.Explain(w.ID()),
-				Cut:      Cut{Key: "netpol:" + to.Object.String(), Change: "add a NetworkPolicy that admits only the intended clients of " + to.Object.String(), Object: to.Object},
 				Claim:    Claim{From: src, To: netpol.WorkloadEndpoint(w), Port: port}})
 			break
 		}
@@ -567,7 +568,11 @@ func (g *Graph) fromWorkload(n *Node) {
 			e.Cut = Cut{}
 			e.Claim = Claim{From: netpol.WorkloadEndpoint(w), To: netpol.WorkloadEndpoint(pw), HostNetwork: true}
 		} else {
-			e.Evidence = fmt.Sprintf("allowed on %s: %s; %s", v.Ports, v.Egress.Explain(w.ID()), v.Ingress.Explain(pw.ID()))
+			ports := v.Ports.String()
+			if v.Ports.IsAll() {
+				ports = "every port"
+			}
+			e.Evidence = fmt.Sprintf("allowed on %s: %s; %s", ports, v.Egress.Explain(w.ID()), v.Ingress.Explain(pw.ID()))
 			e.Claim = Claim{From: netpol.WorkloadEndpoint(w), To: netpol.WorkloadEndpoint(pw)}
 		}
 		g.edge(e)
