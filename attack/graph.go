@@ -421,7 +421,7 @@ func (g *Graph) routes(n *Node) {
 				Evidence: via + "; the pods use the host network, which no NetworkPolicy governs",
 				// No single change cuts it: without hostNetwork the pods would be reachable
 				// as any other until a policy selects them.
-				Claim:    Claim{To: netpol.WorkloadEndpoint(w), HostNetwork: true}})
+				Claim: Claim{To: netpol.WorkloadEndpoint(w), HostNetwork: true}})
 			continue
 		}
 		var sources []netpol.Endpoint

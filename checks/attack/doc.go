@@ -76,6 +76,22 @@ var InternetToNode = &check.Check{
 	Run:         func(p *check.Pass) { report(p, engine.Nodes) },
 }
 
+// Message is the message of the finding a path gives.
+func Message(p *engine.Path) string { return fmt.Sprintf("%d steps: %s", p.Len(), p) }
+
+// For returns the check that reports paths to a target kind, or nil.
+func For(to engine.Kind) *check.Check {
+	switch to {
+	case engine.ClusterAdmin:
+		return InternetToClusterAdmin
+	case engine.AllSecrets:
+		return InternetToSecrets
+	case engine.Nodes:
+		return InternetToNode
+	}
+	return nil
+}
+
 func report(p *check.Pass, to engine.Kind) {
 	r := Paths(p.Inv, p.Config, p.Facts)
 	if r.Err != nil {
@@ -99,7 +115,7 @@ func report(p *check.Pass, to engine.Kind) {
 			}
 		}
 		p.Report(check.Diagnostic{Object: o, Path: e.EntryPath(),
-			Message:     fmt.Sprintf("%d steps: %s", path.Len(), path),
+			Message:     Message(path),
 			Remediation: "Cut the path at any step: " + strings.Join(cuts, "; or ") + "."})
 	}
 }

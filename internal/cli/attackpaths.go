@@ -10,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeharden/kubeharden/attack"
+	attackchecks "github.com/kubeharden/kubeharden/checks/attack"
+	"github.com/kubeharden/kubeharden/report"
 	"github.com/kubeharden/kubeharden/scan"
 	"github.com/kubeharden/kubeharden/vuln"
 )
@@ -186,4 +188,35 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// reportAttackPaths gives the HTML report the attack paths behind the scan's unsuppressed
+// attack findings (computed once with the checks: checks/attack keeps them with the
+// inventory).
+func reportAttackPaths(output string, input *input, res *scan.Result) []report.AttackPath {
+	if output != "html" {
+		return nil
+	}
+	open := map[string]bool{}
+	for _, f := range res.Findings {
+		if f.Practice == "attack" && !f.Suppressed {
+			open[f.Check+"\x00"+f.Message] = true
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	r := attackchecks.Paths(input.inv, input.cfg, input.facts)
+	if r.Err != nil {
+		return nil
+	}
+	var out []report.AttackPath
+	for _, p := range r.Paths {
+		c := attackchecks.For(p.To.Kind)
+		if c == nil || !open[c.ID+"\x00"+attackchecks.Message(p)] {
+			continue
+		}
+		out = append(out, report.AttackPathOf(p))
+	}
+	return out
 }
