@@ -30,6 +30,9 @@ const (
 	AllSecrets     Kind = "secrets"
 	Nodes          Kind = "nodes"
 	ClusterAdmin   Kind = "cluster-admin"
+	// podNetwork joins the workloads no policy isolates for egress to the pivots no policy
+	// isolates for ingress; searches cross it as one Reaches edge and paths never show it.
+	podNetwork Kind = "pod-network"
 )
 
 // Node is a place an attacker can stand.
@@ -99,6 +102,8 @@ type Edge struct {
 	Cut Cut
 	// Claim is the question the engine answered yes to.
 	Claim Claim
+
+	zero bool // into the pod network hub: no step of its own
 }
 
 // Cut is a change that removes edges: Key identifies it (edges with the same key go away
@@ -173,6 +178,12 @@ type Graph struct {
 	baseline map[*netpol.Workload][]psa.Failure
 	vulns    map[string][]inventory.Vulnerability
 	target   *Node // an extra target that makes its workload or Secret a pivot
+	hub      *Node // the pod network
+	// ingressOpen lists the pivots isolated for ingress by the classes their rules' peers
+	// match (nil: rules that admit every peer).
+	ingressOpen map[*netpol.Class][]*Node
+	pairs       map[[2]*Node]*Edge
+	peers       map[*netpol.Peer][]*netpol.Class
 }
 
 // Analyze builds the graph of inv. The engines it consumes are built here, once.
@@ -182,7 +193,8 @@ func Analyze(inv *inventory.Inventory, opts Options) (*Graph, error) {
 	}
 	g := &Graph{inv: inv, opts: opts, byID: map[string]*Node{}, wlNode: map[*netpol.Workload]*Node{},
 		wlByObj: map[*inventory.Object]*netpol.Workload{}, privNS: map[string]string{},
-		reach: map[[2]*netpol.Class]*netpol.Verdict{}, baseline: map[*netpol.Workload][]psa.Failure{}}
+		reach: map[[2]*netpol.Class]*netpol.Verdict{}, baseline: map[*netpol.Workload][]psa.Failure{},
+		pairs: map[[2]*Node]*Edge{}, peers: map[*netpol.Peer][]*netpol.Class{}}
 	g.net = netpol.FromInventory(inv)
 	g.rb = rbac.FromInventory(inv, rbac.Options{Defaults: opts.RBACDefaults})
 	g.x = exposure.NewIndex(inv)
@@ -209,6 +221,7 @@ func Analyze(inv *inventory.Inventory, opts Options) (*Graph, error) {
 	g.add(&Node{ID: string(ClusterAdmin), Kind: ClusterAdmin})
 	g.add(&Node{ID: string(AllSecrets), Kind: AllSecrets})
 	g.add(&Node{ID: string(Nodes), Kind: Nodes})
+	g.hub = g.add(&Node{ID: string(podNetwork), Kind: podNetwork})
 	g.namespaces()
 	g.daemonSets()
 	return g, nil
@@ -346,6 +359,15 @@ func (g *Graph) out(n *Node) []*Edge {
 		g.fromSubject(n)
 	case Nodes:
 		g.fromNodes(n)
+	case podNetwork:
+		for _, p := range g.pivotList() {
+			if p.wl.HostNetwork {
+				g.edge(&Edge{From: n, To: p, Kind: Reaches, Engine: EngineNetpol})
+			} else if !p.wl.Class().Isolated(netpol.Ingress) {
+				g.edge(&Edge{From: n, To: p, Kind: Reaches, Engine: EngineNetpol,
+					Cut: Cut{Key: "netpol:" + p.Object.String(), Change: "add a NetworkPolicy that admits only the intended clients of " + p.Object.String(), Object: p.Object}})
+			}
+		}
 	}
 	return n.out
 }
@@ -549,43 +571,123 @@ func (g *Graph) fromWorkload(n *Node) {
 				Claim:    Claim{Template: t, Secret: tg.Object.Name}})
 		}
 	}
-	if w.HostNetwork {
-		return // its traffic leaves from the node's address, which policies cannot name
+	if !w.HostNetwork { // host-network traffic leaves from the node's address, which policies cannot name
+		g.lateral(n)
 	}
-	for _, p := range g.pivotList() {
-		if p == n {
-			continue
-		}
-		v := g.reachClass(w, p.wl)
-		if v == nil {
-			continue
-		}
-		pw := p.wl
-		e := &Edge{From: n, To: p, Kind: Reaches, Engine: EngineNetpol,
-			Cut: Cut{Key: "netpol:" + p.Object.String(), Change: "add a NetworkPolicy that admits only the intended clients of " + p.Object.String(), Object: p.Object}}
-		if pw.HostNetwork {
-			e.Evidence = pw.ID() + " uses the host network, which no NetworkPolicy governs"
-			e.Cut = Cut{}
-			e.Claim = Claim{From: netpol.WorkloadEndpoint(w), To: netpol.WorkloadEndpoint(pw), HostNetwork: true}
-		} else {
-			ports := v.Ports.String()
-			if v.Ports.IsAll() {
-				ports = "every port"
+}
+
+// lateral adds the edges by which an attacker in n's pods reaches the pivots. Pairs that no
+// policy isolates (n for egress, the pivot for ingress) are joined through the pod network
+// hub rather than pair by pair: every such pair is allowed, and there are O(n²) of them.
+// Other pairs are asked of netpol, but only those that some rule's peers could admit.
+func (g *Graph) lateral(n *Node) {
+	w := n.wl
+	c := w.Class()
+	g.pivotList()
+	if !c.Isolated(netpol.Egress) {
+		g.edge(&Edge{From: n, To: g.hub, Kind: Reaches, Engine: EngineNetpol, zero: true})
+		seen := map[*Node]bool{}
+		for _, ps := range [][]*Node{g.ingressOpen[nil], g.ingressOpen[c]} { // nil: rules that admit every peer
+			for _, p := range ps {
+				if !seen[p] {
+					seen[p] = true
+					g.reachEdge(n, p)
+				}
 			}
-			e.Evidence = fmt.Sprintf("allowed on %s: %s; %s", ports, v.Egress.Explain(w.ID()), v.Ingress.Explain(pw.ID()))
-			e.Claim = Claim{From: netpol.WorkloadEndpoint(w), To: netpol.WorkloadEndpoint(pw)}
 		}
+		return
+	}
+	dst, ips := g.egressClasses(c)
+	for _, p := range g.pivots {
+		switch {
+		case p == n:
+		case p.wl.HostNetwork:
+			if ips {
+				e := &Edge{From: n, To: p, Kind: Reaches, Engine: EngineNetpol,
+					Evidence: fmt.Sprintf("%s uses the host network, and an egress rule of %s admits addresses outside the pods", p.wl.ID(), w.ID()),
+					Claim:    Claim{From: netpol.WorkloadEndpoint(w), To: netpol.WorkloadEndpoint(p.wl), HostNetwork: true}}
+				g.edge(e)
+			}
+		case dst == nil || dst[p.wl.Class()]:
+			g.reachEdge(n, p)
+		}
+	}
+}
+
+// reachEdge adds n → p when netpol allows some traffic.
+func (g *Graph) reachEdge(n, p *Node) {
+	if p == n {
+		return
+	}
+	if e := g.reachPair(n, p); e != nil {
 		g.edge(e)
 	}
 }
 
-var hostNetVerdict = &netpol.Verdict{Allowed: true}
+// reachPair returns the edge n → p when netpol allows some traffic, computed once per pair.
+func (g *Graph) reachPair(n, p *Node) *Edge {
+	k := [2]*Node{n, p}
+	if e, ok := g.pairs[k]; ok {
+		return e
+	}
+	w, pw := n.wl, p.wl
+	var e *Edge
+	switch {
+	case pw.HostNetwork:
+		e = &Edge{From: n, To: p, Kind: Reaches, Engine: EngineNetpol,
+			Evidence: pw.ID() + " uses the host network, which no NetworkPolicy governs",
+			Claim:    Claim{From: netpol.WorkloadEndpoint(w), To: netpol.WorkloadEndpoint(pw), HostNetwork: true}}
+	default:
+		if v := g.reachClass(w, pw); v != nil {
+			ports := v.Ports.String()
+			if v.Ports.IsAll() {
+				ports = "every port"
+			}
+			e = &Edge{From: n, To: p, Kind: Reaches, Engine: EngineNetpol,
+				Evidence: fmt.Sprintf("allowed on %s: %s; %s", ports, v.Egress.Explain(w.ID()), v.Ingress.Explain(pw.ID())),
+				Cut:      Cut{Key: "netpol:" + p.Object.String(), Change: "add a NetworkPolicy that admits only the intended clients of " + p.Object.String(), Object: p.Object},
+				Claim:    Claim{From: netpol.WorkloadEndpoint(w), To: netpol.WorkloadEndpoint(pw)}}
+		}
+	}
+	g.pairs[k] = e
+	return e
+}
+
+// egressClasses are the classes the egress rules of class c's policies may admit (nil: every
+// class), and whether some rule admits addresses (all peers, or an ipBlock).
+func (g *Graph) egressClasses(c *netpol.Class) (map[*netpol.Class]bool, bool) {
+	out := map[*netpol.Class]bool{}
+	ips := false
+	for _, pol := range c.Policies(netpol.Egress) {
+		for _, r := range pol.Rules[netpol.Egress] {
+			if r.AllPeers {
+				return nil, true
+			}
+			for _, pe := range r.Peers {
+				if pe.IPBlock != nil {
+					ips = true
+					continue
+				}
+				for _, k := range g.peerClasses(pe) {
+					out[k] = true
+				}
+			}
+		}
+	}
+	return out, ips
+}
+
+func (g *Graph) peerClasses(pe *netpol.Peer) []*netpol.Class {
+	if cs, ok := g.peers[pe]; ok {
+		return cs
+	}
+	cs := pe.Classes(g.net)
+	g.peers[pe] = cs
+	return cs
+}
 
 // reachClass asks netpol whether w may open some connection to v; nil when not.
 func (g *Graph) reachClass(w, v *netpol.Workload) *netpol.Verdict {
-	if v.HostNetwork {
-		return hostNetVerdict
-	}
 	k := [2]*netpol.Class{w.Class(), v.Class()}
 	if r, ok := g.reach[k]; ok {
 		return r
@@ -789,6 +891,7 @@ func (g *Graph) pivotList() []*Node {
 		return g.pivots
 	}
 	g.pivots = []*Node{}
+	defer g.indexPivots()
 	for _, ws := range [][]*netpol.Workload{g.net.Workloads(), g.net.HostNetworkWorkloads()} {
 		for _, w := range ws {
 			if w.Template == nil {
@@ -818,4 +921,36 @@ func (g *Graph) pivotList() []*Node {
 		}
 	}
 	return g.pivots
+}
+
+// indexPivots lists the pivots isolated for ingress by the classes their rules admit.
+func (g *Graph) indexPivots() {
+	g.ingressOpen = map[*netpol.Class][]*Node{}
+	for _, p := range g.pivots {
+		c := p.wl.Class()
+		if c == nil || !c.Isolated(netpol.Ingress) {
+			continue
+		}
+		seen := map[*netpol.Class]bool{}
+	policies:
+		for _, pol := range c.Policies(netpol.Ingress) {
+			for _, r := range pol.Rules[netpol.Ingress] {
+				if r.AllPeers {
+					g.ingressOpen[nil] = append(g.ingressOpen[nil], p)
+					break policies
+				}
+				for _, pe := range r.Peers {
+					if pe.IPBlock != nil {
+						continue
+					}
+					for _, k := range g.peerClasses(pe) {
+						if !seen[k] {
+							seen[k] = true
+							g.ingressOpen[k] = append(g.ingressOpen[k], p)
+						}
+					}
+				}
+			}
+		}
+	}
 }

@@ -280,18 +280,7 @@ func (g *Graph) search(start *Node, targets []*Node, skip map[string]bool) []*Pa
 		if !seen[t] || t == start {
 			continue
 		}
-		// Backward from the target: next[n] is n's first edge on a shortest path to t.
-		next := map[*Node]*Edge{t: nil}
-		queue := []*Node{t}
-		for i := 0; i < len(queue); i++ {
-			v := queue[i]
-			for _, e := range in[v] {
-				if _, ok := next[e.From]; !ok {
-					next[e.From] = e
-					queue = append(queue, e.From)
-				}
-			}
-		}
+		next := g.backward(t, in)
 		var paths []*Path
 		for _, s := range starts {
 			if _, ok := next[s]; !ok || s == t {
@@ -311,6 +300,9 @@ func (g *Graph) search(start *Node, targets []*Node, skip map[string]bool) []*Pa
 			}
 			for cur := s; cur != t; {
 				e := next[cur]
+				if e.zero { // through the pod network: one step to the pivot
+					e = g.reachPair(cur, next[e.To].To)
+				}
 				p.Steps = append(p.Steps, Step{Node: e.To, Edge: e})
 				cur = e.To
 			}
@@ -321,6 +313,40 @@ func (g *Graph) search(start *Node, targets []*Node, skip map[string]bool) []*Pa
 	}
 	g.describe(out)
 	return out
+}
+
+// backward computes, for every node that reaches t over the edges in, its first edge on a
+// shortest path to t. Edges into the pod network cost nothing (0-1 breadth-first search).
+func (g *Graph) backward(t *Node, in map[*Node][]*Edge) map[*Node]*Edge {
+	next := map[*Node]*Edge{t: nil}
+	dist := map[*Node]int{t: 0}
+	// A deque as two stacks' worth of slice: front holds zero-cost arrivals.
+	var front, back []*Node
+	back = append(back, t)
+	for len(front) > 0 || len(back) > 0 {
+		var v *Node
+		if n := len(front); n > 0 {
+			v, front = front[n-1], front[:n-1]
+		} else {
+			v, back = back[0], back[1:]
+		}
+		for _, e := range in[v] {
+			d := dist[v] + 1
+			if e.zero {
+				d = dist[v]
+			}
+			if old, ok := dist[e.From]; ok && old <= d {
+				continue
+			}
+			dist[e.From], next[e.From] = d, e
+			if e.zero {
+				front = append(front, e.From)
+			} else {
+				back = append(back, e.From)
+			}
+		}
+	}
+	return next
 }
 
 // describe fills the Pod Security level and vulnerabilities of the workloads on paths.
@@ -349,11 +375,28 @@ func (n *Node) EntryPath() string {
 }
 
 // Edges returns every edge computed so far (searches compute the edges of the nodes they
-// visit), in the order they were found.
+// visit), in the order they were found. Pairs joined through the pod network (no policy
+// isolates either side) are listed as one edge each, which costs the square of their number.
 func (g *Graph) Edges() []*Edge {
-	var out []*Edge
+	var out, into []*Edge
 	for _, n := range g.nodes {
-		out = append(out, n.out...)
+		for _, e := range n.out {
+			switch {
+			case e.zero:
+				into = append(into, e)
+			case e.From != g.hub:
+				out = append(out, e)
+			}
+		}
+	}
+	for _, a := range into {
+		for _, b := range g.hub.out {
+			if a.From != b.To {
+				if e := g.reachPair(a.From, b.To); e != nil {
+					out = append(out, e)
+				}
+			}
+		}
 	}
 	return out
 }
