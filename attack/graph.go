@@ -400,7 +400,7 @@ func (g *Graph) entries(inet *Node) {
 		ref := e.Object
 		n := g.add(&Node{ID: id, Kind: EntryPoint, Object: &ref, File: e.File, Line: e.Line, entry: &e})
 		n.obj = g.inv.Get(ref.Kind, ref.Namespace, ref.Name)
-		tls := string(e.TLS)
+		tls := "TLS " + string(e.TLS)
 		if e.Plaintext != "" {
 			tls += ", " + e.Plaintext
 		}
