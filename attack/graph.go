@@ -150,6 +150,10 @@ type Options struct {
 	PodSecurity *psa.Evaluator
 	// Vulnerabilities are scanners' reports on images; workloads list what they carry.
 	Vulnerabilities []*inventory.VulnReport
+	// Netpol and RBAC are engines already built over the inventory, to share; nil: built
+	// here. RBAC must carry the escalation environment (rbac.FromInventory's default).
+	Netpol *netpol.Engine
+	RBAC   *rbac.Engine
 }
 
 // Graph is the attack graph of one inventory. Edges are computed when a search first
@@ -195,8 +199,13 @@ func Analyze(inv *inventory.Inventory, opts Options) (*Graph, error) {
 		wlByObj: map[*inventory.Object]*netpol.Workload{}, privNS: map[string]string{},
 		reach: map[[2]*netpol.Class]*netpol.Verdict{}, baseline: map[*netpol.Workload][]psa.Failure{},
 		pairs: map[[2]*Node]*Edge{}, peers: map[*netpol.Peer][]*netpol.Class{}}
-	g.net = netpol.FromInventory(inv)
-	g.rb = rbac.FromInventory(inv, rbac.Options{Defaults: opts.RBACDefaults})
+	g.net, g.rb = opts.Netpol, opts.RBAC
+	if g.net == nil {
+		g.net = netpol.FromInventory(inv)
+	}
+	if g.rb == nil {
+		g.rb = rbac.FromInventory(inv, rbac.Options{Defaults: opts.RBACDefaults})
+	}
 	g.x = exposure.NewIndex(inv)
 	g.ps = opts.PodSecurity
 	if g.ps == nil {

@@ -11,9 +11,7 @@ import (
 
 	engine "github.com/kubeharden/kubeharden/attack"
 	"github.com/kubeharden/kubeharden/check"
-	"github.com/kubeharden/kubeharden/config"
-	"github.com/kubeharden/kubeharden/inventory"
-	"github.com/kubeharden/kubeharden/psa"
+	"github.com/kubeharden/kubeharden/checks/engines"
 )
 
 var refs = []string{
@@ -21,6 +19,10 @@ var refs = []string{
 	"MITRE ATT&CK T1528 Steal Application Access Token",
 	"NSA-CISA Kubernetes Hardening Guide v1.2: Threat model",
 }
+
+// entryKinds are the kinds entry points are reported on: Ingresses, Gateways, Services, and
+// workloads with host ports or the host network.
+var entryKinds = []string{"Ingress", "Gateway", "Service", check.Workloads}
 
 // Checks returns the checks of this package.
 func Checks() []*check.Check {
@@ -44,6 +46,9 @@ var InternetToClusterAdmin = &check.Check{
 	Severity:    check.Critical,
 	References:  refs,
 	Remediation: "Cut the path at any step; `kubeharden attack-paths --to cluster-admin` lists the changes that cut the most paths.",
+	Kinds:       entryKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{Engine},
 	Run:         func(p *check.Pass) { report(p, engine.ClusterAdmin) },
 }
 
@@ -58,6 +63,9 @@ var InternetToSecrets = &check.Check{
 	Severity:    check.High,
 	References:  refs,
 	Remediation: "Cut the path at any step; `kubeharden attack-paths --to secrets` lists the changes that cut the most paths.",
+	Kinds:       entryKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{Engine},
 	Run:         func(p *check.Pass) { report(p, engine.AllSecrets) },
 }
 
@@ -73,6 +81,9 @@ var InternetToNode = &check.Check{
 	Severity:    check.High,
 	References:  append([]string{"MITRE ATT&CK T1611 Escape to Host"}, refs...),
 	Remediation: "Cut the path at any step; `kubeharden attack-paths --to nodes` lists the changes that cut the most paths.",
+	Kinds:       entryKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{Engine},
 	Run:         func(p *check.Pass) { report(p, engine.Nodes) },
 }
 
@@ -93,7 +104,7 @@ func For(to engine.Kind) *check.Check {
 }
 
 func report(p *check.Pass, to engine.Kind) {
-	r := Paths(p.Inv, p.Config, p.Facts)
+	r := Engine.Of(p)
 	if r.Err != nil {
 		panic(r.Err) // the runner turns it into an error naming the check
 	}
@@ -120,49 +131,34 @@ func report(p *check.Pass, to engine.Kind) {
 	}
 }
 
-// Result is the attack paths of an inventory from the internet to the standard targets.
+// Result is the attack paths of an inventory from the internet to cluster-admin, every
+// Secret and the nodes.
 type Result struct {
 	Graph *engine.Graph
 	Paths []*engine.Path
 	Err   error
 }
 
-type resultKey struct {
-	defaults bool
-	adm      *config.PodSecurityAdmission
-	server   string
-}
-
-// Paths returns the attack paths from the internet to cluster-admin, every Secret and the
-// nodes, computed once per inventory for every check (and for reports that draw them).
-// Manifests get Kubernetes' default RBAC policy; a live cluster or snapshot (facts) its own.
-func Paths(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts) *Result {
-	k := resultKey{defaults: facts == nil}
-	if cfg != nil {
-		k.adm = cfg.PodSecurity.Admission
-	}
-	if facts != nil {
-		k.server = facts.ServerVersion
-	}
-	return inv.Memo(k, func() any { return compute(inv, k) }).(*Result)
-}
-
-func compute(inv *inventory.Inventory, k resultKey) *Result {
-	ev, err := psa.New(psa.Options{Admission: k.adm, ServerVersion: k.server})
-	if err != nil && k.server != "" {
-		ev, err = psa.New(psa.Options{Admission: k.adm})
-	}
-	if err != nil {
-		return &Result{Err: fmt.Errorf("podSecurity.admission: %w", err)}
-	}
-	opts := engine.Options{RBACDefaults: k.defaults, PodSecurity: ev}
-	if d := inv.ImageData(); d != nil {
-		opts.Vulnerabilities = d.Vulnerabilities
-	}
-	g, err := engine.Analyze(inv, opts)
-	if err != nil {
-		return &Result{Err: err}
-	}
-	ps, err := g.Paths(engine.Query{})
-	return &Result{Graph: g, Paths: ps, Err: err}
+// Engine computes the attack paths once per inventory for the three checks (and for reports
+// that draw them), from the engines the other checks share: reachability, the RBAC graph with
+// its escalation environment, and the Pod Security evaluator. Manifests get Kubernetes'
+// default RBAC policy; a live cluster or snapshot (facts) its own.
+var Engine = &check.Engine[*Result]{
+	Name: "attack-paths",
+	Reads: []string{"Namespace", check.Workloads, "NetworkPolicy", "Service", "Ingress", "IngressClass",
+		"Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ReferenceGrant",
+		"Secret", "ServiceAccount", "Certificate", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"},
+	Build: func(env check.Env) *Result {
+		opts := engine.Options{RBACDefaults: env.Facts == nil, PodSecurity: engines.PodSecurity.For(env),
+			Netpol: engines.Netpol.For(env), RBAC: engines.Escalation.For(env)}
+		if d := env.Inv.ImageData(); d != nil {
+			opts.Vulnerabilities = d.Vulnerabilities
+		}
+		g, err := engine.Analyze(env.Inv, opts)
+		if err != nil {
+			return &Result{Err: err}
+		}
+		ps, err := g.Paths(engine.Query{})
+		return &Result{Graph: g, Paths: ps, Err: err}
+	},
 }

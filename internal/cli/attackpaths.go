@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeharden/kubeharden/attack"
+	"github.com/kubeharden/kubeharden/check"
 	attackchecks "github.com/kubeharden/kubeharden/checks/attack"
 	"github.com/kubeharden/kubeharden/report"
 	"github.com/kubeharden/kubeharden/scan"
@@ -206,7 +207,7 @@ func reportAttackPaths(output string, input *input, res *scan.Result) []report.A
 	if len(open) == 0 {
 		return nil
 	}
-	r := attackchecks.Paths(input.inv, input.cfg, input.facts)
+	r := attackchecks.Engine.For(check.Env{Inv: input.inv, Config: input.cfg, Facts: input.facts})
 	if r.Err != nil {
 		return nil
 	}
