@@ -50,7 +50,7 @@ docs:
 
 ## bench: the engine and scan benchmarks recorded in docs/performance.md
 bench:
-	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./load/ ./scan/ ./rbac/ ./netpol/
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./load/ ./scan/ ./rbac/ ./netpol/ ./attack/
 
 ## bench-live: scan --cluster of a generated 10,000-workload cluster vs bare lists (~3 min)
 bench-live: testbin
