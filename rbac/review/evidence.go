@@ -1,0 +1,249 @@
+// Package review joins what RBAC lets each subject do (package rbac) with what the audit log
+// says it did (package audit): for every subject, the permissions it holds, used and unused,
+// the bindings that granted nothing, and the smallest edits to its roles that keep every
+// audited request allowed — each edit verified with the engine before it is proposed.
+package review
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/kubeharden/kubeharden/audit"
+	"github.com/kubeharden/kubeharden/rbac"
+)
+
+// Evidence is the audit log reduced to distinct requests, with how often each was made.
+// Its size grows with the number of distinct (caller, request) pairs, not with the log.
+type Evidence struct {
+	// Requests are the distinct requests, in a stable order.
+	Requests []*Use
+	// Stats and Errors are what reading the log reported.
+	Stats  audit.Stats
+	Errors []audit.Error
+	// Since and Until are the window asked for (zero: open).
+	Since, Until time.Time
+}
+
+// Use is one distinct request: a caller, the attributes the authorizer saw, and the decision.
+type Use struct {
+	User   string
+	Groups []string
+	// Impersonator is the user who impersonated User, "" when none did.
+	Impersonator string
+	Attributes   audit.Attributes
+	Denied       bool
+	// Impersonation marks the authorization of an impersonation (verb impersonate), made by
+	// the impersonator as the API server checks it before the request itself.
+	Impersonation bool
+	Count         int
+	First, Last   time.Time
+}
+
+// RBAC returns the request as the engine takes it.
+func (u *Use) RBAC() rbac.Attributes {
+	a := u.Attributes
+	return rbac.Attributes{Verb: a.Verb, Namespace: a.Namespace, APIGroup: a.APIGroup, Resource: a.Resource,
+		Subresource: a.Subresource, Name: a.Name, Path: a.Path}
+}
+
+type useKey struct {
+	user, groups, impersonator string
+	a                          audit.Attributes
+	denied, impersonation      bool
+}
+
+// Collect reads the audit logs at paths and reduces them to distinct requests. A request's
+// object name is kept only when some rule of e lists resourceNames that could match it: other
+// rules cannot tell names apart, and dropping the name keeps the evidence small however many
+// objects the log names.
+func Collect(paths []string, e *rbac.Engine, opts audit.Options) *Evidence {
+	named := namedRules(e)
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = defaultWorkers()
+	}
+	opts.Workers = workers
+	type shard struct {
+		uses   map[useKey]*Use
+		groups map[string][]string
+		keep   map[audit.Attributes]bool
+	}
+	shards := make([]shard, workers)
+	for i := range shards {
+		shards[i] = shard{uses: map[useKey]*Use{}, groups: map[string][]string{}, keep: map[audit.Attributes]bool{}}
+	}
+	add := func(s *shard, k useKey, groups []string, t time.Time) {
+		u := s.uses[k]
+		if u == nil {
+			u = &Use{User: k.user, Groups: groups, Impersonator: k.impersonator, Attributes: k.a, Denied: k.denied,
+				Impersonation: k.impersonation, First: t, Last: t}
+			s.uses[k] = u
+		}
+		u.Count++
+		if t.Before(u.First) {
+			u.First = t
+		}
+		if t.After(u.Last) {
+			u.Last = t
+		}
+	}
+	intern := func(s *shard, gs []string) (string, []string) {
+		k := strings.Join(gs, "\x00")
+		if g, ok := s.groups[k]; ok {
+			return k, g
+		}
+		g := append([]string(nil), gs...)
+		s.groups[k] = g
+		return k, g
+	}
+	stats, errs := audit.Read(paths, opts, func(w int, r *audit.Request) {
+		s := &shards[w]
+		a := r.Attributes
+		if a.Name != "" && a.Path == "" {
+			probe := a
+			probe.Name = ""
+			keep, ok := s.keep[probe]
+			if !ok {
+				keep = named(&probe)
+				s.keep[probe] = keep
+			}
+			if !keep {
+				a.Name = ""
+			}
+		}
+		gk, groups := intern(s, r.Groups)
+		add(s, useKey{user: r.User, groups: gk, impersonator: r.Impersonator, a: a, denied: r.Denied}, groups, r.Time)
+		if r.Impersonator != "" {
+			igk, igroups := intern(s, r.ImpersonatorGroups)
+			for _, ia := range impersonations(r) {
+				add(s, useKey{user: r.Impersonator, groups: igk, a: ia, impersonation: true}, igroups, r.Time)
+			}
+		}
+	})
+	ev := &Evidence{Stats: stats, Errors: errs, Since: opts.Since, Until: opts.Until}
+	merged := shards[0].uses
+	for _, s := range shards[1:] {
+		for k, u := range s.uses {
+			m := merged[k]
+			if m == nil {
+				merged[k] = u
+				continue
+			}
+			m.Count += u.Count
+			if u.First.Before(m.First) {
+				m.First = u.First
+			}
+			if u.Last.After(m.Last) {
+				m.Last = u.Last
+			}
+		}
+	}
+	for _, u := range merged {
+		ev.Requests = append(ev.Requests, u)
+	}
+	sort.Slice(ev.Requests, func(i, j int) bool { return useLess(ev.Requests[i], ev.Requests[j]) })
+	return ev
+}
+
+func useLess(a, b *Use) bool {
+	if a.User != b.User {
+		return a.User < b.User
+	}
+	if x, y := strings.Join(a.Groups, ","), strings.Join(b.Groups, ","); x != y {
+		return x < y
+	}
+	if a.Impersonator != b.Impersonator {
+		return a.Impersonator < b.Impersonator
+	}
+	if a.Denied != b.Denied {
+		return !a.Denied
+	}
+	return attrLess(a.Attributes, b.Attributes)
+}
+
+func attrLess(a, b audit.Attributes) bool {
+	switch {
+	case a.Path != b.Path:
+		return a.Path < b.Path
+	case a.APIGroup != b.APIGroup:
+		return a.APIGroup < b.APIGroup
+	case a.Resource != b.Resource:
+		return a.Resource < b.Resource
+	case a.Subresource != b.Subresource:
+		return a.Subresource < b.Subresource
+	case a.Namespace != b.Namespace:
+		return a.Namespace < b.Namespace
+	case a.Verb != b.Verb:
+		return a.Verb < b.Verb
+	}
+	return a.Name < b.Name
+}
+
+// namedRules returns a test for whether a request (without its name) could be granted by a
+// rule that lists resourceNames, for which the name must be kept.
+func namedRules(e *rbac.Engine) func(*audit.Attributes) bool {
+	var rules []rbacv1.PolicyRule
+	for _, r := range e.Roles() {
+		for _, rule := range r.Rules {
+			if len(rule.ResourceNames) > 0 {
+				rule.ResourceNames = nil
+				rules = append(rules, rule)
+			}
+		}
+	}
+	return func(a *audit.Attributes) bool {
+		ra := rbac.Attributes{Verb: a.Verb, APIGroup: a.APIGroup, Resource: a.Resource, Subresource: a.Subresource}
+		for i := range rules {
+			if rbac.RuleAllows(&rules[i], &ra) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// impersonations are the checks the API server made of the impersonator before the request:
+// impersonate the user (a service account by its namespace and name), and each group asked
+// for. The log records the groups the impersonated user ended up with, not those asked for:
+// groups the API server adds by itself (a service account's, and system:authenticated) are
+// taken as not asked for.
+func impersonations(r *audit.Request) []audit.Attributes {
+	var out []audit.Attributes
+	if ns, name, ok := rbac.SplitServiceAccountUser(r.User); ok {
+		out = append(out, audit.Attributes{Verb: "impersonate", Resource: "serviceaccounts", Namespace: ns, Name: name})
+	} else {
+		out = append(out, audit.Attributes{Verb: "impersonate", Resource: "users", Name: r.User})
+	}
+	implicit := map[string]bool{rbac.AllAuthenticated: true}
+	if ns, _, ok := rbac.SplitServiceAccountUser(r.User); ok {
+		if sameSet(r.Groups, []string{rbac.AllServiceAccounts, rbac.ServiceAccountGroupPrefix + ns, rbac.AllAuthenticated}) {
+			implicit[rbac.AllServiceAccounts] = true
+			implicit[rbac.ServiceAccountGroupPrefix+ns] = true
+		}
+	}
+	for _, g := range r.Groups {
+		if !implicit[g] {
+			out = append(out, audit.Attributes{Verb: "impersonate", Resource: "groups", Name: g})
+		}
+	}
+	return out
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	m := map[string]bool{}
+	for _, x := range a {
+		m[x] = true
+	}
+	for _, x := range b {
+		if !m[x] {
+			return false
+		}
+	}
+	return true
+}
