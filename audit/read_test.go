@@ -151,4 +151,3 @@ func TestFiles(t *testing.T) {
 		t.Errorf("missing file: %v", errs)
 	}
 }
-
