@@ -369,6 +369,8 @@ func (r *reviewer) subject(s rbac.Subject, rep *Report) *Subject {
 			}
 		}
 	}
+	sortPermissions(out.Unused)
+	sortPermissions(out.Broader)
 	out.Risk = r.risk(s, used)
 	for _, c := range rep.Changes {
 		if c.concerns(s) {
@@ -406,7 +408,9 @@ func (r *reviewer) permissions(us []*Use, via bool) []Permission {
 	out := []Permission{}
 	for _, u := range us {
 		a := u.Attributes
-		a.Name = ""
+		if a.Verb != "impersonate" {
+			a.Name = "" // names matter for who is impersonated, not otherwise
+		}
 		k := key{a, u.Impersonator != ""}
 		i, ok := idx[k]
 		if !ok {
@@ -414,6 +418,9 @@ func (r *reviewer) permissions(us []*Use, via bool) []Permission {
 			idx[k] = i
 			out = append(out, Permission{Verb: a.Verb, Group: a.APIGroup, Resource: a.Resource, Subresource: a.Subresource,
 				Namespace: a.Namespace, NonResourceURL: a.Path, Impersonated: k.imp})
+			if a.Name != "" {
+				out[i].ResourceNames = []string{a.Name}
+			}
 		}
 		out[i].Count += u.Count
 		if via {
@@ -427,7 +434,30 @@ func (r *reviewer) permissions(us []*Use, via bool) []Permission {
 	for i := range out {
 		sort.Strings(out[i].Via)
 	}
+	sortPermissions(out)
 	return out
+}
+
+// sortPermissions orders permissions by URL, group, resource, subresource, namespace, verb.
+func sortPermissions(ps []Permission) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		a, b := &ps[i], &ps[j]
+		switch {
+		case a.NonResourceURL != b.NonResourceURL:
+			return a.NonResourceURL < b.NonResourceURL
+		case a.Group != b.Group:
+			return a.Group < b.Group
+		case a.Resource != b.Resource:
+			return a.Resource < b.Resource
+		case a.Subresource != b.Subresource:
+			return a.Subresource < b.Subresource
+		case a.Namespace != b.Namespace:
+			return a.Namespace < b.Namespace
+		case a.Verb != b.Verb:
+			return a.Verb < b.Verb
+		}
+		return strings.Join(a.ResourceNames, ",") < strings.Join(b.ResourceNames, ",")
+	})
 }
 
 func containsStr(xs []string, s string) bool {
