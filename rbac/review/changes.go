@@ -178,35 +178,92 @@ func (r *reviewer) removeSubjects(b *rbac.Binding) *Change {
 		bindings: []*rbac.Binding{b}, newBinds: []*rbac.Binding{&nb}}
 }
 
+// maxSplitNamespaces is how many namespaces a ClusterRoleBinding may have been used in for
+// its namespaced requests to move to RoleBindings there; beyond, they stay cluster-wide.
+const maxSplitNamespaces = 10
+
 // split gives b a role of its own with the rules it used: a Role in the namespace of a
 // RoleBinding, a ClusterRole for a ClusterRoleBinding. The binding is replaced, since its
-// roleRef cannot change; subjects it granted nothing used are left out of the new one.
+// roleRef cannot change; subjects it granted nothing used are left out of the new one. A
+// ClusterRoleBinding whose namespaced requests were made in a few namespaces only keeps
+// cluster-wide just the requests that need it (cluster-scoped resources, all namespaces,
+// URLs); the rest moves to a Role and RoleBinding in each namespace used.
 func (r *reviewer) split(role *rbac.Role, b *rbac.Binding, editable bool, taken map[string]bool) *Change {
-	kind, ns := rbac.ClusterRoleKind, ""
-	if b.Kind == rbac.RoleBindingKind {
-		kind, ns = rbac.RoleKind, b.Namespace
-	}
-	name := b.Name + "-narrowed"
-	for i := 2; r.e.Role(kind, ns, name) != nil || taken[kind+"/"+ns+"/"+name]; i++ {
-		name = b.Name + "-narrowed-" + strconv.Itoa(i)
-	}
-	taken[kind+"/"+ns+"/"+name] = true
-	rules := narrow(role.Rules, list(signatures(r.bindingNeeds[b])))
-	nr := &rbac.Role{Kind: kind, Namespace: ns, Name: name, Rules: rules}
-	nb := *b
-	nb.Subjects = r.usedSubjects(b)
-	ref := rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: kind, Name: name}
-	nb.RoleRef = ref
 	why := role.String() + " may not be edited (default policy, aggregated, or bound by a default binding)"
 	if editable {
 		why = "other bindings of " + role.String() + " need more of it than " + b.String() + " used"
 	}
-	return &Change{Action: SplitRole, Target: b.String(), Reason: why,
-		Delete:   []string{b.String()},
-		Apply:    roleYAML(nr) + "---\n" + bindingYAML(&nb, ref),
-		Removed:  uncovered(role.Rules, rules, b.Namespace),
-		bindings: []*rbac.Binding{b}, roles: []*rbac.Role{nr}, newBinds: []*rbac.Binding{&nb}, drop: []*rbac.Binding{b},
-		scope: map[*rbac.Binding][]rbacv1.PolicyRule{b: rules}}
+	c := &Change{Action: SplitRole, Target: b.String(), Reason: why, Delete: []string{b.String()},
+		bindings: []*rbac.Binding{b}, drop: []*rbac.Binding{b}, scope: map[*rbac.Binding][]rbacv1.PolicyRule{}}
+	subjects := r.usedSubjects(b)
+	var docs []string
+	add := func(kind, ns string, needs []*Use) []rbacv1.PolicyRule {
+		name := b.Name + "-narrowed"
+		for i := 2; r.e.Role(kind, ns, name) != nil || taken[kind+"/"+ns+"/"+name]; i++ {
+			name = b.Name + "-narrowed-" + strconv.Itoa(i)
+		}
+		taken[kind+"/"+ns+"/"+name] = true
+		rules := narrow(role.Rules, list(signatures(needs)))
+		nr := &rbac.Role{Kind: kind, Namespace: ns, Name: name, Rules: rules}
+		bk := rbac.ClusterRoleBindingKind
+		if kind == rbac.RoleKind {
+			bk = rbac.RoleBindingKind
+		}
+		nb := &rbac.Binding{Kind: bk, Namespace: ns, Name: b.Name, Labels: b.Labels, Subjects: subjects}
+		for r.bindingExists(nb) && nb.String() != b.String() {
+			nb.Name += "-narrowed"
+		}
+		nb.RoleRef = rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: kind, Name: name}
+		c.roles = append(c.roles, nr)
+		c.newBinds = append(c.newBinds, nb)
+		docs = append(docs, roleYAML(nr), bindingYAML(nb, nb.RoleRef))
+		return rules
+	}
+	needs := r.bindingNeeds[b]
+	if b.Kind == rbac.RoleBindingKind {
+		c.scope[b] = add(rbac.RoleKind, b.Namespace, needs)
+		c.Removed = uncovered(role.Rules, c.scope[b], b.Namespace)
+		c.Apply = strings.Join(docs, "---\n")
+		return c
+	}
+	byNS := map[string][]*Use{}
+	var cluster []*Use
+	for _, u := range needs {
+		if ns := u.Attributes.Namespace; ns != "" && u.Attributes.Path == "" {
+			byNS[ns] = append(byNS[ns], u)
+		} else {
+			cluster = append(cluster, u)
+		}
+	}
+	if len(byNS) > maxSplitNamespaces {
+		cluster, byNS = needs, nil
+	}
+	if len(cluster) > 0 {
+		c.scope[b] = add(rbac.ClusterRoleKind, "", cluster)
+	}
+	nss := make([]string, 0, len(byNS))
+	for ns := range byNS {
+		nss = append(nss, ns)
+	}
+	sort.Strings(nss)
+	for _, ns := range nss {
+		add(rbac.RoleKind, ns, byNS[ns])
+	}
+	if len(nss) > 0 {
+		c.Reason += "; namespaced requests were made only in " + strings.Join(nss, ", ") + ": granted there only"
+	}
+	c.Removed = uncovered(role.Rules, c.scope[b], "")
+	c.Apply = strings.Join(docs, "---\n")
+	return c
+}
+
+func (r *reviewer) bindingExists(nb *rbac.Binding) bool {
+	for _, b := range r.e.Bindings() {
+		if b.String() == nb.String() {
+			return true
+		}
+	}
+	return false
 }
 
 // signatures are the distinct requests, without namespace: a role's rules do not name one.

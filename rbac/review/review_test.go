@@ -170,7 +170,7 @@ func TestReview(t *testing.T) {
 		}
 	}
 	bu, bg := rbac.Subject{Kind: "ServiceAccount", Namespace: "ci", Name: "builder"}.Principal()
-	for _, a := range []rbac.Attributes{{Verb: "delete", Resource: "pods", Namespace: "x"}, {Verb: "get", Resource: "configmaps", Namespace: "ci"}} {
+	for _, a := range []rbac.Attributes{{Verb: "delete", Resource: "pods", Namespace: "x"}, {Verb: "get", Resource: "secrets", Namespace: "other"}, {Verb: "get", Resource: "configmaps", Namespace: "ci"}} {
 		if !e.Allowed(bu, bg, a) || ne.Allowed(bu, bg, a) {
 			t.Errorf("builder %s: before %v after %v, want true then false", a, e.Allowed(bu, bg, a), ne.Allowed(bu, bg, a))
 		}
