@@ -92,7 +92,7 @@ func TestReview(t *testing.T) {
 		audittest.Event{User: api, Verb: "list", Resource: "nodes", Decision: "forbid", Code: 403},
 		audittest.Event{User: "admin", Groups: []string{"system:masters", "system:authenticated"}, ImpersonatedUser: api,
 			ImpersonatedGroups: []string{"system:serviceaccounts", "system:serviceaccounts:shop", "system:authenticated"},
-			Verb: "get", Resource: "configmaps", NS: "shop", Name: "cfg"},
+			Verb:               "get", Resource: "configmaps", NS: "shop", Name: "cfg"},
 		audittest.Event{User: builder, Verb: "get", Resource: "secrets", NS: "ci", Name: "token"},
 		audittest.Event{User: builder, Verb: "list", Resource: "pods"},
 		audittest.Event{User: "alice", Groups: auth, Verb: "get", Resource: "pods", NS: "dev", Name: "p"},
