@@ -188,6 +188,11 @@ type reviewer struct {
 	bindingNeeds map[*rbac.Binding][]*Use
 	subjectUsed  map[subjKey][]*Use
 	grants       map[*Use][]rbac.Grant
+	// byUser are the requests of each user; bySubject the bindings naming each subject.
+	searcher  *rbac.Searcher
+	changesOf map[rbac.Subject][]*Change
+	byUser    map[string][]*Use
+	bySubject map[rbac.Subject][]subjKey
 	// still are removed permissions subjects keep through bindings no change touches.
 	still map[rbac.Subject][]string
 }
@@ -199,6 +204,18 @@ func (r *reviewer) window() Window {
 }
 
 func (r *reviewer) run() *Report {
+	r.byUser = map[string][]*Use{}
+	for _, u := range r.ev.Requests {
+		r.byUser[u.User] = append(r.byUser[u.User], u)
+	}
+	r.bySubject = map[rbac.Subject][]subjKey{}
+	for _, b := range r.e.Bindings() {
+		for i := range b.Subjects {
+			if s, ok := b.Subject(i); ok {
+				r.bySubject[s] = append(r.bySubject[s], subjKey{b, i})
+			}
+		}
+	}
 	for _, u := range r.ev.Requests {
 		if u.Denied {
 			continue
@@ -214,6 +231,7 @@ func (r *reviewer) run() *Report {
 	rep := &Report{Window: r.window()}
 	rep.Changes = r.changes()
 	verify(r, rep)
+	r.indexChanges(rep.Changes)
 	for _, s := range r.subjects() {
 		rep.Subjects = append(rep.Subjects, r.subject(s, rep))
 	}
@@ -283,17 +301,7 @@ func subjectLess(a, b rbac.Subject) bool {
 }
 
 // ownBindings are the bindings that name s, with the subject's index in each.
-func (r *reviewer) ownBindings(s rbac.Subject) []subjKey {
-	var out []subjKey
-	for _, b := range r.e.Bindings() {
-		for i := range b.Subjects {
-			if bs, ok := b.Subject(i); ok && bs == s {
-				out = append(out, subjKey{b, i})
-			}
-		}
-	}
-	return out
-}
+func (r *reviewer) ownBindings(s rbac.Subject) []subjKey { return r.bySubject[s] }
 
 func (r *reviewer) subject(s rbac.Subject, rep *Report) *Subject {
 	out := &Subject{Subject: s, Bindings: []BindingUse{}, Used: []Permission{}, Unused: []Permission{}, Window: rep.Window}
@@ -314,10 +322,7 @@ func (r *reviewer) subject(s rbac.Subject, rep *Report) *Subject {
 	} else {
 		user, _ := s.Principal()
 		imp := map[string]int{}
-		for _, u := range r.ev.Requests {
-			if u.User != user {
-				continue
-			}
+		for _, u := range r.byUser[user] {
 			if u.Denied {
 				denied = append(denied, u)
 			} else {
@@ -372,11 +377,7 @@ func (r *reviewer) subject(s rbac.Subject, rep *Report) *Subject {
 	sortPermissions(out.Unused)
 	sortPermissions(out.Broader)
 	out.Risk = r.risk(s, used)
-	for _, c := range rep.Changes {
-		if c.concerns(s) {
-			out.Suggestion.Changes = append(out.Suggestion.Changes, c)
-		}
-	}
+	out.Suggestion.Changes = r.changesOf[s]
 	if out.Suggestion.Changes == nil {
 		out.Suggestion.Changes = []*Change{}
 	}
@@ -386,15 +387,20 @@ func (r *reviewer) subject(s rbac.Subject, rep *Report) *Subject {
 	return out
 }
 
-func (c *Change) concerns(s rbac.Subject) bool {
-	for _, b := range c.bindings {
-		for i := range b.Subjects {
-			if bs, ok := b.Subject(i); ok && bs == s {
-				return true
+// indexChanges records, for each subject, the changes to bindings that name it.
+func (r *reviewer) indexChanges(cs []*Change) {
+	r.changesOf = map[rbac.Subject][]*Change{}
+	for _, c := range cs {
+		seen := map[rbac.Subject]bool{}
+		for _, b := range c.bindings {
+			for i := range b.Subjects {
+				if s, ok := b.Subject(i); ok && !seen[s] {
+					seen[s] = true
+					r.changesOf[s] = append(r.changesOf[s], c)
+				}
 			}
 		}
 	}
-	return false
 }
 
 // permissions aggregates requests by their parts, without object names; the bindings that
@@ -486,7 +492,10 @@ func (r *reviewer) risk(s rbac.Subject, used []*Use) Risk {
 		}
 		return Risk{Level: "cluster-admin", Reason: "allowed every verb on every resource " + why, rank: 0}
 	}
-	if p := r.e.Paths(s, rbac.ToClusterAdmin); p != nil && len(p.Hops) > 0 {
+	if r.searcher == nil {
+		r.searcher = r.e.Searcher(rbac.ToClusterAdmin) // one escalation graph for every subject
+	}
+	if p := r.searcher.Find(s); p != nil && len(p.Hops) > 0 {
 		return Risk{Level: "escalates", Reason: fmt.Sprintf("reaches cluster-admin in %d step(s): %s", len(p.Hops), p.Hops[0].Action), rank: 1}
 	}
 	for ns, gs := range r.e.PermissionsOf(user, groups) {
