@@ -287,6 +287,10 @@ func decodeChunk(w int, c chunk, opts *Options, st *Stats, col *collector, fn fu
 		if len(l) == 0 {
 			continue
 		}
+		if partial(l) {
+			st.Partial++
+			continue
+		}
 		ev = event{}
 		if err := json.Unmarshal(l, &ev); err != nil {
 			col.add(Error{File: c.file, Line: n, Message: "not a JSON audit event: " + err.Error()})
@@ -321,6 +325,20 @@ func decodeChunk(w int, c chunk, opts *Options, st *Stats, col *collector, fn fu
 		}
 		fn(w, &r)
 	}
+}
+
+// partial reports, without decoding the line, whether it is the event of a stage that does
+// not end its request. kube-apiserver writes the stage before the user and any request or
+// response body, so a look at the head of the line cannot be misled by their content; a line
+// written otherwise is decoded in full.
+func partial(l []byte) bool {
+	head := l[:min(len(l), 320)]
+	i := bytes.Index(head, []byte(`"stage":"`))
+	if i < 0 || bytes.Contains(head[:i], []byte(`"user"`)) || bytes.Contains(head[:i], []byte(`Object"`)) {
+		return false
+	}
+	v := head[i+len(`"stage":"`):]
+	return bytes.HasPrefix(v, []byte(StageRequestReceived+`"`)) || bytes.HasPrefix(v, []byte(StageResponseStarted+`"`))
 }
 
 // collector gathers errors from the workers.

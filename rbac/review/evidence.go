@@ -56,9 +56,10 @@ type useKey struct {
 }
 
 // Collect reads the audit logs at paths and reduces them to distinct requests. A request's
-// object name is kept only when some rule of e lists resourceNames that could match it: other
-// rules cannot tell names apart, and dropping the name keeps the evidence small however many
-// objects the log names.
+// object name is kept only when a rule of e that could grant the request lists that name in
+// its resourceNames: for every rule, any other name is the same as none (a rule without
+// resourceNames allows all names, one with them allows only those listed), so the evidence
+// stays as small as the RBAC objects however many objects the log names.
 func Collect(paths []string, e *rbac.Engine, opts audit.Options) *Evidence {
 	named := namedRules(e)
 	workers := opts.Workers
@@ -69,11 +70,11 @@ func Collect(paths []string, e *rbac.Engine, opts audit.Options) *Evidence {
 	type shard struct {
 		uses   map[useKey]*Use
 		groups map[string][]string
-		keep   map[audit.Attributes]bool
+		names  map[audit.Attributes]map[string]bool
 	}
 	shards := make([]shard, workers)
 	for i := range shards {
-		shards[i] = shard{uses: map[useKey]*Use{}, groups: map[string][]string{}, keep: map[audit.Attributes]bool{}}
+		shards[i] = shard{uses: map[useKey]*Use{}, groups: map[string][]string{}, names: map[audit.Attributes]map[string]bool{}}
 	}
 	add := func(s *shard, k useKey, groups []string, t time.Time) {
 		u := s.uses[k]
@@ -105,12 +106,12 @@ func Collect(paths []string, e *rbac.Engine, opts audit.Options) *Evidence {
 		if a.Name != "" && a.Path == "" {
 			probe := a
 			probe.Name = ""
-			keep, ok := s.keep[probe]
+			names, ok := s.names[probe]
 			if !ok {
-				keep = named(&probe)
-				s.keep[probe] = keep
+				names = named(&probe)
+				s.names[probe] = names
 			}
-			if !keep {
+			if !names[a.Name] {
 				a.Name = ""
 			}
 		}
@@ -182,26 +183,33 @@ func attrLess(a, b audit.Attributes) bool {
 	return a.Name < b.Name
 }
 
-// namedRules returns a test for whether a request (without its name) could be granted by a
-// rule that lists resourceNames, for which the name must be kept.
-func namedRules(e *rbac.Engine) func(*audit.Attributes) bool {
+// namedRules returns, for a request without its name, the names listed by the rules with
+// resourceNames that could grant it.
+func namedRules(e *rbac.Engine) func(*audit.Attributes) map[string]bool {
 	var rules []rbacv1.PolicyRule
 	for _, r := range e.Roles() {
 		for _, rule := range r.Rules {
 			if len(rule.ResourceNames) > 0 {
-				rule.ResourceNames = nil
 				rules = append(rules, rule)
 			}
 		}
 	}
-	return func(a *audit.Attributes) bool {
+	return func(a *audit.Attributes) map[string]bool {
 		ra := rbac.Attributes{Verb: a.Verb, APIGroup: a.APIGroup, Resource: a.Resource, Subresource: a.Subresource}
+		var names map[string]bool
 		for i := range rules {
-			if rbac.RuleAllows(&rules[i], &ra) {
-				return true
+			unnamed := rules[i]
+			unnamed.ResourceNames = nil
+			if rbac.RuleAllows(&unnamed, &ra) {
+				if names == nil {
+					names = map[string]bool{}
+				}
+				for _, n := range rules[i].ResourceNames {
+					names[n] = true
+				}
 			}
 		}
-		return false
+		return names
 	}
 }
 
