@@ -64,6 +64,10 @@ func TestAttributes(t *testing.T) {
 			URI: "/api/v1/namespaces/shop/pods/x", Stage: "RequestReceived", Time: at(8)}),
 		// a 403 without decision annotation (an older server) is a denial
 		audittest.Line(audittest.Event{User: "bob", Verb: "delete", Resource: "nodes", Name: "n1", URI: "/api/v1/nodes/n1", Code: 403, Time: at(9)}),
+		// a namespace is authorized in itself, as the API server's RequestInfo has it
+		audittest.Line(audittest.Event{User: "bob", Verb: "get", Resource: "namespaces", Name: "shop", URI: "/api/v1/namespaces/shop", Time: at(10)}),
+		// no URI: the objectRef, without the name of a create
+		audittest.Line(audittest.Event{User: "bob", Verb: "create", Group: "apps", Resource: "deployments", NS: "shop", Name: "web", Time: at(11)}),
 	}
 	f := filepath.Join(t.TempDir(), "audit.log")
 	if err := os.WriteFile(f, bytes.Join(lines, nil), 0o600); err != nil {
@@ -86,6 +90,8 @@ func TestAttributes(t *testing.T) {
 		{"alice", "", audit.Attributes{Verb: "create", Resource: "pods", Namespace: "shop"}, false},
 		{sa, "admin", audit.Attributes{Verb: "watch", Resource: "configmaps", Namespace: "shop"}, false},
 		{"bob", "", audit.Attributes{Verb: "delete", Resource: "nodes", Name: "n1"}, true},
+		{"bob", "", audit.Attributes{Verb: "get", Resource: "namespaces", Namespace: "shop", Name: "shop"}, false},
+		{"bob", "", audit.Attributes{Verb: "create", APIGroup: "apps", Resource: "deployments", Namespace: "shop"}, false},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d requests, want %d: %+v", len(got), len(want), got)
@@ -100,7 +106,7 @@ func TestAttributes(t *testing.T) {
 	if g := got[6]; strings.Join(g.Groups, ",") != strings.Join(saGroups, ",") || g.ImpersonatorGroups[0] != "system:masters" {
 		t.Errorf("impersonation groups: %v by %v", g.Groups, g.ImpersonatorGroups)
 	}
-	if st.Requests != 8 || st.Partial != 1 || st.Denied != 2 || !st.First.Equal(at(1)) || !st.Last.Equal(at(9)) {
+	if st.Requests != 10 || st.Partial != 1 || st.Denied != 2 || !st.First.Equal(at(1)) || !st.Last.Equal(at(11)) {
 		t.Errorf("stats %+v", st)
 	}
 }

@@ -177,7 +177,8 @@ func TestReviewFromAuditLog(t *testing.T) {
 	_, err = wide.CoreV1().Secrets(nsB).Get(ctx, "s2", metav1.GetOptions{})
 	do(saUser(nsB, "wide"), rbac.Attributes{Verb: "get", Resource: "secrets", Namespace: nsB, Name: "s2"}, err, apierrors.IsNotFound)
 	_, err = wide.CoreV1().Namespaces().Get(ctx, nsB, metav1.GetOptions{})
-	do(saUser(nsB, "wide"), rbac.Attributes{Verb: "get", Resource: "namespaces", Name: nsB}, err, nil)
+	// The authorizer sees a namespace's own name as the request's namespace too.
+	do(saUser(nsB, "wide"), rbac.Attributes{Verb: "get", Resource: "namespaces", Namespace: nsB, Name: nsB}, err, nil)
 
 	// The events reach the log when each request ends: wait for a marker after the last.
 	_, _ = admin.CoreV1().ConfigMaps(nsA).Get(ctx, "audit-marker", metav1.GetOptions{})
@@ -320,7 +321,7 @@ func TestReviewFromAuditLog(t *testing.T) {
 		{Verb: "delete", Resource: "pods", Namespace: nsB}, {Verb: "get", Resource: "secrets", Namespace: nsA, Name: "s2"},
 		{Verb: "list", Resource: "secrets", Namespace: nsB}, {Verb: "list", Resource: "pods", Namespace: nsA},
 		{Verb: "create", APIGroup: "rbac.authorization.k8s.io", Resource: "clusterrolebindings"},
-		{Verb: "get", Resource: "namespaces", Name: nsA}, {Verb: "get", Path: "/metrics"},
+		{Verb: "get", Resource: "namespaces", Namespace: nsA, Name: nsA}, {Verb: "list", Resource: "namespaces"}, {Verb: "get", Path: "/metrics"},
 	}
 	denied["User jane"] = []rbac.Attributes{{Verb: "impersonate", Resource: "serviceaccounts", Namespace: nsA, Name: "broad"}}
 	for s, list := range denied {
