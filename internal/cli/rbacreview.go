@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeharden/kubeharden/audit"
+	"github.com/kubeharden/kubeharden/internal/memlimit"
 	"github.com/kubeharden/kubeharden/rbac/review"
 	"github.com/kubeharden/kubeharden/scan"
 )
@@ -56,6 +57,9 @@ errors (the review still covers what could be read), 3 cluster unreachable.`,
 				return err
 			}
 			eng := input.engine()
+			// The log streams through; what stays is the engine and the distinct requests.
+			_, stop := memlimit.Fit()
+			defer stop()
 			opts := audit.Options{Workers: workers}
 			if since > 0 {
 				opts.Since = time.Now().Add(-since)
