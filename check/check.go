@@ -38,8 +38,20 @@ type Check struct {
 	References []string // "CIS 5.2.2", "NSA-CISA: Pod security", "PSS restricted", "MITRE T1610"
 	// Remediation is the default fix shown with each finding; a finding may give its own.
 	Remediation string
-	// Fixable says that `kubeharden fix` can repair findings of this check.
+	// Fixable says that the check offers SuggestedFixes on (some of) its findings, which
+	// `kubeharden fix` applies.
 	Fixable bool
+
+	// Kinds are the kinds the check reports on (Workloads for every pod-carrying kind).
+	Kinds []string
+	// Reads are other kinds whose objects can change the check's findings, besides those its
+	// engines read (LimitRange for resource defaults, Namespace for Pod Security labels).
+	Reads []string
+	// Scope is how far beyond the reported object the check reads.
+	Scope Scope
+	// Requires are the engines the check uses; it gets each with Engine.Of.
+	Requires []Requirement
+
 	// Run inspects the pass's inventory and reports findings.
 	Run func(*Pass)
 }

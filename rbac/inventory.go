@@ -171,10 +171,3 @@ func sorted(m map[string]map[string]bool) map[string][]string {
 	return out
 }
 
-// Cached returns the engine FromInventory builds for inv with opts, building it once per
-// inventory however many checks ask.
-func Cached(inv *inventory.Inventory, opts Options) *Engine {
-	return inv.Memo(cacheKey{opts}, func() any { return FromInventory(inv, opts) }).(*Engine)
-}
-
-type cacheKey struct{ opts Options }

@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	rbacchecks "github.com/kubeharden/kubeharden/checks/rbac"
 )
 
@@ -22,6 +23,7 @@ var RBACReadSecrets = &check.Check{
 	References: []string{"CIS Kubernetes Benchmark 5.1.2", "NSA-CISA Kubernetes Hardening Guide v1.2: Authentication and authorization",
 		"MITRE ATT&CK T1552.007 Unsecured Credentials: Container API", "MITRE ATT&CK T1528 Steal Application Access Token"},
 	Remediation: "Remove get/list/watch on secrets, or restrict get to the Secrets the subject needs with resourceNames.",
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		for _, h := range rbacchecks.Holders(rbacchecks.Engine(p), rbacchecks.ReadSecretsProbes) {
 			sev := check.High
