@@ -21,28 +21,32 @@ import (
 // event is the part of an audit.k8s.io/v1 Event this package reads; encoding/json skips the
 // rest (request and response bodies at Request level and above) without keeping it.
 type event struct {
-	Kind             string    `json:"kind"`
-	APIVersion       string    `json:"apiVersion"`
-	Level            string    `json:"level"`
-	AuditID          string    `json:"auditID"`
-	Stage            string    `json:"stage"`
-	RequestURI       string    `json:"requestURI"`
-	Verb             string    `json:"verb"`
-	User             userInfo  `json:"user"`
-	ImpersonatedUser *userInfo `json:"impersonatedUser"`
-	ObjectRef        *struct {
-		Resource    string `json:"resource"`
-		Namespace   string `json:"namespace"`
-		Name        string `json:"name"`
-		APIGroup    string `json:"apiGroup"`
-		Subresource string `json:"subresource"`
-	} `json:"objectRef"`
-	ResponseStatus *struct {
-		Code int `json:"code"`
-	} `json:"responseStatus"`
+	Kind                     string            `json:"kind"`
+	APIVersion               string            `json:"apiVersion"`
+	Level                    string            `json:"level"`
+	AuditID                  string            `json:"auditID"`
+	Stage                    string            `json:"stage"`
+	RequestURI               string            `json:"requestURI"`
+	Verb                     string            `json:"verb"`
+	User                     userInfo          `json:"user"`
+	ImpersonatedUser         *userInfo         `json:"impersonatedUser"`
+	ObjectRef                *objectRef        `json:"objectRef"`
+	ResponseStatus           *responseStatus   `json:"responseStatus"`
 	RequestReceivedTimestamp time.Time         `json:"requestReceivedTimestamp"`
 	StageTimestamp           time.Time         `json:"stageTimestamp"`
 	Annotations              map[string]string `json:"annotations"`
+}
+
+type objectRef struct {
+	Resource    string `json:"resource"`
+	Namespace   string `json:"namespace"`
+	Name        string `json:"name"`
+	APIGroup    string `json:"apiGroup"`
+	Subresource string `json:"subresource"`
+}
+
+type responseStatus struct {
+	Code int `json:"code"`
 }
 
 type userInfo struct {

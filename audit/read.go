@@ -292,9 +292,12 @@ func decodeChunk(w int, c chunk, opts *Options, st *Stats, col *collector, fn fu
 			continue
 		}
 		ev = event{}
-		if err := json.Unmarshal(l, &ev); err != nil {
-			col.add(Error{File: c.file, Line: n, Message: "not a JSON audit event: " + err.Error()})
-			continue
+		if decodeFast(l, &ev) != nil {
+			ev = event{}
+			if err := json.Unmarshal(l, &ev); err != nil {
+				col.add(Error{File: c.file, Line: n, Message: "not a JSON audit event: " + err.Error()})
+				continue
+			}
 		}
 		if !ev.isEvent() {
 			col.add(Error{File: c.file, Line: n, Message: fmt.Sprintf("not an audit event (apiVersion %q, kind %q)", ev.APIVersion, ev.Kind)})
