@@ -96,8 +96,6 @@ func decodeFast(line []byte, ev *event) error {
 			ev.RequestReceivedTimestamp, err = timestamp(v)
 		case "stageTimestamp":
 			ev.StageTimestamp, err = timestamp(v)
-		default:
-			return foldCheck(key, eventKeys)
 		case "annotations":
 			if isNull(v) {
 				return nil
@@ -113,6 +111,8 @@ func decodeFast(line []byte, ev *event) error {
 				ev.Annotations[decisionAnnotation] = d
 				return err
 			})
+		default:
+			return foldCheck(key, eventKeys)
 		}
 		return err
 	})
