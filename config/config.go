@@ -19,6 +19,9 @@ const FileName = ".kubeharden.yaml"
 // Config is the whole configuration. The zero value is the default.
 type Config struct {
 	Exceptions []Exception `json:"exceptions,omitempty"`
+	// Exclude are gitignore-style globs of paths a scan of files does not read, as
+	// --exclude; patterns with a slash are anchored to the path scanned.
+	Exclude []string `json:"exclude,omitempty"`
 	Resources  Resources   `json:"resources,omitempty"`
 	Images     Images      `json:"images,omitempty"`
 	// PodSecurity tunes the podsecurity practice.

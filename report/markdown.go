@@ -22,7 +22,12 @@ func writeMarkdown(w io.Writer, r *scan.Result, opts Options) error {
 	m := &md{w: bw, opts: opts, budget: mdBudget}
 	s := r.Summary
 
-	fmt.Fprintf(bw, "## kubeharden: score %d/100\n\n", s.Score)
+	if note := incompleteNote(r); note != "" {
+		fmt.Fprintf(bw, "## kubeharden: incomplete scan\n\n> **%s**\n\n", mdEscape(note))
+		fmt.Fprintf(bw, "%s\n\n", mdEscape(scoreText(s)))
+	} else {
+		fmt.Fprintf(bw, "## kubeharden: score %d/100\n\n", s.Score)
+	}
 	parts := []string{plural(s.Objects, "object", "objects"), plural(s.Findings, "finding", "findings")}
 	if s.Suppressed > 0 {
 		parts = append(parts, fmt.Sprintf("%d suppressed", s.Suppressed))
@@ -34,9 +39,8 @@ func writeMarkdown(w io.Writer, r *scan.Result, opts Options) error {
 		parts = append(parts, "**"+plural(len(r.Errors), "input error", "input errors")+"**")
 	}
 	fmt.Fprintf(bw, "%s\n\n", strings.Join(parts, " · "))
-	if len(s.Incomplete) > 0 {
-		fmt.Fprintf(bw, "> **Incomplete:** %s could not be read completely; their scores may be too high.\n\n",
-			mdEscape(strings.Join(s.Incomplete, ", ")))
+	if l := readLine(r); l != "" {
+		fmt.Fprintf(bw, "%s\n\n", mdEscape(strings.TrimSuffix(l, " (-v lists them)")))
 	}
 	m.summaryTable(r)
 

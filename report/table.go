@@ -56,6 +56,13 @@ func writeTable(w io.Writer, r *scan.Result, opts Options) error {
 	// otherwise hold all its cells at once.
 	t.measure(groups)
 
+	if note := incompleteNote(r); note != "" {
+		// First, so that nobody reads the findings below as the whole story.
+		for _, l := range wrap(note, t.opts.Width) {
+			fmt.Fprintln(bw, t.paint(sgrWarn, l))
+		}
+		fmt.Fprintln(bw)
+	}
 	if len(groups) == 0 {
 		fmt.Fprintln(bw, "No findings.")
 	} else {
@@ -243,14 +250,25 @@ func (t *table) summary(r *scan.Result) {
 	}
 	t.joinLine(parts)
 
-	scores := []string{t.paint(sgrBold, fmt.Sprintf("Score %d/100", s.Score))}
+	scores := []string{t.paint(sgrBold, scoreText(s))}
 	for _, p := range practiceOrder(s.Practices) {
 		scores = append(scores, fmt.Sprintf("%s %d", p, s.Practices[p]))
 	}
 	t.joinLine(scores)
-	if len(s.Incomplete) > 0 {
-		fmt.Fprintln(t.w, t.paint(sgrWarn, "Incomplete: "+strings.Join(s.Incomplete, ", ")+
-			" (not everything could be read; these scores may be too high)"))
+	if l := readLine(r); l != "" {
+		for _, l := range wrap(l, t.opts.Width) {
+			fmt.Fprintln(t.w, l)
+		}
+	}
+	if t.opts.Verbose {
+		for _, sk := range r.Skipped {
+			fmt.Fprintln(t.w, indent+"skipped "+sanitize(sk.File)+": "+sk.Reason)
+		}
+	}
+	if note := incompleteNote(r); note != "" {
+		for _, l := range wrap(note, t.opts.Width) {
+			fmt.Fprintln(t.w, t.paint(sgrWarn, l))
+		}
 	}
 }
 

@@ -31,6 +31,9 @@ type inputs struct {
 	progress bool
 	// load holds loader options that commands add flags for (scan: Helm's --values, --set).
 	load load.Options
+	// exclude and strict are --exclude and --strict.
+	exclude []string
+	strict  bool
 }
 
 // addFlags adds the input flags. impersonation=false leaves out kubectl's --as/--as-group,
@@ -40,6 +43,8 @@ func (in *inputs) addFlags(fs *pflag.FlagSet, impersonation bool) {
 	fs.BoolVar(&in.cluster, "cluster", false, "read the live cluster of the current kubeconfig context")
 	fs.BoolVarP(&in.allNamespaces, "all-namespaces", "A", false, "read every namespace of the live cluster (the default unless -n is given)")
 	fs.StringVar(&in.configPath, "config", "", "config file (default: "+config.FileName+" found upward from the first path)")
+	fs.StringArrayVar(&in.exclude, "exclude", nil, "gitignore-style glob of paths not to read (repeatable; also exclude: in the config and "+load.IgnoreFileName+" files)")
+	fs.BoolVar(&in.strict, "strict", false, "report YAML and JSON that is not a Kubernetes object as an input error instead of skipping it")
 	fs.Float32Var(&in.qps, "qps", 50, "client-side requests per second to the API server")
 	fs.IntVar(&in.burst, "burst", 100, "client-side request burst to the API server")
 	in.kube = genericclioptions.NewConfigFlags(true)
@@ -60,11 +65,17 @@ type input struct {
 	errs       []check.Error
 	incomplete []string
 	live       bool
+	// From files: what was skipped as not Kubernetes, the charts and kustomizations built,
+	// and how many of errs are about objects that were still read.
+	skipped  []load.Skip
+	builds   []load.Build
+	warnings int
 }
 
 // scanOptions are the scan options that carry this input.
 func (in *input) scanOptions() scan.Options {
-	return scan.Options{Config: in.cfg, Facts: in.facts, Errors: in.errs, Incomplete: in.incomplete}
+	return scan.Options{Config: in.cfg, Facts: in.facts, Errors: in.errs, Incomplete: in.incomplete,
+		Warnings: in.warnings, Skipped: in.skipped, Builds: in.builds}
 }
 
 // errNoInput is returned when neither paths nor a cluster were given.
@@ -92,10 +103,14 @@ func (in *inputs) read(ctx context.Context, e *env, paths []string) (*input, err
 	if len(paths) > 0 {
 		opts := in.load
 		opts.Stdin = e.stdin
+		opts.Strict = in.strict
+		opts.Exclude = append(append([]string{}, out.cfg.Exclude...), in.exclude...)
 		if in.kube.Namespace != nil {
 			opts.HelmNamespace = *in.kube.Namespace // the release namespace of charts
 		}
-		objs, errs := load.Files(paths, opts)
+		lr := load.Read(paths, opts)
+		objs, errs := lr.Objects, lr.Errors
+		out.skipped, out.builds, out.warnings = lr.Skipped, lr.Builds, len(lr.Errors)-lr.Unread
 		// A snapshot (kubeharden snapshot) carries the cluster's facts, errors and
 		// incomplete practices in a ClusterFacts document.
 		objs, snap, serrs := load.SplitSnapshot(objs)

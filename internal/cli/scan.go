@@ -27,6 +27,7 @@ func newScanCmd(e *env) *cobra.Command {
 		img            imageFlags
 		sourceRoot     string
 		linkBase       string
+		verbose        bool
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [PATH|-]...",
@@ -87,6 +88,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				ToolVersion:    Version(),
 				SourceRoot:     root,
 				LinkBase:       linkBase,
+				Verbose:        verbose,
 			})
 			if err != nil {
 				return exit(scan.ExitInput, err)
@@ -100,6 +102,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 	f := cmd.Flags()
 	f.StringVarP(&output, "output", "o", "table", "output format: "+strings.Join(report.Formats, "|"))
 	f.StringVar(&failOn, "fail-on", "info", "exit 1 when a finding is at or above this severity (critical|high|medium|low|info|none)")
+	f.BoolVarP(&verbose, "verbose", "v", false, "list the files skipped as not Kubernetes in the table")
 	f.BoolVar(&showSuppressed, "show-suppressed", false, "show suppressed findings in the table, markdown and HTML reports")
 	f.StringSliceVar(&only, "check", nil, "run only these checks (IDs or globs such as images/*)")
 	f.StringVar(&sourceRoot, "source-root", ".", "directory that file paths in SARIF and Markdown are made relative to (the repository root)")
