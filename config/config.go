@@ -21,9 +21,9 @@ type Config struct {
 	Exceptions []Exception `json:"exceptions,omitempty"`
 	// Exclude are gitignore-style globs of paths a scan of files does not read, as
 	// --exclude; patterns with a slash are anchored to the path scanned.
-	Exclude []string `json:"exclude,omitempty"`
-	Resources  Resources   `json:"resources,omitempty"`
-	Images     Images      `json:"images,omitempty"`
+	Exclude   []string  `json:"exclude,omitempty"`
+	Resources Resources `json:"resources,omitempty"`
+	Images    Images    `json:"images,omitempty"`
 	// PodSecurity tunes the podsecurity practice.
 	PodSecurity PodSecurity `json:"podSecurity,omitempty"`
 	// Ingress tunes the ingress practice.

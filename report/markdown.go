@@ -32,6 +32,9 @@ func writeMarkdown(w io.Writer, r *scan.Result, opts Options) error {
 	if s.Suppressed > 0 {
 		parts = append(parts, fmt.Sprintf("%d suppressed", s.Suppressed))
 	}
+	if s.Baselined > 0 {
+		parts = append(parts, fmt.Sprintf("%d in the baseline, not shown", s.Baselined))
+	}
 	if s.Expired > 0 {
 		parts = append(parts, "**"+plural(s.Expired, "expired exception", "expired exceptions")+"**")
 	}

@@ -242,6 +242,9 @@ func (t *table) summary(r *scan.Result) {
 	if s.Suppressed > 0 {
 		parts = append(parts, fmt.Sprintf("%d suppressed", s.Suppressed))
 	}
+	if s.Baselined > 0 {
+		parts = append(parts, fmt.Sprintf("%d in the baseline, not shown", s.Baselined))
+	}
 	if s.Expired > 0 {
 		parts = append(parts, t.paint(sgrWarn, plural(s.Expired, "expired exception", "expired exceptions")))
 	}

@@ -42,6 +42,8 @@ type Summary struct {
 	// Unread counts the inputs that could not be read: documents, objects, charts,
 	// kustomizations, live resources.
 	Unread int `json:"unread,omitempty"`
+	// Baselined counts the findings left out because the baseline report had them.
+	Baselined int `json:"baselined,omitempty"`
 	// Skipped counts the files skipped as not Kubernetes.
 	Skipped int `json:"skipped,omitempty"`
 	// IncompletePractices lists practices whose input could not be fully read (e.g.
@@ -70,6 +72,9 @@ type Options struct {
 	// Skipped and Builds are what the file loader skipped and built.
 	Skipped []load.Skip
 	Builds  []load.Build
+	// Baseline, when set, leaves out the findings it holds: only new findings are reported,
+	// scored and counted for the exit code.
+	Baseline Baseline
 }
 
 // Run runs the checks over inv, applies suppressions and summarises.
@@ -82,6 +87,10 @@ func Run(inv *inventory.Inventory, opts Options) *Result {
 	}
 	findings, errs := check.RunAt(inv, opts.Config, opts.Facts, opts.Checks, opts.Now)
 	errs = append(errs, check.Suppress(findings, inv, opts.Config, opts.Now)...)
+	baselined := 0
+	if opts.Baseline != nil {
+		findings, baselined = opts.Baseline.filter(findings)
+	}
 	r := &Result{
 		Findings: findings,
 		Errors:   append(append([]check.Error{}, opts.Errors...), errs...),
@@ -91,6 +100,7 @@ func Run(inv *inventory.Inventory, opts Options) *Result {
 		r.Findings = []check.Finding{}
 	}
 	r.Summary = summarize(inv.Len(), findings, opts.Checks)
+	r.Summary.Baselined = baselined
 	r.Skipped, r.Builds = opts.Skipped, opts.Builds
 	r.Summary.Skipped = len(opts.Skipped)
 	r.Summary.IncompletePractices = opts.Incomplete

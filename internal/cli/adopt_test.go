@@ -195,3 +195,48 @@ func TestScanBrokenChartIncomplete(t *testing.T) {
 		t.Errorf("unknown field: exit %d, want 2 and complete:\n%s", code, out)
 	}
 }
+
+// TestScanBaseline: with --baseline, a scan reports only the findings that the earlier
+// report did not have, even after the old ones moved lines; exit codes follow the new ones.
+func TestScanBaseline(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "app.yaml")
+	old := "apiVersion: v1\nkind: Pod\nmetadata: {name: old, namespace: shop}\nspec:\n  containers:\n  - name: app\n    image: nginx:latest\n"
+	os.WriteFile(file, []byte(old), 0o644)
+	code, report, _ := runCLI(t, "", "scan", "-o", "json", file)
+	if code != 1 {
+		t.Fatalf("first scan: exit %d, want 1", code)
+	}
+	base := filepath.Join(dir, "previous.json")
+	os.WriteFile(base, []byte(report), 0o644)
+
+	// Nothing new, though every line moved: clean.
+	os.WriteFile(file, []byte("# moved down\n\n"+old), 0o644)
+	res, code, out := adoptScan(t, dir, "--baseline", base, file)
+	if code != 0 || len(res.Findings) != 0 {
+		t.Errorf("unchanged but moved: exit %d, %d findings, want 0 and none:\n%s", code, len(res.Findings), out)
+	}
+
+	// A new Pod and a new problem on the old one: only those are reported.
+	newer := strings.Replace(old, "  - name: app\n", "  - name: app\n    securityContext: {privileged: true}\n", 1) +
+		"---\napiVersion: v1\nkind: Pod\nmetadata: {name: added, namespace: shop}\nspec:\n  containers:\n  - name: app\n    image: redis:latest\n"
+	os.WriteFile(file, []byte(newer), 0o644)
+	res, code, out = adoptScan(t, dir, "--baseline", base, file)
+	if code != 1 {
+		t.Errorf("exit %d, want 1 for new findings", code)
+	}
+	if !res.has("podsecurity/privileged", "old") || !res.has("images/latest-tag", "added") || res.has("images/latest-tag", "old") {
+		t.Errorf("want the new privileged finding on old and the findings of added, not old's latest tag:\n%s", out)
+	}
+	full, _, _ := adoptScan(t, dir, file)
+	if len(full.Findings) <= len(res.Findings) {
+		t.Errorf("baseline hid nothing: %d findings with it, %d without", len(res.Findings), len(full.Findings))
+	}
+	_, table, _ := runCLI(t, "", "scan", "--baseline", base, file)
+	if !strings.Contains(table, "in the baseline, not shown") {
+		t.Errorf("table does not say findings were left out:\n%s", table)
+	}
+	if code, _, errs := runCLI(t, "", "scan", "--baseline", file, file); code != 2 || !strings.Contains(errs, "not a kubeharden report") {
+		t.Errorf("a manifest as baseline: exit %d, %s", code, errs)
+	}
+}
