@@ -240,3 +240,53 @@ func TestScanBaseline(t *testing.T) {
 		t.Errorf("a manifest as baseline: exit %d, %s", code, errs)
 	}
 }
+
+// TestMistakes: typos fail with exit 2 and say what was probably meant.
+func TestMistakes(t *testing.T) {
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\n  annotations:\n    kubeharden.io/ignore: \"images/lastest-tag: vendor pins by tag\"\nspec:\n  containers:\n  - name: app\n    image: nginx:latest\n"
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "kh.yaml")
+	os.WriteFile(cfg, []byte("exceptions:\n- check: images/latest-tag\n  reason: fine\n- check: podsecurity/priviledged\n  reason: typo\n"), 0o644)
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		stdin string
+		want  []string
+	}{
+		{"annotation names no check", []string{"scan", "--config", cfg, "-"}, pod,
+			[]string{`<stdin>:6: annotation kubeharden.io/ignore: no check matches "images/lastest-tag"; did you mean images/latest-tag?`}},
+		{"config exception names no check", []string{"scan", "--config", cfg, "-"}, pod,
+			[]string{cfg + `:4: exception: no check matches "podsecurity/priviledged"; did you mean podsecurity/privileged?`}},
+		{"unknown subcommand of netpol", []string{"netpol", "gen", "-f", "-"}, "", []string{`unknown command "gen" for "kubeharden netpol"; did you mean generate?`}},
+		{"unknown subcommand of rbac", []string{"rbac", "path"}, "", []string{`did you mean paths?`}},
+		{"misspelt flag", []string{"scan", "--outptu", "json", "-"}, pod, []string{"unknown flag: --outptu; did you mean --output?"}},
+		{"--values without a chart", []string{"scan", "--values", cfg, "-"}, pod, []string{"--values given, but no Helm chart is in the input"}},
+		{"--set without a chart", []string{"scan", "--set", "a=b", "-"}, pod, []string{"--set given, but no Helm chart"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runCLI(t, tc.stdin, tc.args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out+errs, w) {
+					t.Errorf("output lacks %q:\n%s%s", w, out, errs)
+				}
+			}
+		})
+	}
+	// A group command alone still shows its help, as kubectl's do.
+	if code, out, _ := runCLI(t, "", "netpol"); code != 0 || !strings.Contains(out, "generate") {
+		t.Errorf("netpol alone: exit %d\n%s", code, out)
+	}
+	// Config errors name the file and line, not the JSON decoder.
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("resources:\n  requireCPULimit: yes-please\n"), 0o644)
+	if code, _, errs := runCLI(t, pod, "scan", "--config", bad, "-"); code != 2 || !strings.Contains(errs, bad+":2: resources.requireCPULimit: expected bool, got string") || strings.Contains(errs, "JSON") {
+		t.Errorf("config type error: exit %d: %s", code, errs)
+	}
+	os.WriteFile(bad, []byte("exeptions:\n- check: x\n"), 0o644)
+	if _, _, errs := runCLI(t, pod, "scan", "--config", bad, "-"); !strings.Contains(errs, bad+`:1: unknown field "exeptions"`) {
+		t.Errorf("config unknown field: %s", errs)
+	}
+}

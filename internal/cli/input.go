@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -109,6 +110,9 @@ func (in *inputs) read(ctx context.Context, e *env, paths []string) (*input, err
 			opts.HelmNamespace = *in.kube.Namespace // the release namespace of charts
 		}
 		lr := load.Read(paths, opts)
+		if err := helmFlagsWithoutChart(opts, lr.Builds); err != nil {
+			return nil, err
+		}
 		objs, errs := lr.Objects, lr.Errors
 		out.skipped, out.builds, out.warnings = lr.Skipped, lr.Builds, len(lr.Errors)-lr.Unread
 		// A snapshot (kubeharden snapshot) carries the cluster's facts, errors and
@@ -131,6 +135,30 @@ func (in *inputs) read(ctx context.Context, e *env, paths []string) (*input, err
 	}
 	out.inv, out.facts, out.errs, out.incomplete, out.live = inventory.Build(live.objects), live.facts, live.errs, live.incomplete, true
 	return &out, nil
+}
+
+// helmFlagsWithoutChart is a usage error for Helm's value flags when no chart was rendered:
+// they would change nothing, and the user thinks they did.
+func helmFlagsWithoutChart(opts load.Options, builds []load.Build) error {
+	var given []string
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"--values", len(opts.HelmValues)}, {"--set", len(opts.HelmSet)}, {"--set-string", len(opts.HelmSetString)},
+		{"--set-json", len(opts.HelmSetJSON)}, {"--set-file", len(opts.HelmSetFile)}} {
+		if f.n > 0 {
+			given = append(given, f.name)
+		}
+	}
+	if len(given) == 0 {
+		return nil
+	}
+	for _, b := range builds {
+		if strings.Contains(b.As, "helm") {
+			return nil
+		}
+	}
+	return exit(scan.ExitInput, fmt.Errorf("%s given, but no Helm chart is in the input (a directory holding Chart.yaml, or a .tgz)", strings.Join(given, ", ")))
 }
 
 // liveResult is what readLive returns.

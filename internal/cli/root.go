@@ -57,6 +57,7 @@ Kubernetes versions and resource limits), with the same answers the API server g
 	for _, f := range commands {
 		root.AddCommand(f(e))
 	}
+	catchMistakes(root)
 	return root
 }
 
