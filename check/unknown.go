@@ -9,13 +9,12 @@ import (
 )
 
 // UnknownSuppressions reports the config exceptions and ignore annotations on inv's objects
-// whose check ID (or glob) matches no registered check: a typo there would otherwise
-// suppress nothing, silently.
-func UnknownSuppressions(inv *inventory.Inventory, cfg *config.Config) []Error {
-	all := All()
-	ids := make([]string, len(all))
-	for i, c := range all {
-		ids[i] = c.ID
+// whose check ID (or glob) matches neither a registered check nor one of also: a typo there
+// would otherwise suppress nothing, silently.
+func UnknownSuppressions(inv *inventory.Inventory, cfg *config.Config, also []*Check) []Error {
+	var ids []string
+	for _, c := range append(All(), also...) {
+		ids = append(ids, c.ID)
 	}
 	unknown := func(pattern string) (string, bool) {
 		for _, id := range ids {

@@ -171,6 +171,9 @@ func (m *md) findings(fs []*check.Finding, suppressed bool) {
 		if isExpired(f) {
 			msg = "**exception expired:** " + msg
 		}
+		if fix := m.fix(f); fix != "" && !suppressed {
+			msg += "<br>**Fix:** " + mdEscape(fix)
+		}
 		row := fmt.Sprintf("| %s | `%s` | %s | %s | %s |", sev, mdCode(f.Check), mdEscape(f.Object.String()), m.link(f), msg)
 		if suppressed {
 			row += " " + mdEscape(suppressionNote(f)) + " |"
@@ -187,6 +190,17 @@ func (m *md) findings(fs []*check.Finding, suppressed bool) {
 	if rows > 0 {
 		fmt.Fprintf(m.w, "%s\n", b.String())
 	}
+}
+
+// fix is the finding's remediation, else its check's.
+func (m *md) fix(f *check.Finding) string {
+	if f.Remediation != "" {
+		return f.Remediation
+	}
+	if c := check.Lookup(f.Check); c != nil {
+		return c.Remediation
+	}
+	return ""
 }
 
 // link is file:line linking to the line (under Options.LinkBase), or "live". A file outside

@@ -87,7 +87,7 @@ func Run(inv *inventory.Inventory, opts Options) *Result {
 	}
 	findings, errs := check.RunAt(inv, opts.Config, opts.Facts, opts.Checks, opts.Now)
 	errs = append(errs, check.Suppress(findings, inv, opts.Config, opts.Now)...)
-	errs = append(errs, check.UnknownSuppressions(inv, opts.Config)...)
+	errs = append(errs, check.UnknownSuppressions(inv, opts.Config, opts.Checks)...)
 	baselined := 0
 	if opts.Baseline != nil {
 		findings, baselined = opts.Baseline.filter(findings)

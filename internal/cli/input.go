@@ -114,6 +114,15 @@ func (in *inputs) read(ctx context.Context, e *env, paths []string) (*input, err
 			return nil, err
 		}
 		objs, errs := lr.Objects, lr.Errors
+		if ns := opts.HelmNamespace; ns != "" {
+			// As kubectl apply -n NS: objects that name no namespace go into NS.
+			for _, o := range objs {
+				if o.Namespace == "" && !inventory.ClusterScoped(o.APIVersion, o.Kind) {
+					o.Meta.SetNamespace(ns)
+					o.Namespace = ns
+				}
+			}
+		}
 		out.skipped, out.builds, out.warnings = lr.Skipped, lr.Builds, len(lr.Errors)-lr.Unread
 		// A snapshot (kubeharden snapshot) carries the cluster's facts, errors and
 		// incomplete practices in a ClusterFacts document.
