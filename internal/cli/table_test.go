@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 )
 
-
 // TestTableGolden: the table at 80 and 200 columns (COLUMNS) with NO_COLOR, byte for byte:
 // messages wrapped to the width, file:line never cut, repeated findings of a check on one
 // object in one row, the Pod Security suffix once per practice, each check's fix once.
