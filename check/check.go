@@ -38,8 +38,20 @@ type Check struct {
 	References []string // "CIS 5.2.2", "NSA-CISA: Pod security", "PSS restricted", "MITRE T1610"
 	// Remediation is the default fix shown with each finding; a finding may give its own.
 	Remediation string
-	// Fixable says that `kubeharden fix` can repair findings of this check.
+	// Fixable says that the check offers SuggestedFixes on (some of) its findings, which
+	// `kubeharden fix` applies.
 	Fixable bool
+
+	// Kinds are the kinds the check reports on (Workloads for every pod-carrying kind).
+	Kinds []string
+	// Reads are other kinds whose objects can change the check's findings, besides those its
+	// engines read (LimitRange for resource defaults, Namespace for Pod Security labels).
+	Reads []string
+	// Scope is how far beyond the reported object the check reads.
+	Scope Scope
+	// Requires are the engines the check uses; it gets each with Engine.Of.
+	Requires []Requirement
+
 	// Run inspects the pass's inventory and reports findings.
 	Run func(*Pass)
 }
@@ -94,6 +106,23 @@ func validate(c *Check) error {
 	}
 	if c.Title == "" || c.Doc == "" || c.Severity == 0 || c.Run == nil {
 		return fmt.Errorf("check %s: title, doc, severity and run are required", c.ID)
+	}
+	if len(c.Kinds) == 0 {
+		return fmt.Errorf("check %s: Kinds (the kinds it reports on) is required", c.ID)
+	}
+	if c.Scope < ScopeObject || c.Scope > ScopeCluster {
+		return fmt.Errorf("check %s: Scope (object, namespace or cluster) is required", c.ID)
+	}
+	for _, r := range c.Requires {
+		if r == nil {
+			return fmt.Errorf("check %s: nil engine in Requires", c.ID)
+		}
+		// An engine that indexes objects is built over the objects the check runs on; for a
+		// check of a narrower scope those are only the object or its namespace.
+		if c.Scope != ScopeCluster && len(r.EngineReads()) > 0 {
+			return fmt.Errorf("check %s: scope %s cannot require engine %q, which reads %v: its scope is cluster",
+				c.ID, c.Scope, r.EngineName(), r.EngineReads())
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -126,7 +127,7 @@ func TestSortFindingsPermutes(t *testing.T) {
 	})
 	SortFindings(fs)
 	for i := range fs {
-		if fs[i] != want[i] {
+		if !reflect.DeepEqual(fs[i], want[i]) {
 			t.Fatalf("position %d: %+v, want %+v", i, fs[i], want[i])
 		}
 	}

@@ -20,6 +20,8 @@ type Finding struct {
 	Message     string        `json:"message"`
 	Remediation string        `json:"remediation,omitempty"`
 	Suppressed  bool          `json:"suppressed"`
+	// Fixes are the changes `kubeharden fix` can make to resolve the finding.
+	Fixes []SuggestedFix `json:"fixes,omitempty"`
 	// Suppression says why a suppressed finding is suppressed (or, for a finding whose
 	// exception expired, which exception it was). Not part of the JSON contract.
 	Suppression *Suppression `json:"-"`

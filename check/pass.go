@@ -38,6 +38,9 @@ type Diagnostic struct {
 	Message     string
 	Remediation string   // empty: the check's default
 	Severity    Severity // zero: the check's default
+	// Fixes are machine-applicable changes that resolve the finding; only a Fixable check
+	// may offer them.
+	Fixes []SuggestedFix
 }
 
 // Report records a finding.
@@ -55,6 +58,12 @@ func (p *Pass) Report(d Diagnostic) {
 	}
 	if d.Remediation != "" {
 		f.Remediation = d.Remediation
+	}
+	if len(d.Fixes) > 0 {
+		if !p.Check.Fixable {
+			panic("check " + p.Check.ID + " offers a fix but is not marked Fixable")
+		}
+		f.Fixes = d.Fixes
 	}
 	if o := d.Object; o != nil {
 		f.Object, f.object = o.Ref, o

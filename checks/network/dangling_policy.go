@@ -4,6 +4,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	"github.com/kubeharden/kubeharden/netpol"
 )
 
@@ -20,6 +21,9 @@ var DanglingPolicy = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refNSA, refDocs},
 	Remediation: "Fix spec.podSelector to match the labels of the workload's pod template, or delete the policy.",
+	Kinds:       []string{"NetworkPolicy"},
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.Netpol},
 	Run:         runDanglingPolicy,
 }
 

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	"github.com/kubeharden/kubeharden/netpol"
 )
 
@@ -42,11 +43,7 @@ var systemNamespaces = map[string]bool{"kube-system": true, "kube-public": true,
 
 // engine returns the reachability engine of the pass's inventory, built once for all the
 // checks of a scan: building it is the expensive part.
-func engine(p *check.Pass) *netpol.Engine {
-	return p.Inv.Memo(engineKey{}, func() any { return netpol.FromInventory(p.Inv) }).(*netpol.Engine)
-}
-
-type engineKey struct{}
+func engine(p *check.Pass) *netpol.Engine { return engines.Netpol.Of(p) }
 
 // namespaceFinding reports msg where a namespace-wide finding goes: the Namespace object when it was
 // loaded, else the namespace's first workload.

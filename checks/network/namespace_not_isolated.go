@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	"github.com/kubeharden/kubeharden/netpol"
 )
 
@@ -29,6 +30,9 @@ var NamespaceNotIsolated = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSA, refDocs, refLateral},
 	Remediation: "Allow ingress only from the namespaces that need it: a namespaceSelector on kubernetes.io/metadata.name together with a podSelector, instead of `namespaceSelector: {}` or a rule without from.",
+	Kinds:       []string{"Namespace", check.Workloads},
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.Netpol},
 	Run:         runNamespaceNotIsolated,
 }
 

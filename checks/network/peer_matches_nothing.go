@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	"github.com/kubeharden/kubeharden/netpol"
 )
 
@@ -24,6 +25,9 @@ var PeerMatchesNothing = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refDocs},
 	Remediation: "Fix the peer's selectors to match the labels of the intended pods and namespaces, or remove the peer.",
+	Kinds:       []string{"NetworkPolicy"},
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.Netpol},
 	Run:         runPeerMatchesNothing,
 }
 

@@ -2,6 +2,7 @@ package network
 
 import (
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 )
 
 // UnselectedWorkload reports workloads that no policy selects in namespaces that have
@@ -20,6 +21,9 @@ var UnselectedWorkload = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSA, refCIS, refDocs},
 	Remediation: "Add a default-deny policy (`podSelector: {}`) to the namespace, or fix the labels or selector so that the workload's own policy selects it.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.Netpol},
 	Run:         runUnselectedWorkload,
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	engine "github.com/kubeharden/kubeharden/rbac"
 )
 
@@ -27,6 +28,9 @@ var CSRApproval = &check.Check{
 	Severity:    check.Critical,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.11", refNSA, refRBACDocs, refValidAcct},
 	Remediation: "Remove update on certificatesigningrequests/approval, or approve on the kubernetes.io signers.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		e := Engine(p)
 		for _, h := range Holders(e, CSRApprovalProbes) {
@@ -65,6 +69,9 @@ var WebhookConfig = &check.Check{
 	Severity:    check.High,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.12", refNSA, refRBACDocs, "MITRE ATT&CK T1562 Impair Defenses"},
 	Remediation: "Remove write verbs on mutating/validating webhook configurations and admission policies.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		bySeverity(p, Holders(Engine(p), WebhookProbes), check.High, true)
 	},

@@ -32,6 +32,7 @@ import (
 	"strings"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	engine "github.com/kubeharden/kubeharden/rbac"
 )
 
@@ -59,12 +60,13 @@ func Checks() []*check.Check {
 
 func init() { check.Register(Checks()...) }
 
+// bindingKinds are what most checks of this package report on: the binding that grants.
+var bindingKinds = []string{engine.RoleBindingKind, engine.ClusterRoleBindingKind}
+
 // Engine returns the RBAC engine of the pass's inventory, built once per inventory. Manifests
 // get the default policy of a cluster; a live cluster or a snapshot (which carry facts) have
 // their own.
-func Engine(p *check.Pass) *engine.Engine {
-	return engine.Cached(p.Inv, engine.Options{Defaults: p.Facts == nil})
-}
+func Engine(p *check.Pass) *engine.Engine { return engines.RBAC.Of(p) }
 
 // Probe is one request that exercises a risky permission. Requests for cluster-scoped
 // resources are granted only by ClusterRoleBindings.

@@ -2,6 +2,7 @@ package rbac
 
 import (
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 )
 
 // PodExecProbes are the requests that run commands in, attach to, or forward ports of running
@@ -21,6 +22,9 @@ var PodExec = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNSA, refRBACDocs, refExecCmd},
 	Remediation: "Remove pods/exec, pods/attach and pods/portforward from standing roles; grant them just in time.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		bySeverity(p, Holders(Engine(p), PodExecProbes), check.High, false)
 	},
@@ -46,6 +50,9 @@ var CreateWorkloads = &check.Check{
 	Severity:    check.High,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.4", refNSA, refRBACDocs, refDeploy},
 	Remediation: "Remove create/update/patch on pods and workloads from people's roles; deploy through a pipeline whose service account holds them in its namespace only.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		bySeverity(p, Holders(Engine(p), WorkloadProbes), check.High, false)
 	},
@@ -66,6 +73,9 @@ var NodesProxy = &check.Check{
 	Severity:    check.Critical,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.10", refNSA, refRBACDocs, refExecCmd, refEscape},
 	Remediation: "Remove nodes/proxy; grant nodes/metrics or nodes/stats for monitoring.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		bySeverity(p, Holders(Engine(p), NodesProxyProbes), check.Critical, true)
 	},
@@ -84,6 +94,9 @@ var ServiceAccountToken = &check.Check{
 	Severity:    check.High,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.13", refNSA, refRBACDocs, refTokens},
 	Remediation: "Remove create on serviceaccounts/token, or restrict it with resourceNames to the service accounts the subject must act as.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		bySeverity(p, Holders(Engine(p), TokenProbes), check.High, false)
 	},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	engine "github.com/kubeharden/kubeharden/rbac"
 )
 
@@ -18,6 +19,9 @@ var AnonymousAccess = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNSA, refRBACDocs, "MITRE ATT&CK T1190 Exploit Public-Facing Application"},
 	Remediation: "Remove system:anonymous and system:unauthenticated from the binding's subjects.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		everyone(p, func(s engine.Subject) bool {
 			return s.Name == engine.Anonymous || s.Name == engine.AllUnauthenticated
@@ -37,6 +41,9 @@ var AllAuthenticated = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSA, refRBACDocs, refValidAcct},
 	Remediation: "Replace the group with the users, groups or service accounts that need the role.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		everyone(p, func(s engine.Subject) bool {
 			return s.Kind == engine.GroupKind && s.Everyone() && s.Name != engine.AllUnauthenticated
@@ -96,6 +103,10 @@ var MissingSubject = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refRBACDocs, refAcctManip},
 	Remediation: "Remove the subject from the binding, or fix its name, kind or namespace.",
+	Kinds:       bindingKinds,
+	Reads:       []string{"ServiceAccount"},
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		known := map[string]bool{} // namespaces whose service accounts the input holds
 		for _, o := range p.Inv.ByKind("ServiceAccount") {

@@ -7,6 +7,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	engine "github.com/kubeharden/kubeharden/rbac"
 )
 
@@ -21,6 +22,9 @@ var WildcardVerbs = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.3", refNSA, refRBACDocs},
 	Remediation: "Replace verbs: [\"*\"] with the verbs the subject needs.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		wildcards(p, func(r *rbacv1.PolicyRule) bool { return contains(r.Verbs, rbacv1.VerbAll) }, "every verb (verbs: *)")
 	},
@@ -37,6 +41,9 @@ var WildcardResources = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.3", refNSA, refRBACDocs},
 	Remediation: "Replace the \"*\" in resources or apiGroups with the resources and groups the subject needs.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		wildcards(p, func(r *rbacv1.PolicyRule) bool {
 			return len(r.NonResourceURLs) == 0 && (contains(r.Resources, rbacv1.ResourceAll) || contains(r.APIGroups, rbacv1.APIGroupAll))

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	rbacchecks "github.com/kubeharden/kubeharden/checks/rbac"
 	"github.com/kubeharden/kubeharden/encryption"
 	"github.com/kubeharden/kubeharden/inventory"
@@ -25,6 +26,8 @@ var LegacyTokenSecret = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refSecretsDocs, refTokens, refCredsAPI},
 	Remediation: "Delete the Secret and get tokens from the TokenRequest API (projected service account tokens, kubectl create token).",
+	Kinds:       []string{"Secret"},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		for _, o := range p.Inv.ByKind("Secret") {
 			s, ok := o.Obj.(*corev1.Secret)
@@ -57,6 +60,10 @@ var UnusedTokenAutomount = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refCISTokens, refNSA, refCredsAPI},
 	Remediation: "Set automountServiceAccountToken: false on the pod template or on its ServiceAccount.",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"ServiceAccount"},
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		e := rbacchecks.Engine(p)
 		type saKey struct{ ns, name string }
