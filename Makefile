@@ -5,13 +5,22 @@ PKGS := ./...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 export KUBEHARDEN_TESTBIN ?= $(CURDIR)/.cache/testbin
 
-.PHONY: all build unit test testbin browser lint fuzz docs bench bench-live cluster clean
+.PHONY: all build unit test testbin browser lint fuzz docs bench bench-live cluster clean release release-test
 
 all: build
 
 ## build: the release binary (static, no cgo) in bin/
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/kubeharden ./cmd/kubeharden
+
+## release: static binaries for linux, darwin and windows on amd64 and arm64 in dist/, the
+## version from git describe, krew archives, SHA256SUMS and the krew manifest filled in
+release:
+	hack/release.sh
+
+## release-test: make release into a temporary directory and check all six binaries
+release-test:
+	KUBEHARDEN_RELEASE_TEST=1 $(GO) test -run '^TestRelease$$' -v -timeout 90m ./cmd/kubeharden/
 
 ## unit: vet and the tests that need no control plane (a minute or two)
 unit:

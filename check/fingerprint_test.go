@@ -7,30 +7,43 @@ import (
 )
 
 func TestFingerprint(t *testing.T) {
-	base := Finding{Check: "rbac/wildcard-verbs", Object: inventory.Ref{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole", Name: "x"},
-		Path: "rules[0].verbs", Message: "allows every verb", File: "a.yaml", Line: 3}
-	fp := Fingerprint(base)
-	if len(fp) != 24 {
-		t.Errorf("fingerprint %q: want 24 hex digits", fp)
+	base := Finding{Check: "images/latest-tag", Object: inventory.Ref{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web"},
+		File: "deploy/web.yaml", Line: 12, Path: "spec.template.spec.containers[0].image", Message: `container "web" runs image "nginx:latest"`}
+	same := map[string]func(*Finding){
+		"line moved":          func(f *Finding) { f.Line = 40 },
+		"file renamed":        func(f *Finding) { f.File = "k8s/web.yaml" },
+		"API version bumped":  func(f *Finding) { f.Object.APIVersion = "apps/v2" },
+		"severity changed":    func(f *Finding) { f.Severity = High },
+		"exception expired":   func(f *Finding) { f.Message += " (exception from .kubeharden.yaml expired 2026-01-01: legacy)" },
+		"remediation changed": func(f *Finding) { f.Remediation = "pin it" },
 	}
-	same := base
-	same.Object.APIVersion, same.File, same.Line, same.Severity, same.Suppressed = "rbac.authorization.k8s.io/v1beta1", "b.yaml", 40, High, true
-	if Fingerprint(same) != fp {
-		t.Error("apiVersion, file, line, severity or suppression changed the fingerprint")
+	different := map[string]func(*Finding){
+		"other check":     func(f *Finding) { f.Check = "images/not-pinned" },
+		"other object":    func(f *Finding) { f.Object.Name = "api" },
+		"other namespace": func(f *Finding) { f.Object.Namespace = "prod" },
+		"other kind":      func(f *Finding) { f.Object.Kind = "StatefulSet" },
+		"other group":     func(f *Finding) { f.Object.APIVersion = "example.com/v1" },
+		"other path":      func(f *Finding) { f.Path = "spec.template.spec.containers[1].image" },
+		"other message":   func(f *Finding) { f.Message = `container "web" runs image "redis:latest"` },
 	}
-	for name, change := range map[string]func(*Finding){
-		"check":     func(f *Finding) { f.Check = "rbac/wildcard-resources" },
-		"kind":      func(f *Finding) { f.Object.Kind = "Role" },
-		"namespace": func(f *Finding) { f.Object.Namespace = "x" },
-		"name":      func(f *Finding) { f.Object.Name = "y" },
-		"path":      func(f *Finding) { f.Path = "rules[1].verbs" },
-		"message":   func(f *Finding) { f.Message = "allows every verb!" },
-		"split":     func(f *Finding) { f.Object.Name, f.Path = "xr", "ules[0].verbs" },
-	} {
+	want := Fingerprint(base)
+	for name, change := range same {
 		f := base
 		change(&f)
-		if Fingerprint(f) == fp {
+		if got := Fingerprint(f); got != want {
+			t.Errorf("%s: fingerprint changed", name)
+		}
+	}
+	for name, change := range different {
+		f := base
+		change(&f)
+		if got := Fingerprint(f); got == want {
 			t.Errorf("%s: fingerprint unchanged", name)
 		}
+	}
+	a, b := base, base
+	a.Message, b.Message = "certificate expires in 12 days (see deploy/tls.yaml:4)", "certificate expires in 11 days (see deploy/tls.yaml:9)"
+	if Fingerprint(a) != Fingerprint(b) {
+		t.Error("counts of days and line references should not change the fingerprint")
 	}
 }

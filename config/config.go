@@ -19,8 +19,11 @@ const FileName = ".kubeharden.yaml"
 // Config is the whole configuration. The zero value is the default.
 type Config struct {
 	Exceptions []Exception `json:"exceptions,omitempty"`
-	Resources  Resources   `json:"resources,omitempty"`
-	Images     Images      `json:"images,omitempty"`
+	// Exclude are gitignore-style globs of paths a scan of files does not read, as
+	// --exclude; patterns with a slash are anchored to the path scanned.
+	Exclude   []string  `json:"exclude,omitempty"`
+	Resources Resources `json:"resources,omitempty"`
+	Images    Images    `json:"images,omitempty"`
 	// PodSecurity tunes the podsecurity practice.
 	PodSecurity PodSecurity `json:"podSecurity,omitempty"`
 	// Ingress tunes the ingress practice.
@@ -246,6 +249,8 @@ type Exception struct {
 	Name      string `json:"name,omitempty"`
 	Reason    string `json:"reason"`
 	Expires   Date   `json:"expires,omitzero"`
+	// Line is where the exception starts in the config file.
+	Line int `json:"-"`
 }
 
 // Date is a calendar day (YYYY-MM-DD); it ends at the end of that day in UTC.
@@ -295,14 +300,19 @@ func Load(path string) (*Config, error) {
 	}
 	var c Config
 	if err := yaml.UnmarshalStrict(b, &c); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, decodeError(path, b, err)
 	}
-	for i, e := range c.Exceptions {
+	lines := exceptionLines(b)
+	for i := range c.Exceptions {
+		e := &c.Exceptions[i]
+		if i < len(lines) {
+			e.Line = lines[i]
+		}
 		if e.Check == "" {
-			return nil, fmt.Errorf("%s: exceptions[%d]: check is required", path, i)
+			return nil, fmt.Errorf("%s:%d: exceptions[%d]: check is required", path, e.Line, i)
 		}
 		if strings.TrimSpace(e.Reason) == "" {
-			return nil, fmt.Errorf("%s: exceptions[%d] (%s): reason is required", path, i, e.Check)
+			return nil, fmt.Errorf("%s:%d: exceptions[%d] (%s): reason is required", path, e.Line, i, e.Check)
 		}
 	}
 	if a := c.PodSecurity.Admission; a != nil {

@@ -57,6 +57,15 @@ type decoder struct {
 	c    conv
 	s    jscan
 	f    fast
+	// lenient skips documents that are not Kubernetes objects (skip.go) instead of
+	// reporting them as errors.
+	lenient bool
+	skips   []Skip
+	// warned counts errors about objects that were still loaded (unknown and duplicate
+	// fields): input that was read, unlike every other error.
+	warned int
+	// depth is how deep the List being read is nested in other Lists.
+	depth int
 }
 
 func (d *decoder) errorf(line int, format string, args ...any) {
@@ -359,7 +368,7 @@ func (d *decoder) yamlDoc(doc *yaml.Node, off int, src []byte) {
 		return // an empty document, or only comments
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n.Line+off, "document is not an object: found %s", describe(n))
+		d.notObject(n.Line+off, describe(n))
 		return
 	}
 	if items, apiVersion, kind, ok := yamlList(n); ok {
@@ -371,6 +380,18 @@ func (d *decoder) yamlDoc(doc *yaml.Node, off int, src []byte) {
 	d.yamlObject(n, n.Line+off, off, src, nil)
 }
 
+// maxListDepth bounds the nesting of Lists in Lists, which kubectl flattens at any depth.
+const maxListDepth = 64
+
+// notObject reports a document that is not an object: an error, or when lenient a skip.
+func (d *decoder) notObject(line int, found string) {
+	if d.lenient {
+		d.skip(line, "not an object: "+found)
+		return
+	}
+	d.errorf(line, "document is not an object: found %s", found)
+}
+
 // listItem decodes one item of a List; items without apiVersion and kind get the list's.
 func (d *decoder) listItem(item *yaml.Node, off int, src []byte, apiVersion, kind string) {
 	it := item
@@ -379,6 +400,15 @@ func (d *decoder) listItem(item *yaml.Node, off int, src []byte, apiVersion, kin
 	}
 	if it.Kind != yaml.MappingNode {
 		d.errorf(item.Line+off, "item of %s is not an object: found %s", kind, describe(it))
+		return
+	}
+	if items, apiVersion, kind, ok := yamlList(it); ok && d.depth < maxListDepth {
+		// A List in a List: kubectl flattens them at any depth.
+		d.depth++
+		for _, sub := range items {
+			d.listItem(sub, off, src, apiVersion, kind)
+		}
+		d.depth--
 		return
 	}
 	var prefix []string
@@ -512,15 +542,15 @@ func (d *decoder) jsonDoc(doc []byte, line int) {
 	if doc[0] != '{' {
 		switch doc[0] {
 		case '[':
-			d.errorf(line, "document is not an object: found a list")
+			d.notObject(line, "a list")
 		case '"':
-			d.errorf(line, "document is not an object: found a string")
+			d.notObject(line, "a string")
 		case 'n':
 			// null: an empty document
 		case 't', 'f':
-			d.errorf(line, "document is not an object: found a boolean")
+			d.notObject(line, "a boolean")
 		default:
-			d.errorf(line, "document is not an object: found a number")
+			d.notObject(line, "a number")
 		}
 		return
 	}
@@ -541,6 +571,13 @@ func (d *decoder) jsonDoc(doc []byte, line int) {
 			s.reset(item, int(e.line), false, true)
 			if s.value(inventory.Root, -1) != nil {
 				continue // cannot happen: the item was scanned already
+			}
+			if s.items >= 0 && strings.HasSuffix(s.top.kind, "List") && d.depth < maxListDepth {
+				// A List in a List: kubectl flattens them at any depth.
+				d.depth++
+				d.jsonDoc(item, int(e.line))
+				d.depth--
+				continue
 			}
 			if !s.top.hasAPIVersion && !s.top.hasKind && s.top.badAPIVersion == 0 && s.top.badKind == 0 {
 				item = withTypeMeta(item, apiVersion, strings.TrimSuffix(kind, "List"))
@@ -597,6 +634,7 @@ func (d *decoder) object(data []byte, ents []entry, t top, line int, dups []docE
 		for _, e := range dups {
 			d.errorf(e.line, "%s: %s", what, e.msg)
 		}
+		d.warned += len(dups)
 	}
 	switch {
 	case t.badAPIVersion > 0:
@@ -606,6 +644,10 @@ func (d *decoder) object(data []byte, ents []entry, t top, line int, dups []docE
 		d.errorf(t.badKind, "kind must be a string")
 		return
 	case (!t.hasAPIVersion || t.apiVersion == "") && (!t.hasKind || t.kind == ""):
+		if d.lenient {
+			d.skip(line, "no apiVersion and no kind")
+			return
+		}
 		d.errorf(line, "object has no apiVersion and no kind")
 		return
 	case !t.hasAPIVersion || t.apiVersion == "":
@@ -640,6 +682,7 @@ func (d *decoder) object(data []byte, ents []entry, t top, line int, dups []docE
 		obj = &unstructured.Unstructured{Object: m}
 	}
 	o := inventory.New(obj, inventory.Source{File: d.name, Line: line}, table)
+	d.warned += len(strict)
 	for _, e := range strict {
 		var fe kjson.FieldError
 		if errors.As(e, &fe) {

@@ -41,6 +41,13 @@ type Options struct {
 	HelmSetJSON   []string
 	HelmSetFile   []string
 	HelmNamespace string
+
+	// Strict reports documents that are not Kubernetes objects as errors, as kubectl does;
+	// otherwise Read skips them (skip.go). Files is always strict.
+	Strict bool
+	// Exclude are globs of paths not to read (see ignore.go); files and directories named
+	// in ignore files (IgnoreFileName) below a directory walked are not read either.
+	Exclude []string
 }
 
 // DefaultMaxFileSize is the limit when Options.MaxFileSize is zero.
@@ -66,10 +73,22 @@ const StdinName = "<stdin>"
 // --values or --set-file read are not read again on their own unless named. A packaged chart
 // (.tgz, .tar.gz) named as a path is rendered too; archives in a directory walked are not.
 func Files(paths []string, opts Options) ([]*inventory.Object, []check.Error) {
+	opts.Strict = true
+	r := Read(paths, opts)
+	return r.Objects, r.Errors
+}
+
+// Read loads what Files does and says more about it: which files it skipped as not
+// Kubernetes (unless opts.Strict), which directories it built as charts or kustomizations,
+// and how much input the errors lost.
+func Read(paths []string, opts Options) Result {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
-	jobs := expand(paths)
+	jobs, werr := expand(paths, opts.Exclude)
+	if werr != nil {
+		return Result{Errors: []check.Error{{Message: werr.Error()}}, Unread: 1}
+	}
 	results := make([]result, len(jobs))
 	// Charts and kustomizations first (render.go): done marks their jobs and the files they
 	// read, which are not read again as plain manifests.
@@ -80,7 +99,7 @@ func Files(paths []string, opts Options) ([]*inventory.Object, []check.Error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d := &decoder{}
+			d := &decoder{lenient: !opts.Strict}
 			for i := range work {
 				results[i] = d.run(jobs[i], opts)
 			}
@@ -94,23 +113,29 @@ func Files(paths []string, opts Options) ([]*inventory.Object, []check.Error) {
 	close(work)
 	wg.Wait()
 
-	var objs []*inventory.Object
-	var errs []check.Error
+	var out Result
 	n := 0
 	for _, r := range results {
 		n += len(r.objs)
 	}
-	objs = make([]*inventory.Object, 0, n)
-	for _, r := range results {
-		objs = append(objs, r.objs...)
-		errs = append(errs, r.errs...)
+	out.Objects = make([]*inventory.Object, 0, n)
+	for i, r := range results {
+		out.Objects = append(out.Objects, r.objs...)
+		out.Errors = append(out.Errors, r.errs...)
+		out.Skipped = append(out.Skipped, r.skips...)
+		out.Unread += len(r.errs) - r.warned
+		if k := jobs[i].render; k != renderNone && (len(r.objs) > 0 || len(r.errs) > 0) {
+			out.Builds = append(out.Builds, Build{Path: jobs[i].name, As: k.String()})
+		}
 	}
-	return objs, errs
+	return out
 }
 
 type result struct {
-	objs []*inventory.Object
-	errs []check.Error
+	objs   []*inventory.Object
+	errs   []check.Error
+	skips  []Skip
+	warned int
 }
 
 // run reads and decodes one file. The file's bytes are dropped when it returns.
@@ -134,11 +159,11 @@ func (d *decoder) run(j job, opts Options) result {
 	if !j.stdin && dockerfile.IsDockerfile(j.path) {
 		// Dockerfiles (by name) become objects of kind Dockerfile for the images checks.
 		objs, errs := dockerfile.Load(j.name, data)
-		return result{objs, errs}
+		return result{objs: objs, errs: errs}
 	}
-	d.name, d.objs, d.errs = j.name, nil, nil
+	d.name, d.objs, d.errs, d.skips, d.warned = j.name, nil, nil, nil, 0
 	d.decode(data)
-	return result{d.objs, d.errs}
+	return result{d.objs, d.errs, d.skips, d.warned}
 }
 
 func readFile(path string, limit int64) ([]byte, string) {

@@ -158,12 +158,12 @@ func renderOne(j job, vals map[string]any, opts Options) (r rendered) {
 	case renderHelm, renderHelmArchive:
 		src := chartSource{path: j.name, archive: j.render == renderHelmArchive}
 		objs, errs := renderChart(src, copyValues(vals), opts)
-		return rendered{result: result{objs, errs}}
+		return rendered{result: result{objs: objs, errs: errs}}
 	case renderKustomize:
 		kustomizeMu.Lock()
 		defer kustomizeMu.Unlock()
 		objs, errs, read := buildKustomization(j.name, j.real)
-		return rendered{result: result{objs, errs}, read: read}
+		return rendered{result: result{objs: objs, errs: errs}, read: read}
 	}
 	return rendered{}
 }

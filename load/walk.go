@@ -2,6 +2,7 @@ package load
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -30,17 +31,28 @@ type walker struct {
 	// seen holds the real path (symbolic links resolved) of every file and directory taken,
 	// so that one reached again through a link is not read twice.
 	seen map[string]bool
+	// exclude are the patterns of --exclude and the config; root is the path being walked.
+	exclude []pattern
+	root    string
 }
 
 // extensions are those kubectl reads from a directory.
 var extensions = []string{".yaml", ".yml", ".json"}
 
-func expand(paths []string) []job {
+func expand(paths, exclude []string) ([]job, error) {
 	w := &walker{seen: map[string]bool{}}
+	for _, e := range exclude {
+		p, err := parsePattern(e)
+		if err != nil {
+			return nil, fmt.Errorf("exclude: %v", err)
+		}
+		w.exclude = append(w.exclude, p)
+	}
 	for _, p := range paths {
+		w.root = p
 		w.path(p)
 	}
-	return w.jobs
+	return w.jobs, nil
 }
 
 func (w *walker) fail(name, msg string) {
@@ -66,8 +78,11 @@ func (w *walker) path(p string) {
 		return
 	}
 	real, _ = filepath.Abs(real)
+	if ignored(w.exclude, p, "", fi.IsDir()) {
+		return
+	}
 	if fi.IsDir() {
-		w.dir(p, real, nil)
+		w.dir(p, real, nil, w.exclude)
 		return
 	}
 	if isChartArchive(p) {
@@ -90,8 +105,8 @@ func (w *walker) file(name, real string, k renderKind) {
 }
 
 // dir walks a directory whose real path is real; ancestors are the directories being
-// walked above it.
-func (w *walker) dir(name, real string, ancestors []ancestor) {
+// walked above it, and ignore the patterns that apply below it.
+func (w *walker) dir(name, real string, ancestors []ancestor, ignore []pattern) {
 	for _, a := range ancestors {
 		if a.real == real {
 			w.fail(name, "symlink loop: links back to "+a.name+", which contains it")
@@ -111,6 +126,11 @@ func (w *walker) dir(name, real string, ancestors []ancestor) {
 		// A chart or kustomization is built as a whole (render.go), not walked.
 		w.jobs = append(w.jobs, job{name: name, path: name, real: real, render: k})
 		return
+	}
+	if own, err := readIgnoreFile(name); err != nil {
+		w.fail(filepath.Join(name, IgnoreFileName), "cannot read: "+err.Error())
+	} else if len(own) > 0 {
+		ignore = append(ignore[:len(ignore):len(ignore)], own...)
 	}
 	ancestors = append(ancestors, ancestor{name, real})
 	for _, e := range entries {
@@ -136,12 +156,15 @@ func (w *walker) dir(name, real string, ancestors []ancestor) {
 			childReal, _ = filepath.Abs(r)
 			mode = fi.Mode().Type()
 		}
+		if ignored(ignore, child, w.root, mode.IsDir()) {
+			continue
+		}
 		switch {
 		case mode.IsDir():
 			if strings.HasPrefix(base, ".") {
 				continue // .git and the like
 			}
-			w.dir(child, childReal, ancestors)
+			w.dir(child, childReal, ancestors, ignore)
 		case base == config.FileName || !(hasExtension(base) || dockerfile.IsDockerfile(base)):
 		case !mode.IsRegular():
 			w.fail(child, "not a regular file; not read")

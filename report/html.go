@@ -130,8 +130,8 @@ func writeHTML(w io.Writer, r *scan.Result, opts Options) error {
 		Suppressed:     r.Summary.Suppressed,
 		Expired:        r.Summary.Expired,
 		ShowSuppressed: opts.ShowSuppressed,
-		Incomplete:     sanitize(strings.Join(r.Summary.Incomplete, ", ")),
 		Attack:         attackView(opts.AttackPaths),
+		Incomplete:     sanitize(incompleteNote(r)),
 	}
 	for _, s := range check.Severities {
 		v.Severities = append(v.Severities, htmlCount{s.String(), r.Summary.BySeverity[s.String()]})

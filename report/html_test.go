@@ -113,7 +113,7 @@ func TestHTMLEscapes(t *testing.T) {
 			Suppression: &check.Suppression{Source: "annotation", Reason: evil}}},
 		Errors: []check.Error{{File: evil, Message: evil}},
 	}
-	r.Summary.Incomplete = []string{evil}
+	r.Summary.Incomplete, r.Summary.IncompletePractices = true, []string{evil}
 	out := render(t, r, Options{Format: "html", ToolVersion: evil, LinkBase: "javascript:alert(3)//"})
 	if n := strings.Count(out, "<script"); n != 1 {
 		t.Errorf("%d script elements, want only the report's own", n)

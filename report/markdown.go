@@ -22,10 +22,18 @@ func writeMarkdown(w io.Writer, r *scan.Result, opts Options) error {
 	m := &md{w: bw, opts: opts, budget: mdBudget}
 	s := r.Summary
 
-	fmt.Fprintf(bw, "## kubeharden: score %d/100\n\n", s.Score)
+	if note := incompleteNote(r); note != "" {
+		fmt.Fprintf(bw, "## kubeharden: incomplete scan\n\n> **%s**\n\n", mdEscape(note))
+		fmt.Fprintf(bw, "%s\n\n", mdEscape(scoreText(s)))
+	} else {
+		fmt.Fprintf(bw, "## kubeharden: score %d/100\n\n", s.Score)
+	}
 	parts := []string{plural(s.Objects, "object", "objects"), plural(s.Findings, "finding", "findings")}
 	if s.Suppressed > 0 {
 		parts = append(parts, fmt.Sprintf("%d suppressed", s.Suppressed))
+	}
+	if s.Baselined > 0 {
+		parts = append(parts, fmt.Sprintf("%d in the baseline, not shown", s.Baselined))
 	}
 	if s.Expired > 0 {
 		parts = append(parts, "**"+plural(s.Expired, "expired exception", "expired exceptions")+"**")
@@ -34,9 +42,8 @@ func writeMarkdown(w io.Writer, r *scan.Result, opts Options) error {
 		parts = append(parts, "**"+plural(len(r.Errors), "input error", "input errors")+"**")
 	}
 	fmt.Fprintf(bw, "%s\n\n", strings.Join(parts, " · "))
-	if len(s.Incomplete) > 0 {
-		fmt.Fprintf(bw, "> **Incomplete:** %s could not be read completely; their scores may be too high.\n\n",
-			mdEscape(strings.Join(s.Incomplete, ", ")))
+	if l := readLine(r); l != "" {
+		fmt.Fprintf(bw, "%s\n\n", mdEscape(strings.TrimSuffix(l, " (-v lists them)")))
 	}
 	m.summaryTable(r)
 
@@ -164,6 +171,9 @@ func (m *md) findings(fs []*check.Finding, suppressed bool) {
 		if isExpired(f) {
 			msg = "**exception expired:** " + msg
 		}
+		if fix := m.fix(f); fix != "" && !suppressed {
+			msg += "<br>**Fix:** " + mdEscape(fix)
+		}
 		row := fmt.Sprintf("| %s | `%s` | %s | %s | %s |", sev, mdCode(f.Check), mdEscape(f.Object.String()), m.link(f), msg)
 		if suppressed {
 			row += " " + mdEscape(suppressionNote(f)) + " |"
@@ -180,6 +190,17 @@ func (m *md) findings(fs []*check.Finding, suppressed bool) {
 	if rows > 0 {
 		fmt.Fprintf(m.w, "%s\n", b.String())
 	}
+}
+
+// fix is the finding's remediation, else its check's.
+func (m *md) fix(f *check.Finding) string {
+	if f.Remediation != "" {
+		return f.Remediation
+	}
+	if c := check.Lookup(f.Check); c != nil {
+		return c.Remediation
+	}
+	return ""
 }
 
 // link is file:line linking to the line (under Options.LinkBase), or "live". A file outside

@@ -31,13 +31,14 @@ func TestMarkdown(t *testing.T) {
 		"### Network policies",
 		"| **high** | `network/no-default-deny` | Namespace/shop | live | namespace shop has no default-deny NetworkPolicy |",
 		"### Pod Security",
-		"| **critical** | `podsecurity/privileged` | shop/Deployment/api | [deploy/api.yaml:23](deploy/api.yaml#L23) | container \"api\" runs privileged |",
+		// Each finding carries its fix.
+		"| **critical** | `podsecurity/privileged` | shop/Deployment/api | [deploy/api.yaml:23](deploy/api.yaml#L23) | container \"api\" runs privileged<br>**Fix:** Set securityContext.privileged to false. |",
 		"### Images",
 		// Pipes and backticks in messages are escaped; the expired exception is marked.
 		"| medium | `images/latest-tag` | shop/Deployment/api | [deploy/api.yaml:20](deploy/api.yaml#L20) | **exception expired:** image nginx uses the mutable tag \\`latest\\` \\| pin a version",
 		// Low and info findings are collapsed.
 		"<details><summary>1 low or info finding</summary>\n\n| Severity |",
-		"| low | `images/not-pinned` | shop/Deployment/web | [deploy/web.yaml:9](deploy/web.yaml#L9) | image web:1.2 has no digest |",
+		"| low | `images/not-pinned` | shop/Deployment/web | [deploy/web.yaml:9](deploy/web.yaml#L9) | image web:1.2 has no digest<br>**Fix:** ",
 		"</details>",
 		"### Input errors",
 		"- deploy/bad.yaml:3: yaml: mapping values are not allowed in this context",

@@ -48,6 +48,8 @@ type Options struct {
 	SourceRoot string
 	// AttackPaths are drawn by the HTML report, in its own section.
 	AttackPaths []AttackPath
+	// Verbose lists, in the table, the files skipped as not Kubernetes.
+	Verbose bool
 }
 
 // Write renders r to w in opts.Format.

@@ -91,7 +91,7 @@ func fixture() *scan.Result {
 		Checks: fixtureChecks(),
 	}
 	r.Summary = summary(12, fs, r.Checks)
-	r.Summary.Incomplete = nil
+	r.Summary.Incomplete = false
 	return r
 }
 

@@ -158,10 +158,9 @@ func newSARIF(r *scan.Result, opts Options) (*sarifLog, error) {
 		}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
 	}
-	if len(r.Summary.Incomplete) > 0 {
+	if note := incompleteNote(r); note != "" {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarif.NewNotification().
-			WithLevel("warning").
-			WithTextMessage("incomplete input for "+strings.Join(r.Summary.Incomplete, ", ")+": not everything could be read"))
+			WithLevel("warning").WithTextMessage(note))
 	}
 	log.AddRun(run)
 	return s, nil

@@ -476,7 +476,9 @@ func TestSARIFFromScan(t *testing.T) {
 		t.Errorf("results by line = %v, want %v", got, want)
 	}
 	n := d.Runs[0].Invocations[0].ToolExecutionNotifications
-	if len(n) != 1 || n[0].Locations[0].PhysicalLocation.ArtifactLocation.URI != file || n[0].Locations[0].PhysicalLocation.Region.StartLine < 29 {
+	// The error, then the warning that the scan is incomplete because of it.
+	if len(n) != 2 || n[0].Locations[0].PhysicalLocation.ArtifactLocation.URI != file || n[0].Locations[0].PhysicalLocation.Region.StartLine < 29 ||
+		n[1].Level != "warning" || !strings.HasPrefix(n[1].Message.Text, "INCOMPLETE: 1 input") {
 		t.Errorf("input error notification = %+v", n)
 	}
 }
@@ -486,7 +488,7 @@ func TestSARIFFromScan(t *testing.T) {
 func TestSARIFStreamedEqualsWhole(t *testing.T) {
 	unknown := fixture()
 	unknown.Checks = unknown.Checks[:1] // the other findings' checks are found in the registry or made up
-	unknown.Summary.Incomplete = []string{"rbac"}
+	unknown.Summary.Incomplete, unknown.Summary.IncompletePractices = true, []string{"rbac"}
 	for name, r := range map[string]*scan.Result{"fixture": fixture(), "unknown checks": unknown, "empty": {}} {
 		opts := Options{Format: "sarif", ToolVersion: "v1.2.3"}
 		log, err := buildSARIF(r, opts)

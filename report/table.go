@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -45,6 +46,77 @@ type tableRow struct {
 	sev, id, obj, loc  string
 	msg, note          string
 	suppressed, expiry bool
+	// more are the messages of further findings of the same check on the same object, each
+	// with its location when that differs; fix is the check's remediation.
+	more []string
+	fix  string
+}
+
+// podSecuritySuffix starts the part of a Pod Security message that repeats, word for word,
+// on every finding in a namespace; the table prints it once per practice.
+const podSecuritySuffix = ": fails Pod Security "
+
+// mergeRows makes the rows of one practice: findings of one check on one object (same
+// severity, both shown or both suppressed) share a row, rows of a check stay together
+// (highest severity first, then by check), and the Pod Security suffix is cut from each
+// message and returned once as a note.
+func mergeRows(fs []*check.Finding, idx checkIndex) ([]tableRow, []string) {
+	type key struct {
+		check, obj          string
+		sev                 check.Severity
+		suppressed, expired bool
+	}
+	var rows []tableRow
+	at := map[key]int{}
+	var notes []string
+	seen := map[string]bool{}
+	for _, f := range fs {
+		row := newRow(f)
+		if i := strings.Index(row.msg, podSecuritySuffix); i >= 0 {
+			note := row.msg[i+2:]
+			row.msg = row.msg[:i]
+			if !seen[note] {
+				seen[note] = true
+				notes = append(notes, strings.ToUpper(note[:1])+note[1:])
+			}
+		}
+		c := idx.get(f.Check)
+		if c != nil && c.Severity != 0 && c.Severity != f.Severity {
+			// So that checks and scan never seem to disagree about a severity.
+			row.msg += " [" + f.Severity.String() + " here; the check's default is " + c.Severity.String() + ": kubeharden explain " + f.Check + "]"
+		}
+		k := key{f.Check, row.obj, f.Severity, f.Suppressed, row.expiry}
+		if i, ok := at[k]; ok {
+			m := row.msg
+			if row.loc != rows[i].loc {
+				m += " (" + row.loc + ")"
+			}
+			rows[i].more = append(rows[i].more, m)
+			continue
+		}
+		row.fix = sanitize(f.Remediation)
+		if row.fix == "" && c != nil {
+			row.fix = sanitize(c.Remediation)
+		}
+		at[k] = len(rows)
+		rows = append(rows, row)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i].f, rows[j].f
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		return a.Check < b.Check
+	})
+	return rows, notes
+}
+
+// noteWidth is the width notes and fixes wrap to.
+func (t *table) noteWidth() int {
+	if t.opts.Width <= 0 {
+		return 0
+	}
+	return t.opts.Width - len(indent)
 }
 
 // writeTable writes findings grouped by practice, then input errors, then the summary.
@@ -56,16 +128,38 @@ func writeTable(w io.Writer, r *scan.Result, opts Options) error {
 	// otherwise hold all its cells at once.
 	t.measure(groups)
 
+	if note := incompleteNote(r); note != "" {
+		// First, so that nobody reads the findings below as the whole story.
+		for _, l := range wrap(note, t.opts.Width) {
+			fmt.Fprintln(bw, t.paint(sgrWarn, l))
+		}
+		fmt.Fprintln(bw)
+	}
 	if len(groups) == 0 {
 		fmt.Fprintln(bw, "No findings.")
 	} else {
 		t.header()
 	}
+	idx := indexChecks(r)
 	for _, g := range groups {
 		fmt.Fprintln(bw)
 		t.groupTitle(g, r.Summary.Practices)
-		for _, f := range g.Findings {
-			t.row(newRow(f))
+		rows, notes := mergeRows(g.Findings, idx)
+		for _, n := range notes {
+			for _, l := range wrap(n, t.noteWidth()) {
+				fmt.Fprintln(bw, t.paint(sgrDim, indent+l))
+			}
+		}
+		fixed := map[string]bool{}
+		for i, row := range rows {
+			t.row(row)
+			// The fix once per check, after its last adjacent row.
+			if last := i == len(rows)-1 || rows[i+1].f.Check != row.f.Check; last && !fixed[row.f.Check] && row.fix != "" {
+				fixed[row.f.Check] = true
+				for _, l := range wrap("fix: "+row.fix, t.noteWidth()-2) {
+					fmt.Fprintln(bw, t.paint(sgrDim, indent+indent+l))
+				}
+			}
 		}
 	}
 	if len(r.Errors) > 0 {
@@ -128,8 +222,10 @@ func (t *table) measure(groups []practiceGroup) {
 			t.objW, t.locW = obj, loc
 			t.msgW = w - fixed - obj - loc
 		} else {
-			// Too narrow for a message column: the message goes under the row, indented.
-			t.objW, t.locW = shrink(t.objW, t.locW, w-fixed)
+			// Too narrow for a message column: the message goes under the row, indented,
+			// and so does file:line, leaving the object its whole name where it fits.
+			t.locW = 0
+			t.objW = max(min(t.objW, w-fixed+len(gap)), minCell)
 			t.wrapIndent = 2 * len(indent)
 			t.msgW = max(w-t.wrapIndent, minMessage)
 		}
@@ -154,6 +250,9 @@ func shrink(a, b, room int) (int, int) {
 
 func (t *table) header() {
 	line := indent + pad("SEVERITY", t.sevW) + gap + pad("CHECK", t.idW) + gap + pad("OBJECT", t.objW) + gap + "LOCATION"
+	if t.locW == 0 {
+		line = strings.TrimRight(indent+pad("SEVERITY", t.sevW)+gap+pad("CHECK", t.idW)+gap+"OBJECT", " ")
+	}
 	if t.wrapIndent == t.msgCol {
 		line = pad(line, t.msgCol) + "MESSAGE"
 	}
@@ -187,6 +286,16 @@ func (t *table) row(row tableRow) {
 		msg = "[suppressed] " + msg
 	}
 	lines := wrap(msg, t.msgW)
+	loc := row.loc
+	if width(loc) > t.locW && t.opts.Width > 0 {
+		// A path cut in the middle cannot be opened: it goes whole on a line of its own.
+		// Unwrapped, it stays in the row (which then sticks out), so that grep finds it.
+		lines = append(lines, "at "+loc)
+		loc = ""
+	}
+	for _, m := range row.more {
+		lines = append(lines, wrap("+ "+m, t.msgW)...)
+	}
 	if row.note != "" {
 		lines = append(lines, wrap("↳ "+row.note, t.msgW)...)
 	}
@@ -196,7 +305,7 @@ func (t *table) row(row tableRow) {
 		sev = t.paint(severityColor[row.f.Severity], sev)
 	}
 	cells := indent + sev + gap + pad(shorten(row.id, t.idW), t.idW) + gap +
-		pad(shorten(row.obj, t.objW), t.objW) + gap + pad(shorten(row.loc, t.locW), t.locW) + gap
+		pad(shorten(row.obj, t.objW), t.objW) + gap + pad(loc, t.locW) + gap
 	first := 0
 	if t.wrapIndent == t.msgCol {
 		cells += lines[0]
@@ -235,6 +344,9 @@ func (t *table) summary(r *scan.Result) {
 	if s.Suppressed > 0 {
 		parts = append(parts, fmt.Sprintf("%d suppressed", s.Suppressed))
 	}
+	if s.Baselined > 0 {
+		parts = append(parts, fmt.Sprintf("%d in the baseline, not shown", s.Baselined))
+	}
 	if s.Expired > 0 {
 		parts = append(parts, t.paint(sgrWarn, plural(s.Expired, "expired exception", "expired exceptions")))
 	}
@@ -243,14 +355,25 @@ func (t *table) summary(r *scan.Result) {
 	}
 	t.joinLine(parts)
 
-	scores := []string{t.paint(sgrBold, fmt.Sprintf("Score %d/100", s.Score))}
+	scores := []string{t.paint(sgrBold, scoreText(s))}
 	for _, p := range practiceOrder(s.Practices) {
 		scores = append(scores, fmt.Sprintf("%s %d", p, s.Practices[p]))
 	}
 	t.joinLine(scores)
-	if len(s.Incomplete) > 0 {
-		fmt.Fprintln(t.w, t.paint(sgrWarn, "Incomplete: "+strings.Join(s.Incomplete, ", ")+
-			" (not everything could be read; these scores may be too high)"))
+	if l := readLine(r); l != "" {
+		for _, l := range wrap(l, t.opts.Width) {
+			fmt.Fprintln(t.w, l)
+		}
+	}
+	if t.opts.Verbose {
+		for _, sk := range r.Skipped {
+			fmt.Fprintln(t.w, indent+"skipped "+sanitize(sk.File)+": "+sk.Reason)
+		}
+	}
+	if note := incompleteNote(r); note != "" {
+		for _, l := range wrap(note, t.opts.Width) {
+			fmt.Fprintln(t.w, t.paint(sgrWarn, l))
+		}
 	}
 }
 

@@ -55,7 +55,9 @@ func TestTable(t *testing.T) {
 	}
 	// Rows: severity, check, object, file:line or live, message; highest severity first.
 	lineWith(t, out, "critical", "podsecurity/privileged", "shop/Deployment/api", "deploy/api.yaml:23", `container "api" runs privileged`)
-	lineWith(t, out, "critical", "podsecurity/privileged", "shop/Deployment/api", "deploy/api.yaml:31", `container "sidecar" runs privileged`)
+	// A second finding of the same check on the same object shares its row, with its line.
+	order(t, out, `container "api" runs privileged`, `+ container "sidecar" runs privileged (deploy/api.yaml:31)`,
+		"fix: Set securityContext.privileged to false.", "Images")
 	lineWith(t, out, "high", "network/no-default-deny", "Namespace/shop", "live", "no default-deny NetworkPolicy")
 	lineWith(t, out, "medium", "images/latest-tag", "shop/Pod/debug", "live", "busybox")
 	order(t, out, "Images", "medium", "medium", "low", "images/not-pinned", "shop/Deployment/web", "deploy/web.yaml:9")
@@ -127,13 +129,14 @@ func TestTableWrap(t *testing.T) {
 			if strings.HasPrefix(l, "  deploy/bad.yaml") {
 				inTable = false // input errors are not wrapped
 			}
-			if inTable && utf8.RuneCountInString(l) > width {
+			if inTable && utf8.RuneCountInString(l) > width && !strings.HasPrefix(strings.TrimSpace(l), "at deploy/") {
 				t.Errorf("width %d: line of %d runes: %q", width, utf8.RuneCountInString(l), l)
 			}
 		}
 		// Long cells keep both ends; the message is wrapped, not cut.
 		lineWith(t, out, "shop/Deploy", "…", "name-end")
-		lineWith(t, out, "deploy/", "…", "end.yaml:7")
+		// A file path is never cut: too long for its column, it gets a line of its own.
+		lineWith(t, out, "at deploy/"+long+".yaml:7")
 		msg := regexp.MustCompile(`\s+`).ReplaceAllString(out, " ")
 		if !strings.Contains(msg, "will change under you without notice; pin a version") {
 			t.Errorf("width %d: wrapped message lost words:\n%s", width, out)

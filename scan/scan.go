@@ -9,6 +9,7 @@ import (
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/config"
 	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/load"
 )
 
 // Result is the whole outcome of a scan: the JSON shape of `kubeharden scan -o json`.
@@ -16,6 +17,10 @@ type Result struct {
 	Findings []check.Finding `json:"findings"`
 	Summary  Summary         `json:"summary"`
 	Errors   []check.Error   `json:"errors"`
+	// Skipped are files that held YAML or JSON which is not a Kubernetes object.
+	Skipped []load.Skip `json:"skipped,omitempty"`
+	// Builds are the directories read as Helm charts or kustomizations.
+	Builds []load.Build `json:"builds,omitempty"`
 	// Checks are the checks that ran, for reports that document rules (SARIF).
 	Checks []*check.Check `json:"-"`
 }
@@ -31,8 +36,19 @@ type Summary struct {
 	// Suppressed counts findings hidden by an exception; Expired those whose exception expired.
 	Suppressed int `json:"suppressed,omitempty"`
 	Expired    int `json:"expiredExceptions,omitempty"`
-	// Incomplete lists practices whose input could not be fully read (e.g. forbidden lists).
-	Incomplete []string `json:"incomplete,omitempty"`
+	// Incomplete says that not everything could be read (Unread inputs, practices whose
+	// input was partly forbidden, or no object at all), so the scores may be too high.
+	Incomplete bool `json:"incomplete"`
+	// Unread counts the inputs that could not be read: documents, objects, charts,
+	// kustomizations, live resources.
+	Unread int `json:"unread,omitempty"`
+	// Baselined counts the findings left out because the baseline report had them.
+	Baselined int `json:"baselined,omitempty"`
+	// Skipped counts the files skipped as not Kubernetes.
+	Skipped int `json:"skipped,omitempty"`
+	// IncompletePractices lists practices whose input could not be fully read (e.g.
+	// forbidden lists).
+	IncompletePractices []string `json:"incompletePractices,omitempty"`
 }
 
 // Weights are how much one unsuppressed finding of each severity costs the score.
@@ -50,6 +66,15 @@ type Options struct {
 	Errors []check.Error
 	// Incomplete practices, from loaders that could not read everything.
 	Incomplete []string
+	// Warnings counts the Errors about input that was still read (unknown or duplicate
+	// fields); every other error lost input and makes the result incomplete.
+	Warnings int
+	// Skipped and Builds are what the file loader skipped and built.
+	Skipped []load.Skip
+	Builds  []load.Build
+	// Baseline, when set, leaves out the findings it holds: only new findings are reported,
+	// scored and counted for the exit code.
+	Baseline Baseline
 }
 
 // Run runs the checks over inv, applies suppressions and summarises.
@@ -62,6 +87,11 @@ func Run(inv *inventory.Inventory, opts Options) *Result {
 	}
 	findings, errs := check.RunAt(inv, opts.Config, opts.Facts, opts.Checks, opts.Now)
 	errs = append(errs, check.Suppress(findings, inv, opts.Config, opts.Now)...)
+	errs = append(errs, check.UnknownSuppressions(inv, opts.Config, opts.Checks)...)
+	baselined := 0
+	if opts.Baseline != nil {
+		findings, baselined = opts.Baseline.filter(findings)
+	}
 	r := &Result{
 		Findings: findings,
 		Errors:   append(append([]check.Error{}, opts.Errors...), errs...),
@@ -71,7 +101,12 @@ func Run(inv *inventory.Inventory, opts Options) *Result {
 		r.Findings = []check.Finding{}
 	}
 	r.Summary = summarize(inv.Len(), findings, opts.Checks)
-	r.Summary.Incomplete = opts.Incomplete
+	r.Summary.Baselined = baselined
+	r.Skipped, r.Builds = opts.Skipped, opts.Builds
+	r.Summary.Skipped = len(opts.Skipped)
+	r.Summary.IncompletePractices = opts.Incomplete
+	r.Summary.Unread = max(len(opts.Errors)-opts.Warnings, 0)
+	r.Summary.Incomplete = r.Summary.Unread > 0 || len(opts.Incomplete) > 0 || inv.Len() == 0
 	return r
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -31,6 +32,9 @@ type inputs struct {
 	progress bool
 	// load holds loader options that commands add flags for (scan: Helm's --values, --set).
 	load load.Options
+	// exclude and strict are --exclude and --strict.
+	exclude []string
+	strict  bool
 }
 
 // addFlags adds the input flags. impersonation=false leaves out kubectl's --as/--as-group,
@@ -40,6 +44,8 @@ func (in *inputs) addFlags(fs *pflag.FlagSet, impersonation bool) {
 	fs.BoolVar(&in.cluster, "cluster", false, "read the live cluster of the current kubeconfig context")
 	fs.BoolVarP(&in.allNamespaces, "all-namespaces", "A", false, "read every namespace of the live cluster (the default unless -n is given)")
 	fs.StringVar(&in.configPath, "config", "", "config file (default: "+config.FileName+" found upward from the first path)")
+	fs.StringArrayVar(&in.exclude, "exclude", nil, "gitignore-style glob of paths not to read (repeatable; also exclude: in the config and "+load.IgnoreFileName+" files)")
+	fs.BoolVar(&in.strict, "strict", false, "report YAML and JSON that is not a Kubernetes object as an input error instead of skipping it")
 	fs.Float32Var(&in.qps, "qps", 50, "client-side requests per second to the API server")
 	fs.IntVar(&in.burst, "burst", 100, "client-side request burst to the API server")
 	in.kube = genericclioptions.NewConfigFlags(true)
@@ -60,11 +66,17 @@ type input struct {
 	errs       []check.Error
 	incomplete []string
 	live       bool
+	// From files: what was skipped as not Kubernetes, the charts and kustomizations built,
+	// and how many of errs are about objects that were still read.
+	skipped  []load.Skip
+	builds   []load.Build
+	warnings int
 }
 
 // scanOptions are the scan options that carry this input.
 func (in *input) scanOptions() scan.Options {
-	return scan.Options{Config: in.cfg, Facts: in.facts, Errors: in.errs, Incomplete: in.incomplete}
+	return scan.Options{Config: in.cfg, Facts: in.facts, Errors: in.errs, Incomplete: in.incomplete,
+		Warnings: in.warnings, Skipped: in.skipped, Builds: in.builds}
 }
 
 // errNoInput is returned when neither paths nor a cluster were given.
@@ -92,10 +104,26 @@ func (in *inputs) read(ctx context.Context, e *env, paths []string) (*input, err
 	if len(paths) > 0 {
 		opts := in.load
 		opts.Stdin = e.stdin
+		opts.Strict = in.strict
+		opts.Exclude = append(append([]string{}, out.cfg.Exclude...), in.exclude...)
 		if in.kube.Namespace != nil {
 			opts.HelmNamespace = *in.kube.Namespace // the release namespace of charts
 		}
-		objs, errs := load.Files(paths, opts)
+		lr := load.Read(paths, opts)
+		if err := helmFlagsWithoutChart(opts, lr.Builds); err != nil {
+			return nil, err
+		}
+		objs, errs := lr.Objects, lr.Errors
+		if ns := opts.HelmNamespace; ns != "" {
+			// As kubectl apply -n NS: objects that name no namespace go into NS.
+			for _, o := range objs {
+				if o.Namespace == "" && !inventory.ClusterScoped(o.APIVersion, o.Kind) {
+					o.Meta.SetNamespace(ns)
+					o.Namespace = ns
+				}
+			}
+		}
+		out.skipped, out.builds, out.warnings = lr.Skipped, lr.Builds, len(lr.Errors)-lr.Unread
 		// A snapshot (kubeharden snapshot) carries the cluster's facts, errors and
 		// incomplete practices in a ClusterFacts document.
 		objs, snap, serrs := load.SplitSnapshot(objs)
@@ -116,6 +144,30 @@ func (in *inputs) read(ctx context.Context, e *env, paths []string) (*input, err
 	}
 	out.inv, out.facts, out.errs, out.incomplete, out.live = inventory.Build(live.objects), live.facts, live.errs, live.incomplete, true
 	return &out, nil
+}
+
+// helmFlagsWithoutChart is a usage error for Helm's value flags when no chart was rendered:
+// they would change nothing, and the user thinks they did.
+func helmFlagsWithoutChart(opts load.Options, builds []load.Build) error {
+	var given []string
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"--values", len(opts.HelmValues)}, {"--set", len(opts.HelmSet)}, {"--set-string", len(opts.HelmSetString)},
+		{"--set-json", len(opts.HelmSetJSON)}, {"--set-file", len(opts.HelmSetFile)}} {
+		if f.n > 0 {
+			given = append(given, f.name)
+		}
+	}
+	if len(given) == 0 {
+		return nil
+	}
+	for _, b := range builds {
+		if strings.Contains(b.As, "helm") {
+			return nil
+		}
+	}
+	return exit(scan.ExitInput, fmt.Errorf("%s given, but no Helm chart is in the input (a directory holding Chart.yaml, or a .tgz)", strings.Join(given, ", ")))
 }
 
 // liveResult is what readLive returns.

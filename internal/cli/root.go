@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -51,12 +53,19 @@ Kubernetes versions and resource limits), with the same answers the API server g
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.Version = longVersion()
+	root.SetVersionTemplate("kubeharden {{.Version}}\n")
+	if pluginName() {
+		// Run as a kubectl plugin: help and usage say "kubectl harden".
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl harden"}
+	}
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	for _, f := range commands {
 		root.AddCommand(f(e))
 	}
+	catchMistakes(root)
 	return root
 }
 
@@ -78,6 +87,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "error:", err)
 	return scan.ExitInput
+}
+
+// programName is the name the binary was run as.
+var programName = func() string { return filepath.Base(os.Args[0]) }
+
+// pluginName reports whether the binary runs as the kubectl plugin kubectl-harden.
+func pluginName() bool {
+	return strings.TrimSuffix(programName(), ".exe") == "kubectl-harden"
 }
 
 // isTerminal reports whether w is a terminal, for colour and progress bars.

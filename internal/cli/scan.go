@@ -27,6 +27,9 @@ func newScanCmd(e *env) *cobra.Command {
 		img            imageFlags
 		sourceRoot     string
 		linkBase       string
+		verbose        bool
+		baseline       string
+		color          string
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [PATH|-]...",
@@ -44,6 +47,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 		Example: `  kubeharden scan examples/insecure
   kubeharden scan -o sarif deploy/ > kubeharden.sarif
   kubeharden scan --cluster --context prod -o json
+  kubeharden scan . --baseline previous.json   # only findings that are new since previous.json
   kubeharden scan deploy/ --inspect-images --vuln-report trivy-api.json --kubernetes-version 1.33.4`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var fail check.Severity
@@ -73,21 +77,32 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 			}
 			opts := input.scanOptions()
 			opts.Checks = checks
+			if baseline != "" {
+				if opts.Baseline, err = scan.ReadBaseline(baseline); err != nil {
+					return exit(scan.ExitInput, fmt.Errorf("--baseline: %w", err))
+				}
+			}
 			_, stop := memlimit.Fit()
 			defer stop()
 			res := spin(e, in.progress, "checking", func() *scan.Result { return scan.Run(input.inv, opts) })
+			useColor, err := colorWanted(color, e.stdout)
+			if err != nil {
+				return exit(scan.ExitInput, err)
+			}
 			root, err := filepath.Abs(sourceRoot)
 			if err != nil {
 				return exit(scan.ExitInput, fmt.Errorf("--source-root: %w", err))
 			}
 			err = report.Write(e.stdout, res, report.Options{
 				Format:         output,
-				Color:          output == "table" && isTerminal(e.stdout),
+				Color:          output == "table" && useColor,
+				Width:          tableWidth(e.stdout),
 				ShowSuppressed: showSuppressed,
 				ToolVersion:    Version(),
 				SourceRoot:     root,
 				LinkBase:       linkBase,
 				AttackPaths:    reportAttackPaths(output, input, res),
+				Verbose:        verbose,
 			})
 			if err != nil {
 				return exit(scan.ExitInput, err)
@@ -101,6 +116,9 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 	f := cmd.Flags()
 	f.StringVarP(&output, "output", "o", "table", "output format: "+strings.Join(report.Formats, "|"))
 	f.StringVar(&failOn, "fail-on", "info", "exit 1 when a finding is at or above this severity (critical|high|medium|low|info|none)")
+	f.StringVar(&color, "color", "auto", "colour the table: auto (on a terminal, unless NO_COLOR is set), always or never")
+	f.StringVar(&baseline, "baseline", "", "report only findings that are not in this earlier scan -o json report (matched by fingerprint); exit codes follow the new findings")
+	f.BoolVarP(&verbose, "verbose", "v", false, "list the files skipped as not Kubernetes in the table")
 	f.BoolVar(&showSuppressed, "show-suppressed", false, "show suppressed findings in the table, markdown and HTML reports")
 	f.StringSliceVar(&only, "check", nil, "run only these checks (IDs or globs such as images/*)")
 	f.StringVar(&sourceRoot, "source-root", ".", "directory that file paths in SARIF and Markdown are made relative to (the repository root)")

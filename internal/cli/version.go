@@ -21,6 +21,41 @@ func Version() string {
 	return "devel"
 }
 
+// longVersion is the version with the VCS revision the binary was built from, as the Go
+// toolchain records it: a binary built from a checkout says which commit it is even when no
+// release tag was stamped.
+func longVersion() string {
+	v := Version()
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	var rev, modified, when string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		case "vcs.time":
+			when = s.Value
+		}
+	}
+	if rev == "" {
+		return v + " (no VCS revision recorded: built outside a checkout, or with go run)"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if modified == "true" {
+		rev += ", modified"
+	}
+	if when != "" {
+		rev += ", " + when
+	}
+	return fmt.Sprintf("%s (revision %s, %s)", v, rev, bi.GoVersion)
+}
+
 func init() {
 	register(func(e *env) *cobra.Command {
 		return &cobra.Command{
@@ -28,7 +63,7 @@ func init() {
 			Short: "Print the kubeharden version",
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				_, err := fmt.Fprintln(e.stdout, "kubeharden", Version())
+				_, err := fmt.Fprintln(e.stdout, "kubeharden", longVersion())
 				return err
 			},
 		}

@@ -227,9 +227,9 @@ func TestMinimalRoleHasNoErrors(t *testing.T) {
 	} {
 		r := kubeharden(t, kc, args...)
 		got := decodeResult(t, r)
-		if r.code != 0 || len(got.Errors) > 0 || len(got.Summary.Incomplete) > 0 {
+		if r.code != 0 || len(got.Errors) > 0 || got.Summary.Incomplete {
 			t.Errorf("%v as the deploy/rbac.yaml ServiceAccount: exit %d, errors %v, incomplete %v, stderr:\n%s",
-				args, r.code, got.Errors, got.Summary.Incomplete, r.stderr)
+				args, r.code, got.Errors, got.Summary.IncompletePractices, r.stderr)
 		}
 		if got.Summary.Objects == 0 {
 			t.Errorf("%v: no objects read", args)
@@ -289,8 +289,8 @@ func TestForbiddenSecrets(t *testing.T) {
 	if e.Resource != "secrets" || e.Message != want || e.File != "" {
 		t.Errorf("error %+v, want resource secrets, message %q", e, want)
 	}
-	if !reflect.DeepEqual(got.Summary.Incomplete, []string{"secrets", "ingress"}) {
-		t.Errorf("incomplete %v, want [secrets ingress]", got.Summary.Incomplete)
+	if !reflect.DeepEqual(got.Summary.IncompletePractices, []string{"secrets", "ingress"}) {
+		t.Errorf("incomplete %v, want [secrets ingress]", got.Summary.IncompletePractices)
 	}
 	if got.Summary.Objects == 0 {
 		t.Error("nothing else was read")
@@ -304,9 +304,9 @@ func TestForbiddenSecrets(t *testing.T) {
 	}
 	off := kubeharden(t, "", "scan", snap, "-o", "json", "--fail-on", "none")
 	offRes := decodeResult(t, off)
-	if off.code != 2 || !reflect.DeepEqual(offRes.Errors, got.Errors) || !reflect.DeepEqual(offRes.Summary.Incomplete, got.Summary.Incomplete) {
+	if off.code != 2 || !reflect.DeepEqual(offRes.Errors, got.Errors) || !reflect.DeepEqual(offRes.Summary.IncompletePractices, got.Summary.IncompletePractices) {
 		t.Errorf("scan of the snapshot: exit %d, errors %v, incomplete %v; want 2, %v, %v",
-			off.code, offRes.Errors, offRes.Summary.Incomplete, got.Errors, got.Summary.Incomplete)
+			off.code, offRes.Errors, offRes.Summary.IncompletePractices, got.Errors, got.Summary.IncompletePractices)
 	}
 	if d := diffFindings(got.Findings, offRes.Findings); d != "" {
 		t.Errorf("snapshot findings differ (- live, + snapshot):\n%s", d)
