@@ -41,6 +41,9 @@ type Check struct {
 	// Fixable says that the check offers SuggestedFixes on (some of) its findings, which
 	// `kubeharden fix` applies.
 	Fixable bool
+	// CEL is the check as ValidatingAdmissionPolicy validations; nil when it cannot be
+	// expressed in CEL on a single object.
+	CEL *CEL
 
 	// Kinds are the kinds the check reports on (Workloads for every pod-carrying kind).
 	Kinds []string
@@ -71,11 +74,12 @@ type jsonCheck struct {
 	Remediation string   `json:"remediation,omitempty"`
 	References  []string `json:"references,omitempty"`
 	Fixable     bool     `json:"fixable"`
+	VAP         bool     `json:"vap"`
 }
 
 // MarshalJSON writes the check's metadata (not its code).
 func (c *Check) MarshalJSON() ([]byte, error) {
-	return json.Marshal(&jsonCheck{c.ID, c.Practice(), c.Title, c.Severity, c.Doc, c.Remediation, c.References, c.Fixable})
+	return json.Marshal(&jsonCheck{c.ID, c.Practice(), c.Title, c.Severity, c.Doc, c.Remediation, c.References, c.Fixable, c.CEL != nil})
 }
 
 var (

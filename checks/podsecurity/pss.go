@@ -201,6 +201,7 @@ var podChecks = func() []*check.Check {
 			Severity:    sev,
 			References:  m.refs,
 			Remediation: m.fix,
+			CEL:         celForms[c.ID],
 			Run:         runPod(c.ID),
 		})
 	}
