@@ -91,6 +91,9 @@ var LoadBalancerUnrestricted = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSANet, refCISNet, refServiceDoc, refMITREPub},
 	Remediation: "Set spec.loadBalancerSourceRanges to the client CIDRs, make the load balancer internal (cloud annotation), or use a ClusterIP Service behind the Ingress.",
+	Kinds:       []string{"Service"},
+	Reads:       []string{check.Workloads},
+	Scope:       check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		x := exposure.NewIndex(p.Inv)
 		eachService(p.Inv, func(o *inventory.Object, svc *corev1.Service) {
@@ -145,6 +148,9 @@ var NodePortService = &check.Check{
 	CEL: &check.CEL{Kinds: []string{"Service"}, Validations: []check.Validation{{
 		Expression:        "!has(object.spec.type) || object.spec.type != 'NodePort'",
 		MessageExpression: "'ingress/nodeport: NodePort Service ' + object.metadata.name + ' opens a port on every node'"}}},
+	Kinds: []string{"Service"},
+	Reads: []string{check.Workloads},
+	Scope: check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		x := exposure.NewIndex(p.Inv)
 		eachService(p.Inv, func(o *inventory.Object, svc *corev1.Service) {
@@ -173,6 +179,9 @@ var ExternalIPs = &check.Check{
 	CEL: &check.CEL{Kinds: []string{"Service"}, Validations: []check.Validation{{
 		Expression:        "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
 		MessageExpression: "'ingress/external-ips: Service ' + object.metadata.name + ' receives traffic for external IPs ' + object.spec.externalIPs.join(', ')"}}},
+	Kinds: []string{"Service"},
+	Reads: []string{check.Workloads},
+	Scope: check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		x := exposure.NewIndex(p.Inv)
 		eachService(p.Inv, func(o *inventory.Object, svc *corev1.Service) {
@@ -201,6 +210,9 @@ var PlaintextExposed = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNSANet, refCISTransit, refCISPorts, refMITRESniff, refMITREPub},
 	Remediation: "Serve HTTP through the Ingress or Gateway with TLS; keep databases and caches on ClusterIP Services, or require TLS and restrict the source ranges.",
+	Kinds:       []string{"Service"},
+	Reads:       []string{check.Workloads},
+	Scope:       check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		x := exposure.NewIndex(p.Inv)
 		eachService(p.Inv, func(o *inventory.Object, svc *corev1.Service) {
