@@ -17,7 +17,8 @@ import (
 
 // Cache keeps what the webhook needs of the cluster in informer caches: Namespaces (for Pod
 // Security labels), LimitRanges and ResourceQuotas (resource defaults), and the RBAC objects
-// (so that a binding that opens an escalation path is judged against the roles that exist).
+// and ServiceAccounts (so that a binding that opens an escalation path is judged against the
+// roles and subjects that exist): CachedKinds.
 type Cache struct {
 	factory   informers.SharedInformerFactory
 	informers []cache.SharedIndexInformer
@@ -42,6 +43,7 @@ func NewCache(client kubernetes.Interface, resync time.Duration) *Cache {
 		f.Rbac().V1().ClusterRoles().Informer(),
 		f.Rbac().V1().RoleBindings().Informer(),
 		f.Rbac().V1().ClusterRoleBindings().Informer(),
+		f.Core().V1().ServiceAccounts().Informer(),
 	}
 	bump := func(any) { c.version.Add(1) }
 	for _, inf := range c.informers {

@@ -7,9 +7,54 @@ import (
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
-// Judge runs the checks that report on obj's kind over obj and the cached cluster, and
-// returns the unsuppressed findings on obj, highest severity first. Suppressions (the
-// object's kubeharden.io/ignore annotation, the config's exceptions) apply as in scan.
+// CachedKinds are the kinds Cache keeps.
+var CachedKinds = []string{"Namespace", "LimitRange", "ResourceQuota", "Role", "ClusterRole",
+	"RoleBinding", "ClusterRoleBinding", "ServiceAccount"}
+
+// Enforceable says whether the webhook can judge objects of kind with c: c reports on kind and
+// reads nothing the webhook lacks. The webhook caches CachedKinds and never sees other
+// workloads or Secrets; a check that reads those would report what is missing from the cache,
+// not from the cluster (a NetworkPolicy that selects no workload, a TLS Secret that does not
+// exist). Two exceptions judge correctly without them: a check on a workload that reads other
+// workloads only to relate them to it, and the RBAC checks, whose engine reads pods' service
+// accounts and token Secrets only to add escalation paths (without them it sees fewer paths,
+// never more).
+func Enforceable(c *check.Check, kind string) bool {
+	if !c.Reports(kind) {
+		return false
+	}
+	if _, ok := resources[kind]; !ok {
+		return false
+	}
+	workload := slices.Contains(check.WorkloadKinds, kind)
+	for _, k := range (check.Set{c}).Kinds() {
+		switch {
+		case k == kind, slices.Contains(CachedKinds, k):
+		case slices.Contains(check.WorkloadKinds, k) && (workload || c.Practice() == "rbac"):
+		case k == "Secret" && c.Practice() == "rbac":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// EnforceableKinds are the kinds the webhook judges with c, sorted.
+func EnforceableKinds(c *check.Check) []string {
+	var out []string
+	for k := range resources {
+		if Enforceable(c, k) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Judge runs the checks that the webhook can judge objects of obj's kind with, over obj and
+// the cached cluster, and returns the unsuppressed findings on obj, highest severity first.
+// Suppressions (the object's kubeharden.io/ignore annotation, the config's exceptions) apply
+// as in scan.
 func (s *Server) Judge(obj *inventory.Object) ([]check.Finding, []check.Error) {
 	checks := s.checksFor(obj.Kind)
 	if len(checks) == 0 {
@@ -19,11 +64,8 @@ func (s *Server) Judge(obj *inventory.Object) ([]check.Finding, []check.Error) {
 	if s.opts.Cluster != nil {
 		kinds := check.Set(checks).Kinds()
 		for _, o := range s.opts.Cluster.Objects() {
-			if o.Ref == obj.Ref {
+			if o.Ref == obj.Ref || !slices.Contains(kinds, o.Kind) {
 				continue // the incoming object replaces its stored version
-			}
-			if declared(checks) && !slices.Contains(kinds, o.Kind) {
-				continue
 			}
 			objs = append(objs, o)
 		}
@@ -48,25 +90,19 @@ func (s *Server) Judge(obj *inventory.Object) ([]check.Finding, []check.Error) {
 	return out, errs
 }
 
-// checksFor returns the checks that can report on kind. Checks that do not declare their
-// kinds yet run on every kind: their findings on other objects are dropped.
+// checksFor returns the checks the webhook judges objects of kind with, computed once per kind.
 func (s *Server) checksFor(kind string) []*check.Check {
+	s.kindMu.Lock()
+	defer s.kindMu.Unlock()
+	if cs, ok := s.byKind[kind]; ok {
+		return cs
+	}
 	var out []*check.Check
 	for _, c := range s.opts.Checks {
-		if len(c.Kinds) == 0 || c.Reports(kind) {
+		if Enforceable(c, kind) {
 			out = append(out, c)
 		}
 	}
+	s.byKind[kind] = out
 	return out
-}
-
-// declared says whether every check declares what it reads, so that the cluster objects can
-// be narrowed to the kinds they read.
-func declared(checks []*check.Check) bool {
-	for _, c := range checks {
-		if len(c.Kinds) == 0 {
-			return false
-		}
-	}
-	return true
 }

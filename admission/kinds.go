@@ -39,6 +39,9 @@ var resources = map[string]schema.GroupVersionResource{
 // lists the kinds without a known resource.
 func expandKinds(kinds []string) (known, unknown []string) {
 	for _, k := range kinds {
+		if k == check.AnyKind {
+			continue // judges whatever the other checks register for
+		}
 		if k == check.Workloads {
 			for _, w := range check.WorkloadKinds {
 				if _, ok := resources[w]; ok {

@@ -109,18 +109,11 @@ func WebhookConfiguration(o ManifestOptions) (*admissionregistrationv1.Validatin
 	}, nil
 }
 
-// kindsOf is every kind the checks report on; checks that do not declare their kinds yet
-// stand for every kind admission rules can name.
+// kindsOf is every kind the webhook can judge with one of checks.
 func kindsOf(checks []*check.Check) []string {
 	var out []string
 	for _, c := range checks {
-		if len(c.Kinds) == 0 {
-			for k := range resources {
-				out = append(out, k)
-			}
-			continue
-		}
-		out = append(out, c.Kinds...)
+		out = append(out, EnforceableKinds(c)...)
 	}
 	return out
 }

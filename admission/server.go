@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -75,6 +76,9 @@ type Options struct {
 type Server struct {
 	opts Options
 	mux  *http.ServeMux
+
+	kindMu sync.Mutex
+	byKind map[string][]*check.Check
 }
 
 // NewServer returns a server for opts.
@@ -94,7 +98,7 @@ func NewServer(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{opts: opts, mux: http.NewServeMux()}
+	s := &Server{opts: opts, mux: http.NewServeMux(), byKind: map[string][]*check.Check{}}
 	s.mux.HandleFunc("/validate", s.serveValidate)
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	s.mux.HandleFunc("/readyz", s.serveReady)

@@ -62,6 +62,11 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 			if err != nil {
 				return err
 			}
+			more, err := customChecks(input.cfg, only)
+			if err != nil {
+				return err
+			}
+			checks = append(checks, more...)
 			if err := applyAdmissionConfig(input.cfg, admission); err != nil {
 				return err
 			}
