@@ -276,7 +276,7 @@ func TestWebhookDeny(t *testing.T) {
 	})
 }
 
-func TestWebhookWarnAndAudit(t *testing.T) {
+func TestWebhookWarn(t *testing.T) {
 	testcluster.Need(t, tc)
 	w := startWebhook(t, admission.Options{Mode: admission.Warn})
 	objs := example(t, "insecure")
