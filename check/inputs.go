@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/kubeharden/kubeharden/config"
 	"github.com/kubeharden/kubeharden/inventory"
@@ -104,8 +105,26 @@ func (e *Engine[T]) Of(p *Pass) T {
 
 // For returns the engine for env, built once per inventory, configuration and facts. Commands
 // that use an engine directly (reach, who-can) share it with the checks this way.
+//
+// An engine that reads no objects (the Pod Security evaluator) depends on the configuration
+// and facts alone, and is shared by every inventory judged with them: the admission webhook
+// builds an inventory per request.
 func (e *Engine[T]) For(env Env) T {
+	if len(e.Reads) == 0 {
+		v, _ := objectless.LoadOrStore(engineKey{e, env.Config, env.Facts}, &objectlessEngine{})
+		oe := v.(*objectlessEngine)
+		oe.once.Do(func() { oe.v = e.Build(env) })
+		return oe.v.(T)
+	}
 	return env.Inv.Memo(engineKey{e, env.Config, env.Facts}, func() any { return e.Build(env) }).(T)
+}
+
+// objectless holds the engines that read no objects, by engine, configuration and facts.
+var objectless sync.Map
+
+type objectlessEngine struct {
+	once sync.Once
+	v    any
 }
 
 // Set is a list of checks with the questions the webhook, VAP export, the monitor and the

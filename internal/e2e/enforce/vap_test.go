@@ -215,11 +215,11 @@ func vapIDs(msg string, pols []admission.Policy) []string {
 func waitPolicies(t *testing.T, c *client, ns string, pols []admission.Policy) {
 	t.Helper()
 	violating := map[string]corev1.PodSpec{
-		"podsecurity/privileged":      {Containers: []corev1.Container{{Name: "c", Image: "a:1@sha256:" + strings.Repeat("ab", 32), SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)}}}},
-		"podsecurity/hostNamespaces":  {HostPID: true, Containers: []corev1.Container{{Name: "c", Image: "a:1@sha256:" + strings.Repeat("ab", 32)}}},
-		"podsecurity/hostPorts":       {Containers: []corev1.Container{{Name: "c", Image: "a:1@sha256:" + strings.Repeat("ab", 32), Ports: []corev1.ContainerPort{{ContainerPort: 80, HostPort: 80}}}}},
-		"images/latest-tag":           {Containers: []corev1.Container{{Name: "c", Image: "a"}}},
-		"images/not-pinned":           {Containers: []corev1.Container{{Name: "c", Image: "a:1"}}},
+		"podsecurity/privileged":     {Containers: []corev1.Container{{Name: "c", Image: "a:1@sha256:" + strings.Repeat("ab", 32), SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)}}}},
+		"podsecurity/hostNamespaces": {HostPID: true, Containers: []corev1.Container{{Name: "c", Image: "a:1@sha256:" + strings.Repeat("ab", 32)}}},
+		"podsecurity/hostPorts":      {Containers: []corev1.Container{{Name: "c", Image: "a:1@sha256:" + strings.Repeat("ab", 32), Ports: []corev1.ContainerPort{{ContainerPort: 80, HostPort: 80}}}}},
+		"images/latest-tag":          {Containers: []corev1.Container{{Name: "c", Image: "a"}}},
+		"images/not-pinned":          {Containers: []corev1.Container{{Name: "c", Image: "a:1"}}},
 	}
 	for _, p := range pols {
 		spec, ok := violating[p.Check]
