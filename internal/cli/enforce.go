@@ -36,13 +36,13 @@ func init() {
 
 // enforcedChecks are the registered checks matching patterns plus the config's custom checks.
 func enforcedChecks(cfg *config.Config, patterns []string) ([]*check.Check, error) {
-	cs, err := selectChecks(patterns)
-	if err != nil {
-		return nil, exit(scan.ExitInput, err)
-	}
+	cs, selErr := selectChecks(patterns)
 	more, err := customChecks(cfg, patterns)
 	if err != nil {
 		return nil, err
+	}
+	if selErr != nil && len(more) == 0 {
+		return nil, exit(scan.ExitInput, selErr)
 	}
 	return append(cs, more...), nil
 }
