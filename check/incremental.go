@@ -22,6 +22,9 @@ type EvalOptions struct {
 	Checks []*Check
 	// Now is the time the checks judge at; zero means the time NewEvaluator is called.
 	Now time.Time
+	// Observe, when set, is told how long each check ran (engines it built included) on
+	// each run: what a monitor exports as metrics, and how to find what dominates.
+	Observe func(c *Check, d time.Duration)
 }
 
 // Delta is how a change moved the findings: those that appeared and those that went.
@@ -49,6 +52,7 @@ type Evaluator struct {
 	facts  *inventory.Facts
 	now    time.Time
 	checks []*Check
+	observe func(*Check, time.Duration)
 	// units are each check's findings by what a re-run replaces: the object's key for a
 	// check of ScopeObject, the namespace for ScopeNamespace, "" for ScopeCluster.
 	units []map[string][]Finding
@@ -58,7 +62,7 @@ type Evaluator struct {
 // NewEvaluator runs the checks over inv and keeps inv, which Apply changes in place from then
 // on (the caller must not change or read it concurrently).
 func NewEvaluator(inv *inventory.Inventory, opts EvalOptions) *Evaluator {
-	ev := &Evaluator{inv: inv, cfg: opts.Config, facts: opts.Facts, now: opts.Now, checks: opts.Checks}
+	ev := &Evaluator{inv: inv, cfg: opts.Config, facts: opts.Facts, now: opts.Now, checks: opts.Checks, observe: opts.Observe}
 	if ev.cfg == nil {
 		ev.cfg = &config.Config{}
 	}
@@ -155,7 +159,9 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 	var objects, spaces *inventory.Inventory
 	var tasks []task
 	for i, c := range ev.checks {
-		if !dependsOnAny(c, kinds) {
+		// A check that declares nothing (one never registered) runs again on every change.
+		undeclared := c.Scope == 0 || len(c.Kinds) == 0
+		if !undeclared && !dependsOnAny(c, kinds) {
 			continue
 		}
 		t := task{check: i, inv: ev.inv, mode: full}
@@ -278,7 +284,11 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 	parallel.Each(len(tasks), runtime.GOMAXPROCS(0), func(i int) {
 		t := tasks[i]
 		passes[i] = &Pass{Check: ev.checks[t.check], Inv: t.inv, Config: ev.cfg, Facts: ev.facts, Now: ev.now}
+		start := time.Now()
 		errs[i] = runOne(passes[i])
+		if ev.observe != nil {
+			ev.observe(passes[i].Check, time.Since(start))
+		}
 	}, nil)
 	var d Delta
 	for i, t := range tasks {

@@ -99,7 +99,34 @@ func incrementalProperty(t *testing.T, seed uint64, steps int) {
 			}
 		}
 		before = after
+		if step%5 == 0 && len(cur) > 0 {
+			judge(t, name, ev, checks, mutate(r, ev.Inventory().All()[r.IntN(ev.Inventory().Len())]))
+		}
 	}
+}
+
+// judge compares Judge(o) with the findings on o of a full run over the inventory with o
+// upserted, and checks that judging left the evaluator as it was.
+func judge(t *testing.T, step string, ev *check.Evaluator, checks []*check.Check, o *inventory.Object) {
+	t.Helper()
+	before := jsonOf(t, ev.Findings())
+	got := ev.Judge(o)
+	inv := inventory.Build(append([]*inventory.Object(nil), ev.Inventory().All()...))
+	inv.Upsert(o)
+	all, _ := check.RunAt(inv, nil, nil, checks, judgeAt)
+	var want []check.Finding
+	for _, f := range all {
+		if f.Object.Key() == o.Key() {
+			want = append(want, f)
+		}
+	}
+	if g, w := jsonOf(t, got), jsonOf(t, want); !bytes.Equal(g, w) {
+		t.Errorf("%s: Judge(%s):\n got %s\nwant %s", step, o.Ref, g, w)
+	}
+	if after := jsonOf(t, ev.Findings()); !bytes.Equal(before, after) {
+		t.Errorf("%s: Judge(%s) changed the evaluator's findings", step, o.Ref)
+	}
+	equalRuns(t, step+" after Judge", ev, checks)
 }
 
 // equalRuns compares the evaluator's findings with a full run over a fresh inventory of its
