@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"sync"
 
 	"github.com/kubeharden/kubeharden/config"
 	"github.com/kubeharden/kubeharden/inventory"
@@ -106,25 +105,14 @@ func (e *Engine[T]) Of(p *Pass) T {
 // For returns the engine for env, built once per inventory, configuration and facts. Commands
 // that use an engine directly (reach, who-can) share it with the checks this way.
 //
-// An engine that reads no objects (the Pod Security evaluator) depends on the configuration
-// and facts alone, and is shared by every inventory judged with them: the admission webhook
-// builds an inventory per request.
+// An engine that reads no objects is shared by an inventory and its subsets (Subset), which
+// the incremental Evaluator runs checks on.
 func (e *Engine[T]) For(env Env) T {
+	m := env.Inv
 	if len(e.Reads) == 0 {
-		v, _ := objectless.LoadOrStore(engineKey{e, env.Config, env.Facts}, &objectlessEngine{})
-		oe := v.(*objectlessEngine)
-		oe.once.Do(func() { oe.v = e.Build(env) })
-		return oe.v.(T)
+		m = m.Root()
 	}
-	return env.Inv.Memo(engineKey{e, env.Config, env.Facts}, func() any { return e.Build(env) }).(T)
-}
-
-// objectless holds the engines that read no objects, by engine, configuration and facts.
-var objectless sync.Map
-
-type objectlessEngine struct {
-	once sync.Once
-	v    any
+	return m.Memo(engineKey{e, env.Config, env.Facts}, func() any { return e.Build(env) }).(T)
 }
 
 // Set is a list of checks with the questions the webhook, VAP export, the monitor and the
