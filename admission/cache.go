@@ -66,6 +66,9 @@ func (c *Cache) Start(ctx context.Context) bool {
 	return true
 }
 
+// Version implements Cluster.
+func (c *Cache) Version() int64 { return c.version.Load() }
+
 // Synced implements Cluster.
 func (c *Cache) Synced() bool { return c.synced.Load() }
 

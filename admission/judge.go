@@ -51,35 +51,24 @@ func EnforceableKinds(c *check.Check) []string {
 	return out
 }
 
-// Judge runs the checks that the webhook can judge objects of obj's kind with, over obj and
-// the cached cluster, and returns the unsuppressed findings on obj, highest severity first.
-// Suppressions (the object's kubeharden.io/ignore annotation, the config's exceptions) apply
-// as in scan.
+// Judge returns the unsuppressed findings on obj of the checks the webhook can judge objects
+// of its kind with, judged with the cached cluster (check.Evaluator.Judge), highest severity
+// first. Suppressions (the object's kubeharden.io/ignore annotation, the config's exceptions)
+// apply as in scan.
 func (s *Server) Judge(obj *inventory.Object) ([]check.Finding, []check.Error) {
 	checks := s.checksFor(obj.Kind)
 	if len(checks) == 0 {
 		return nil, nil
 	}
-	objs := []*inventory.Object{obj}
-	if s.opts.Cluster != nil {
-		kinds := check.Set(checks).Kinds()
-		for _, o := range s.opts.Cluster.Objects() {
-			if o.Ref == obj.Ref || !slices.Contains(kinds, o.Kind) {
-				continue // the incoming object replaces its stored version
-			}
-			objs = append(objs, o)
-		}
-	}
-	inv := inventory.Build(objs)
+	ev := s.evaluator()
 	now := s.opts.Now()
-	all, errs := check.RunAt(inv, s.opts.Config, nil, checks, now)
 	var mine []check.Finding
-	for _, f := range all {
-		if f.Object == obj.Ref {
+	for _, f := range ev.Judge(obj) {
+		if slices.ContainsFunc(checks, func(c *check.Check) bool { return c.ID == f.Check }) {
 			mine = append(mine, f)
 		}
 	}
-	errs = append(errs, check.Suppress(mine, inv, s.opts.Config, now)...)
+	errs := check.Suppress(mine, ev.Inventory(), s.opts.Config, now)
 	out := mine[:0]
 	for _, f := range mine {
 		if !f.Suppressed {
@@ -90,6 +79,27 @@ func (s *Server) Judge(obj *inventory.Object) ([]check.Finding, []check.Error) {
 	return out, errs
 }
 
+// evaluator returns the evaluator over the cached cluster, made again when the cache changed.
+func (s *Server) evaluator() *check.Evaluator {
+	var version int64
+	if s.opts.Cluster != nil {
+		version = s.opts.Cluster.Version()
+	}
+	s.evMu.Lock()
+	defer s.evMu.Unlock()
+	if s.ev != nil && s.evVersion == version {
+		return s.ev
+	}
+	var objs []*inventory.Object
+	if s.opts.Cluster != nil {
+		objs = s.opts.Cluster.Objects()
+	}
+	s.ev = check.NewEvaluator(inventory.Build(objs), check.EvalOptions{
+		Config: s.opts.Config, Checks: s.enforceable, Now: s.opts.Now()})
+	s.evVersion = version
+	return s.ev
+}
+
 // checksFor returns the checks the webhook judges objects of kind with, computed once per kind.
 func (s *Server) checksFor(kind string) []*check.Check {
 	s.kindMu.Lock()
@@ -98,7 +108,7 @@ func (s *Server) checksFor(kind string) []*check.Check {
 		return cs
 	}
 	var out []*check.Check
-	for _, c := range s.opts.Checks {
+	for _, c := range s.enforceable {
 		if Enforceable(c, kind) {
 			out = append(out, c)
 		}

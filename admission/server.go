@@ -52,6 +52,8 @@ type Cluster interface {
 	Objects() []*inventory.Object
 	// Synced says whether the cache has caught up with the API server.
 	Synced() bool
+	// Version changes whenever the cached objects do.
+	Version() int64
 }
 
 // Options configure a Server.
@@ -77,8 +79,14 @@ type Server struct {
 	opts Options
 	mux  *http.ServeMux
 
-	kindMu sync.Mutex
-	byKind map[string][]*check.Check
+	// enforceable are the checks of opts.Checks the webhook can judge some kind with.
+	enforceable []*check.Check
+	kindMu      sync.Mutex
+	byKind      map[string][]*check.Check
+
+	evMu      sync.Mutex
+	ev        *check.Evaluator
+	evVersion int64
 }
 
 // NewServer returns a server for opts.
@@ -99,6 +107,11 @@ func NewServer(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{opts: opts, mux: http.NewServeMux(), byKind: map[string][]*check.Check{}}
+	for _, c := range opts.Checks {
+		if len(EnforceableKinds(c)) > 0 {
+			s.enforceable = append(s.enforceable, c)
+		}
+	}
 	s.mux.HandleFunc("/validate", s.serveValidate)
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	s.mux.HandleFunc("/readyz", s.serveReady)
