@@ -46,14 +46,13 @@ func newChecksCmd(e *env) *cobra.Command {
 
 func writeChecksTable(w io.Writer, cs []*check.Check) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID	SEVERITY	SCOPE	FIX	WEBHOOK	VAP	TITLE")
+	fmt.Fprintln(tw, "ID\tSEVERITY\tSCOPE\tFIX\tWEBHOOK\tVAP\tTITLE")
 	for _, c := range cs {
 		fix := ""
 		if c.Fixable {
 			fix = "yes"
 		}
-		fmt.Fprintf(tw, "%s	%s	%s	%s	%s	%s	%s
-", c.ID, c.Severity, c.Scope, fix, yes(len(admission.EnforceableKinds(c)) > 0), yes(c.CEL != nil), c.Title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Severity, c.Scope, fix, yes(len(admission.EnforceableKinds(c)) > 0), yes(c.CEL != nil), c.Title)
 	}
 	return tw.Flush()
 }
