@@ -43,6 +43,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzFast$$' -fuzztime 15s ./load
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s ./dockerfile
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeFast$$' -fuzztime 10s ./audit
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeReview$$' -fuzztime 10s ./admission
 
 ## browser: Debian's chromium and chromedriver, for the HTML report's browser test
 browser:

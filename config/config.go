@@ -30,6 +30,8 @@ type Config struct {
 	Ingress Ingress `json:"ingress,omitempty"`
 	// Versions tunes the versions practice.
 	Versions Versions `json:"versions,omitempty"`
+	// CustomChecks are checks written in CEL that run with the built-in ones.
+	CustomChecks []CustomCheck `json:"customChecks,omitempty"`
 	// Path is where the config was read from; empty for the default.
 	Path string `json:"-"`
 }
@@ -322,6 +324,9 @@ func Load(path string) (*Config, error) {
 	}
 	if err := c.Ingress.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if err := c.locateCustomChecks(b, path); err != nil {
+		return nil, err
 	}
 	c.Path = path
 	return &c, nil

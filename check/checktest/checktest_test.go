@@ -11,6 +11,7 @@ import (
 // noTag is a tiny check for testing the runner itself.
 var noTag = &check.Check{
 	ID: "images/demo-no-tag", Title: "demo", Doc: "demo", Severity: check.Low,
+	Kinds: []string{check.Workloads}, Scope: check.ScopeObject,
 	Run: func(p *check.Pass) {
 		for _, pt := range p.Inv.PodTemplates() {
 			for _, img := range pt.Images() {
@@ -51,5 +52,28 @@ func TestRunnerCatchesMissingFinding(t *testing.T) {
 	Run(r, "testdata/extra", noTag)
 	if len(r.errors) != 1 || !strings.Contains(r.errors[0], "pods.yaml:9: want images/demo-no-tag — missing finding") {
 		t.Errorf("runner reported %q, want one missing finding at line 9", r.errors)
+	}
+}
+
+func TestRunnerMatchesMessagesAndSeverities(t *testing.T) {
+	Run(t, "testdata/messages", noTag)
+}
+
+func TestRunnerCatchesWrongMessageAndSeverity(t *testing.T) {
+	r := &recorder{TB: t}
+	Run(r, "testdata/wrongmessage", noTag)
+	want := []string{
+		`pods.yaml:10: want images/demo-no-tag of severity high — missing finding`,
+		`pods.yaml:8: want images/demo-no-tag with a message matching "on busybox" — missing finding`,
+		`pods.yaml:10: want images/demo-no-tag — unexpected finding (low): no tag on envoy`,
+		`pods.yaml:8: want images/demo-no-tag — unexpected finding (low): no tag on nginx`,
+	}
+	if len(r.errors) != len(want) {
+		t.Fatalf("runner reported %q, want %d errors", r.errors, len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(r.errors[i], w) {
+			t.Errorf("error %d = %q, want it to contain %q", i, r.errors[i], w)
+		}
 	}
 }

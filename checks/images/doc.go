@@ -56,3 +56,16 @@ func containerWord(path string) string {
 	}
 	return "container"
 }
+
+// imageCEL is the CEL form of a check that judges each container's image on its own: ok is
+// true of a container c whose image passes; msg holds one %s for the failing images.
+func imageCEL(ok, msg string) *check.CEL {
+	bad := "variables.containers.filter(c, has(c.image) && c.image != '' && !(" + ok + ")).map(c, c.image).join(', ')"
+	return &check.CEL{
+		Kinds: []string{check.Workloads},
+		Validations: []check.Validation{{
+			Expression:        "variables.containers.all(c, !has(c.image) || c.image == '' || " + ok + ")",
+			MessageExpression: "'" + strings.Replace(msg, "%s", "' + "+bad+" + '", 1) + "'",
+		}},
+	}
+}

@@ -145,9 +145,12 @@ var NodePortService = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refNSANet, refCISPorts, refServiceDoc},
 	Remediation: "Use type: ClusterIP and route external traffic through the Ingress or Gateway.",
-	Kinds:       []string{"Service"},
-	Reads:       []string{check.Workloads},
-	Scope:       check.ScopeNamespace,
+	CEL: &check.CEL{Kinds: []string{"Service"}, Validations: []check.Validation{{
+		Expression:        "!has(object.spec.type) || object.spec.type != 'NodePort'",
+		MessageExpression: "'ingress/nodeport: NodePort Service ' + object.metadata.name + ' opens a port on every node'"}}},
+	Kinds: []string{"Service"},
+	Reads: []string{check.Workloads},
+	Scope: check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		x := exposure.NewIndex(p.Inv)
 		eachService(p.Inv, func(o *inventory.Object, svc *corev1.Service) {
@@ -173,9 +176,12 @@ var ExternalIPs = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{"CVE-2020-8554", refNSANet, refServiceDoc, refMITREAiTM},
 	Remediation: "Remove spec.externalIPs; expose the workload through a LoadBalancer Service or the Ingress, and enable the DenyServiceExternalIPs admission plugin.",
-	Kinds:       []string{"Service"},
-	Reads:       []string{check.Workloads},
-	Scope:       check.ScopeNamespace,
+	CEL: &check.CEL{Kinds: []string{"Service"}, Validations: []check.Validation{{
+		Expression:        "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
+		MessageExpression: "'ingress/external-ips: Service ' + object.metadata.name + ' receives traffic for external IPs ' + object.spec.externalIPs.join(', ')"}}},
+	Kinds: []string{"Service"},
+	Reads: []string{check.Workloads},
+	Scope: check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		x := exposure.NewIndex(p.Inv)
 		eachService(p.Inv, func(o *inventory.Object, svc *corev1.Service) {

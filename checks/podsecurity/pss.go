@@ -204,6 +204,7 @@ var podChecks = func() []*check.Check {
 			Severity:    sev,
 			References:  m.refs,
 			Remediation: m.fix,
+			CEL:         celForms[c.ID],
 			Kinds:       []string{check.Workloads},
 			Reads:       []string{"Namespace"},
 			Scope:       check.ScopeNamespace,

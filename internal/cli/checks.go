@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubeharden/kubeharden/admission"
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/scan"
 )
@@ -45,13 +46,13 @@ func newChecksCmd(e *env) *cobra.Command {
 
 func writeChecksTable(w io.Writer, cs []*check.Check) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSEVERITY\tFIX\tTITLE")
+	fmt.Fprintln(tw, "ID\tSEVERITY\tSCOPE\tFIX\tWEBHOOK\tVAP\tTITLE")
 	for _, c := range cs {
 		fix := ""
 		if c.Fixable {
 			fix = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Severity, fix, c.Title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Severity, c.Scope, fix, yes(len(admission.EnforceableKinds(c)) > 0), yes(c.CEL != nil), c.Title)
 	}
 	return tw.Flush()
 }
@@ -91,6 +92,7 @@ func writeChecksMarkdown(w io.Writer, cs []*check.Check) error {
 			if len(c.References) > 0 {
 				fmt.Fprintf(&b, "\n**References:** %s\n", strings.Join(c.References, "; "))
 			}
+			fmt.Fprintf(&b, "\n**Enforce:** %s\n", enforcement(c))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -109,4 +111,30 @@ func anchor(s string) string {
 		}
 	}
 	return b.String()
+}
+
+func yes(b bool) string {
+	if b {
+		return "yes"
+	}
+	return ""
+}
+
+// enforcement says how a check can be enforced at admission.
+func enforcement(c *check.Check) string {
+	var ways []string
+	if ks := admission.EnforceableKinds(c); len(ks) > 0 {
+		if len(ks) > 6 {
+			ways = append(ways, fmt.Sprintf("webhook (%d kinds)", len(ks)))
+		} else {
+			ways = append(ways, "webhook ("+strings.Join(ks, ", ")+")")
+		}
+	}
+	if c.CEL != nil {
+		ways = append(ways, "ValidatingAdmissionPolicy (`kubeharden export vap`)")
+	}
+	if len(ways) == 0 {
+		return "not at admission (scan only)"
+	}
+	return strings.Join(ways, "; ")
 }

@@ -57,15 +57,21 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 					return exit(scan.ExitInput, fmt.Errorf("--fail-on: %w", err))
 				}
 			}
-			checks, err := selectChecks(only)
-			if err != nil {
-				return exit(scan.ExitInput, err)
-			}
+			// Patterns may name only custom checks, which the config read below holds.
+			checks, selErr := selectChecks(only)
 			in.progress = wantsProgress(output)
 			input, err := in.read(cmd.Context(), e, args)
 			if err != nil {
 				return err
 			}
+			more, err := customChecks(input.cfg, only)
+			if err != nil {
+				return err
+			}
+			if selErr != nil && len(more) == 0 {
+				return exit(scan.ExitInput, selErr)
+			}
+			checks = append(checks, more...)
 			if err := applyAdmissionConfig(input.cfg, admission); err != nil {
 				return err
 			}
