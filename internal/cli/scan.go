@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,7 @@ func newScanCmd(e *env) *cobra.Command {
 		img            imageFlags
 		sourceRoot     string
 		linkBase       string
+		allContexts    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [PATH|-]...",
@@ -44,6 +46,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 		Example: `  kubeharden scan examples/insecure
   kubeharden scan -o sarif deploy/ > kubeharden.sarif
   kubeharden scan --cluster --context prod -o json
+  kubeharden scan --cluster --context prod --context staging -o json
   kubeharden scan deploy/ --inspect-images --vuln-report trivy-api.json --kubernetes-version 1.33.4`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var fail check.Severity
@@ -58,24 +61,58 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				return exit(scan.ExitInput, err)
 			}
 			in.progress = wantsProgress(output)
-			input, err := in.read(cmd.Context(), e, args)
+			in.fleet = true
+			fleet, err := in.fleetContexts(allContexts)
 			if err != nil {
 				return err
 			}
-			if err := applyAdmissionConfig(input.cfg, admission); err != nil {
-				return err
+			// one judges one input: the same configuration, flags and checks for each cluster
+			// of a fleet as for a single input.
+			one := func(input *input) (*scan.Result, error) {
+				if err := applyAdmissionConfig(input.cfg, admission); err != nil {
+					return nil, err
+				}
+				if err := applyEncryptionConfig(input, encConfig); err != nil {
+					return nil, err
+				}
+				if err := img.apply(cmd.Context(), e, &in, input); err != nil {
+					return nil, err
+				}
+				opts := input.scanOptions()
+				opts.Checks = checks
+				return spin(e, in.progress, "checking", func() *scan.Result { return scan.Run(input.inv, opts) }), nil
 			}
-			if err := applyEncryptionConfig(input, encConfig); err != nil {
-				return err
+			var res *scan.Result
+			var unreachable []error
+			if fleet == nil {
+				input, err := in.read(cmd.Context(), e, args)
+				if err != nil {
+					return err
+				}
+				_, stop := memlimit.Fit()
+				defer stop()
+				if res, err = one(input); err != nil {
+					return err
+				}
+			} else {
+				inputs, unr, err := in.readFleet(cmd.Context(), e, fleet)
+				if err != nil {
+					return err
+				}
+				unreachable = unr
+				_, stop := memlimit.Fit()
+				defer stop()
+				results := map[string]*scan.Result{}
+				for _, name := range fleet {
+					if inputs[name] == nil {
+						continue
+					}
+					if results[name], err = one(inputs[name]); err != nil {
+						return err
+					}
+				}
+				res = scan.Merge(results)
 			}
-			if err := img.apply(cmd.Context(), e, &in, input); err != nil {
-				return err
-			}
-			opts := input.scanOptions()
-			opts.Checks = checks
-			_, stop := memlimit.Fit()
-			defer stop()
-			res := spin(e, in.progress, "checking", func() *scan.Result { return scan.Run(input.inv, opts) })
 			root, err := filepath.Abs(sourceRoot)
 			if err != nil {
 				return exit(scan.ExitInput, fmt.Errorf("--source-root: %w", err))
@@ -90,6 +127,9 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 			})
 			if err != nil {
 				return exit(scan.ExitInput, err)
+			}
+			if len(unreachable) > 0 {
+				return exit(scan.ExitUnreachable, errors.Join(unreachable...))
 			}
 			if code := res.ExitCode(fail); code != scan.ExitClean {
 				return exit(code, nil)
@@ -113,6 +153,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 	addEncryptionConfigFlag(f, &encConfig)
 	img.addFlags(f)
 	addInputFlags(cmd, &in)
+	f.BoolVar(&allContexts, "all-contexts", false, "with --cluster, scan the cluster of every kubeconfig context into one report (--context may also be given several times)")
 	return cmd
 }
 
