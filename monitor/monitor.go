@@ -55,6 +55,8 @@ type Options struct {
 	LeaderElection *LeaderElection
 	// Log receives what the monitor does; nil discards it.
 	Log *slog.Logger
+	// OnEvaluated, when set, is called after each evaluation (benchmarks, tests).
+	OnEvaluated func(Evaluation)
 	// Now is the clock checks judge at (certificate expiry, exception expiry); nil: time.Now.
 	Now func() time.Time
 }
@@ -70,6 +72,16 @@ type LeaderElection struct {
 	// ReleaseOnCancel gives up the lease when the monitor stops, so that another replica
 	// takes over at once instead of after LeaseDuration.
 	ReleaseOnCancel bool
+}
+
+// Evaluation describes one evaluation.
+type Evaluation struct {
+	// Objects judged and findings found (suppressed included).
+	Objects, Findings int
+	// Took is the time to evaluate: collect the objects, run the checks, build the reports.
+	Took time.Duration
+	// Lag is the time from the first change it took into account to its end.
+	Lag time.Duration
 }
 
 // Monitor watches a cluster and keeps its reports and metrics current.
@@ -303,9 +315,12 @@ func (m *Monitor) evaluate(ctx context.Context, w *watchers) {
 	load.LiveFacts(objs, &facts)
 	findings, errs := m.run(inv, &facts)
 	reports := m.buildReports(inv, findings, deleting)
-	m.metrics.evaluation.Observe(time.Since(start).Seconds())
+	took := time.Since(start)
+	m.metrics.evaluation.Observe(took.Seconds())
+	var lag time.Duration
 	if !first.IsZero() {
-		m.metrics.lag.Observe(time.Since(first).Seconds())
+		lag = time.Since(first)
+		m.metrics.lag.Observe(lag.Seconds())
 	}
 	m.setFindingMetrics(findings, inv.Len())
 	for _, e := range errs {
@@ -316,7 +331,10 @@ func (m *Monitor) evaluate(ctx context.Context, w *watchers) {
 	m.findings, m.errs, m.reports = findings, errs, reports
 	m.writeNeeded = true
 	m.mu.Unlock()
-	m.log.Debug("evaluated", "objects", inv.Len(), "findings", len(findings), "took", time.Since(start))
+	m.log.Debug("evaluated", "objects", inv.Len(), "findings", len(findings), "took", took)
+	if m.opts.OnEvaluated != nil {
+		m.opts.OnEvaluated(Evaluation{Objects: inv.Len(), Findings: len(findings), Took: took, Lag: lag})
+	}
 }
 
 // run is the one step that judges the cluster: the registered checks through the check
