@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -83,6 +84,12 @@ func (in *inputs) readFleet(ctx context.Context, e *env, names []string) (inputs
 			if err != nil {
 				errs[i] = exit(scan.ExitInput, fmt.Errorf("context %s: %w", name, err))
 				return
+			}
+			if in.kube.Timeout != nil && *in.kube.Timeout != "" && *in.kube.Timeout != "0" {
+				if rc.Timeout, err = time.ParseDuration(*in.kube.Timeout); err != nil {
+					errs[i] = exit(scan.ExitInput, fmt.Errorf("--request-timeout: %w", err))
+					return
+				}
 			}
 			live, err := readLive(ctx, rc, in, e)
 			if err != nil {
