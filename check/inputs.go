@@ -40,6 +40,11 @@ func (s Scope) String() string {
 // PodTemplate, and custom resources with a spec.template (Argo Rollouts).
 const Workloads = "<workloads>"
 
+// AnyKind stands in Kinds for every kind: a check that reads each object alone, whatever
+// it is (credentials in annotations, deprecated API versions). Set.Kinds leaves it out: such
+// a check judges whatever a loader lists for the other checks.
+const AnyKind = "*"
+
 // WorkloadKinds are the kinds Workloads stands for when a kind has to be named (webhook rules,
 // the cluster loader). An object of another kind still counts as a workload when the inventory
 // finds a pod template in it.
@@ -142,7 +147,7 @@ func (c *Check) ObjectOnly() bool {
 
 func matchKind(kinds []string, kind string) bool {
 	for _, k := range kinds {
-		if k == kind || (k == Workloads && slices.Contains(WorkloadKinds, kind)) {
+		if k == kind || k == AnyKind || (k == Workloads && slices.Contains(WorkloadKinds, kind)) {
 			return true
 		}
 	}
@@ -188,6 +193,9 @@ func (s Set) Kinds() []string {
 	seen := map[string]bool{}
 	add := func(ks []string) {
 		for _, k := range ks {
+			if k == AnyKind {
+				continue
+			}
 			if k == Workloads {
 				for _, w := range WorkloadKinds {
 					seen[w] = true

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -81,8 +82,31 @@ func RunFile(t testing.TB, file string, checks ...*check.Check) {
 	if snap != nil {
 		facts = snap.Facts
 	}
-	res := scan.Run(inventory.Build(objs), scan.Options{Config: cfg, Facts: facts, Checks: checks, Now: Now, Errors: append(errs, serrs...)})
+	inv := inventory.Build(objs)
+	res := scan.Run(inv, scan.Options{Config: cfg, Facts: facts, Checks: checks, Now: Now, Errors: append(errs, serrs...)})
 	Compare(t, file, res)
+	CheckKinds(t, inv, res.Findings)
+}
+
+// CheckKinds fails the test for a finding on an object of a kind its check does not declare
+// in Kinds: the webhook and the monitor would never ask the check about that object. An
+// object that carries a pod template counts as a workload, whatever its kind.
+func CheckKinds(t testing.TB, inv *inventory.Inventory, findings []check.Finding) {
+	t.Helper()
+	workloads := map[inventory.Ref]bool{}
+	for _, p := range inv.PodTemplates() {
+		workloads[p.Owner.Ref] = true
+	}
+	for _, f := range findings {
+		c := check.Lookup(f.Check)
+		if c == nil || c.Reports(f.Object.Kind) {
+			continue
+		}
+		if workloads[f.Object] && slices.Contains(c.Kinds, check.Workloads) {
+			continue
+		}
+		t.Errorf("%s: finding on %s, a kind the check does not declare in Kinds %v", f.Check, f.Object, c.Kinds)
+	}
 }
 
 // Compare matches a result against the annotations of file.

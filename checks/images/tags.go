@@ -18,6 +18,8 @@ var LatestTag = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSA, refImagesDoc, refImplant, refSupply},
 	Remediation: "Use an explicit version tag, ideally with its digest: app:1.4.2@sha256:<digest>.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachImage(p.Inv, func(t inventory.PodTemplate, img inventory.ImageRef) {
 			ref, err := ParseReference(img.Image)
@@ -48,6 +50,8 @@ var NotPinned = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refNSA, refCIS, refImagesDoc, refSupply},
 	Remediation: "Append the image's digest: app:1.4.2@sha256:<digest> (e.g. from `crane digest app:1.4.2`).",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachImage(p.Inv, func(t inventory.PodTemplate, img inventory.ImageRef) {
 			ref, err := ParseReference(img.Image)

@@ -21,6 +21,8 @@ var UnselectedWorkload = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSA, refCIS, refDocs},
 	Remediation: "Add a default-deny policy (`podSelector: {}`) to the namespace, or fix the labels or selector so that the workload's own policy selects it.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
 	Run:         runUnselectedWorkload,
 }

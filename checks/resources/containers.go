@@ -23,6 +23,9 @@ var MissingCPURequest = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSA, refDocs, refDoS},
 	Remediation: "Set resources.requests.cpu to what the container needs at steady state (e.g. 100m).",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"LimitRange"},
+	Scope:       check.ScopeNamespace,
 	Run:         func(p *check.Pass) { runContainers(p, corev1.ResourceCPU, false) },
 }
 
@@ -40,6 +43,9 @@ var MissingMemoryRequest = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSA, refDocs, refDoS},
 	Remediation: "Set resources.requests.memory to the container's working set (e.g. 128Mi).",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"LimitRange"},
+	Scope:       check.ScopeNamespace,
 	Run:         func(p *check.Pass) { runContainers(p, corev1.ResourceMemory, false) },
 }
 
@@ -57,6 +63,9 @@ var MissingMemoryLimit = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSA, refDocs, refDoS, refHijack},
 	Remediation: "Set resources.limits.memory (e.g. equal to the memory request, for predictable OOM behaviour).",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"LimitRange"},
+	Scope:       check.ScopeNamespace,
 	Run:         func(p *check.Pass) { runContainers(p, corev1.ResourceMemory, true) },
 }
 
@@ -75,6 +84,9 @@ var MissingCPULimit = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refNSA, refDocs, refHijack},
 	Remediation: "Set resources.limits.cpu (e.g. 500m).",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"LimitRange"},
+	Scope:       check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		if p.Config == nil || !p.Config.Resources.RequireCPULimit {
 			return
