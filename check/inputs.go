@@ -104,8 +104,15 @@ func (e *Engine[T]) Of(p *Pass) T {
 
 // For returns the engine for env, built once per inventory, configuration and facts. Commands
 // that use an engine directly (reach, who-can) share it with the checks this way.
+//
+// An engine that reads no objects is shared by an inventory and its subsets (Subset), which
+// the incremental Evaluator runs checks on.
 func (e *Engine[T]) For(env Env) T {
-	return env.Inv.Memo(engineKey{e, env.Config, env.Facts}, func() any { return e.Build(env) }).(T)
+	m := env.Inv
+	if len(e.Reads) == 0 {
+		m = m.Root()
+	}
+	return m.Memo(engineKey{e, env.Config, env.Facts}, func() any { return e.Build(env) }).(T)
 }
 
 // Set is a list of checks with the questions the webhook, VAP export, the monitor and the
