@@ -16,9 +16,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -106,6 +104,8 @@ type Monitor struct {
 	writeNeeded bool
 	// reread says that the reports in the cluster must be read before the next write.
 	reread bool
+	// state is the evaluation, touched only by Run's loop.
+	state state
 }
 
 // New checks opts and returns a monitor ready to Run.
@@ -301,7 +301,8 @@ func (m *Monitor) readFacts(ctx context.Context) error {
 	return nil
 }
 
-// evaluate runs the checks over the informers' objects and rebuilds the reports and metrics.
+// evaluate brings the findings up to date with the informers' objects, and rebuilds the
+// reports and metrics.
 func (m *Monitor) evaluate(ctx context.Context, w *watchers) {
 	m.mu.Lock()
 	first := m.first
@@ -310,12 +311,9 @@ func (m *Monitor) evaluate(ctx context.Context, w *watchers) {
 	m.mu.Unlock()
 
 	start := time.Now()
-	objs, deleting := liveObjects(w.objects())
-	inv := inventory.Build(objs)
-	load.LiveFacts(objs, &facts)
-	findings, errs := m.run(inv, &facts)
-	reports := m.buildReports(inv, findings, deleting)
+	findings, errs, inv, deleting := m.state.update(w, facts, m.opts)
 	took := time.Since(start)
+	reports := m.buildReports(inv, findings, deleting)
 	m.metrics.evaluation.Observe(took.Seconds())
 	var lag time.Duration
 	if !first.IsZero() {
@@ -335,48 +333,6 @@ func (m *Monitor) evaluate(ctx context.Context, w *watchers) {
 	if m.opts.OnEvaluated != nil {
 		m.opts.OnEvaluated(Evaluation{Objects: inv.Len(), Findings: len(findings), Took: took, Lag: lag})
 	}
-}
-
-// run is the one step that judges the cluster: the registered checks through the check
-// framework, suppressions applied, exactly as scan runs them.
-//
-// TODO(issue 13): replace with check.Evaluator.Apply on the changed objects, which re-runs
-// only the checks and objects a change can affect.
-func (m *Monitor) run(inv *inventory.Inventory, facts *inventory.Facts) ([]check.Finding, []check.Error) {
-	now := m.opts.Now()
-	findings, errs := check.RunAt(inv, m.opts.Settings, facts, m.opts.Checks, now)
-	errs = append(errs, check.Suppress(findings, inv, m.opts.Settings, now)...)
-	return findings, errs
-}
-
-// liveObjects converts the watched objects as load.Cluster does, leaving out the objects of
-// namespaces being deleted: their reports go with them. It returns those namespaces.
-func liveObjects(raw []runtime.Object) ([]*inventory.Object, map[string]bool) {
-	deleting := map[string]bool{}
-	for _, o := range raw {
-		if ns, ok := o.(*corev1.Namespace); ok && ns.DeletionTimestamp != nil {
-			deleting[ns.Name] = true
-		}
-	}
-	if len(deleting) > 0 {
-		kept := raw[:0:0]
-		for _, o := range raw {
-			mo, ok := o.(metav1.Object)
-			if !ok {
-				continue
-			}
-			if deleting[mo.GetNamespace()] {
-				continue
-			}
-			if _, isNS := o.(*corev1.Namespace); isNS && deleting[mo.GetName()] {
-				continue
-			}
-			kept = append(kept, o)
-		}
-		raw = kept
-	}
-	objs, _ := load.LiveObjects(raw)
-	return objs, deleting
 }
 
 func (m *Monitor) buildReports(inv *inventory.Inventory, findings []check.Finding, deleting map[string]bool) map[reportKey]*Report {

@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -223,6 +222,22 @@ func buildReports(api ReportAPI, byNS map[string][]Result, maxBytes int) map[rep
 // reportOverhead is room for the metadata and summary of a report.
 const reportOverhead = 2048
 
+// sizeOf bounds the JSON size of r from above without encoding it (a namespace may hold
+// tens of thousands of results, re-split at every change): the keys and punctuation of a
+// result take under 320 bytes, and escaping at most doubles a string (\u escapes of control
+// characters aside, which messages do not hold).
+func sizeOf(r *Result) int {
+	n := 320 + len(r.Source) + len(r.Policy) + len(r.Rule) + len(r.Category) + len(r.Severity) + len(r.Result)
+	for _, ref := range r.Resources {
+		n += 80 + len(ref.APIVersion) + len(ref.Kind) + len(ref.Namespace) + len(ref.Name) + len(ref.UID)
+	}
+	n += 2 * len(r.Message)
+	for k, v := range r.Properties {
+		n += 6 + len(k) + 2*len(v)
+	}
+	return n
+}
+
 // split cuts rs into chunks whose encoded results fit maxBytes.
 func split(rs []Result, maxBytes int) [][]Result {
 	if maxBytes <= 0 {
@@ -231,8 +246,7 @@ func split(rs []Result, maxBytes int) [][]Result {
 	var out [][]Result
 	start, size := 0, reportOverhead
 	for i := range rs {
-		b, _ := json.Marshal(&rs[i])
-		n := len(b) + 1
+		n := sizeOf(&rs[i]) + 1
 		if i > start && size+n > maxBytes {
 			out = append(out, rs[start:i])
 			start, size = i, reportOverhead

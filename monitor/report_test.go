@@ -86,8 +86,7 @@ func TestSplit(t *testing.T) {
 	for i := range 200 {
 		rs = append(rs, result("p/a", fmt.Sprintf("w%03d", i), "message"))
 	}
-	one, _ := json.Marshal(rs[0])
-	max := reportOverhead + 20*(len(one)+1)
+	max := reportOverhead + 20*(sizeOf(&rs[0])+1)
 	reps := buildReports(PolicyReportAPI, map[string][]Result{"a": rs}, max)
 	if len(reps) != 10 {
 		t.Fatalf("%d reports, want 10", len(reps))
