@@ -36,9 +36,13 @@ func (st *state) update(w *watchers, facts inventory.Facts, opts Options) ([]che
 	for _, o := range raw {
 		cur[keyOf(o)] = o
 	}
-	if st.ev == nil || factsChanged(st.seen, cur) || !reflect.DeepEqual(facts, st.facts) {
-		// The first evaluation, or one after facts that every check may read changed (the
-		// server's version, a kubelet's, the API server's flags): all checks run.
+	if st.ev == nil || created(st.seen, cur) || factsChanged(st.seen, cur) || !reflect.DeepEqual(facts, st.facts) {
+		// The first evaluation, one after facts that every check may read changed (the
+		// server's version, a kubelet's, the API server's flags), or one with new objects:
+		// all checks run over the objects in the loader's order. Some checks' messages list
+		// objects in inventory order, where the Evaluator would append a new object, so
+		// that an incremental run would name the same objects in another order than
+		// scan --cluster does.
 		objs, _ := load.LiveObjects(raw)
 		load.LiveFacts(objs, &facts)
 		st.facts = facts
@@ -120,6 +124,16 @@ func hasPodTemplate(o runtime.Object) bool {
 func keyOf(o runtime.Object) inventory.Key {
 	mo := o.(metav1.Object)
 	return inventory.Key{Kind: o.GetObjectKind().GroupVersionKind().Kind, Namespace: mo.GetNamespace(), Name: mo.GetName()}
+}
+
+// created says whether cur holds an object seen does not.
+func created(seen, cur map[inventory.Key]runtime.Object) bool {
+	for k := range cur {
+		if _, ok := seen[k]; !ok {
+			return true
+		}
+	}
+	return false
 }
 
 // factsChanged says whether an object the facts come from (a Node, the API server's pod)
