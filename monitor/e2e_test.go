@@ -108,7 +108,7 @@ func (r *running) stop() {
 // result is a report result or a scan finding, as both name it.
 type result struct {
 	Check, Severity, Kind, Namespace, Name, Path, Message string
-	Suppressed                                          bool
+	Suppressed                                            bool
 }
 
 func (r result) String() string {

@@ -161,4 +161,3 @@ func isFactSource(o runtime.Object) bool {
 	}
 	return false
 }
-

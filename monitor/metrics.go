@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // metrics are the monitor's Prometheus metrics, in a registry of its own so that several
@@ -50,6 +51,6 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.findings, m.suppressed, m.objects, m.evaluation, m.lag, m.writes, m.writeErrors,
 		m.watchErrors, m.leader, m.ready,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
