@@ -71,11 +71,22 @@ type jsonCheck struct {
 	Remediation string   `json:"remediation,omitempty"`
 	References  []string `json:"references,omitempty"`
 	Fixable     bool     `json:"fixable"`
+	// The declared inputs (see Check).
+	Kinds      []string `json:"kinds"`
+	Reads      []string `json:"reads,omitempty"`
+	Scope      string   `json:"scope"`
+	Engines    []string `json:"engines,omitempty"`
+	ObjectOnly bool     `json:"objectOnly"`
 }
 
 // MarshalJSON writes the check's metadata (not its code).
 func (c *Check) MarshalJSON() ([]byte, error) {
-	return json.Marshal(&jsonCheck{c.ID, c.Practice(), c.Title, c.Severity, c.Doc, c.Remediation, c.References, c.Fixable})
+	var engines []string
+	for _, r := range c.Requires {
+		engines = append(engines, r.EngineName())
+	}
+	return json.Marshal(&jsonCheck{c.ID, c.Practice(), c.Title, c.Severity, c.Doc, c.Remediation, c.References, c.Fixable,
+		c.Kinds, c.Reads, c.Scope.String(), engines, c.ObjectOnly()})
 }
 
 var (

@@ -3,6 +3,10 @@
 //
 //	image: nginx:latest   # want: images/latest-tag, images/not-pinned
 //
+// An ID may be followed by its severity and by a quoted regular expression that the
+// finding's message must match, as analysistest matches diagnostics, so that a fixture pins
+// what a user reads: `# want: images/latest-tag high "uses the latest tag"`.
+//
 // `# want-suppressed: <id>` expects a finding that an exception suppresses, and
 // `# want-error: <text>` an input error on that line whose message contains text. A finding or
 // error without its annotation, or an annotation without its finding, fails the test.
@@ -22,6 +26,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -156,9 +161,13 @@ func Compare(t testing.TB, file string, res *scan.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	msgs := map[string]string{}
-	for _, f := range res.Findings {
+	type gotFinding struct {
+		key string
+		f   *check.Finding
+	}
+	var got []gotFinding
+	for i := range res.Findings {
+		f := &res.Findings[i]
 		if f.File != "" && f.File != file {
 			continue
 		}
@@ -166,9 +175,7 @@ func Compare(t testing.TB, file string, res *scan.Result) {
 		if f.Suppressed {
 			kind = "-suppressed"
 		}
-		k := fmt.Sprintf("%d: want%s %s", f.Line, kind, f.Check)
-		got = append(got, k)
-		msgs[k] = f.Message
+		got = append(got, gotFinding{fmt.Sprintf("%d: want%s %s", f.Line, kind, f.Check), f})
 	}
 	gotErrs := append([]check.Error(nil), res.Errors...)
 	for _, w := range want {
@@ -191,24 +198,58 @@ func Compare(t testing.TB, file string, res *scan.Result) {
 	for _, e := range gotErrs {
 		t.Errorf("%s:%d: unexpected input error: %s", file, e.Line, e.Message)
 	}
-	var wantS []string
-	for _, w := range want {
-		if w.kind != "-error" {
-			wantS = append(wantS, fmt.Sprintf("%d: want%s %s", w.line, w.kind, w.id))
+	// Wants that pin a message or a severity pick their finding first; the others take any
+	// finding left with their line and ID.
+	used := make([]bool, len(got))
+	var missing []string
+	for _, pinned := range []bool{true, false} {
+		for _, w := range want {
+			if w.kind == "-error" || (w.msg != nil || w.sev != 0) != pinned {
+				continue
+			}
+			key := fmt.Sprintf("%d: want%s %s", w.line, w.kind, w.id)
+			found := false
+			for i, g := range got {
+				if used[i] || g.key != key || (w.msg != nil && !w.msg.MatchString(g.f.Message)) || (w.sev != 0 && w.sev != g.f.Severity) {
+					continue
+				}
+				used[i], found = true, true
+				break
+			}
+			if !found {
+				m := key
+				if w.msg != nil {
+					m += fmt.Sprintf(" with a message matching %q", w.msg)
+				}
+				if w.sev != 0 {
+					m += " of severity " + w.sev.String()
+				}
+				missing = append(missing, m)
+			}
 		}
 	}
-	missing, extra := diff(wantS, got)
+	sort.Strings(missing)
 	for _, m := range missing {
 		t.Errorf("%s:%s — missing finding", file, m)
 	}
+	var extra []string
+	for i, g := range got {
+		if !used[i] {
+			extra = append(extra, fmt.Sprintf("%s:%s — unexpected finding (%s): %s", file, g.key, g.f.Severity, g.f.Message))
+		}
+	}
+	sort.Strings(extra)
 	for _, x := range extra {
-		t.Errorf("%s:%s — unexpected finding: %s", file, x, msgs[x])
+		t.Errorf("%s", x)
 	}
 }
 
 type wantLine struct {
 	line     int
 	kind, id string
+	// msg, when set, must match the finding's message; sev, when set, is its severity.
+	msg *regexp.Regexp
+	sev check.Severity
 }
 
 func readWants(file string) ([]wantLine, error) {
@@ -244,16 +285,49 @@ func readWants(file string) ([]wantLine, error) {
 	return out, sc.Err()
 }
 
-// wants reads one annotation: an error's text, or a list of check IDs.
+// wants reads one annotation: an error's text, or a list of check IDs, each optionally
+// followed by its severity and a quoted regular expression its message must match:
+//
+//	# want: images/latest-tag "uses the latest tag", podsecurity/privileged high
 func wants(m []string) []wantLine {
 	if m[1] == "-error" {
-		return []wantLine{{0, m[1], strings.TrimSpace(m[2])}}
+		return []wantLine{{line: 0, kind: m[1], id: strings.TrimSpace(m[2])}}
 	}
 	var out []wantLine
-	for _, id := range strings.FieldsFunc(m[2], func(r rune) bool { return r == ',' || r == ' ' }) {
-		out = append(out, wantLine{0, m[1], id})
+	rest := m[2]
+	for {
+		rest = strings.TrimLeft(rest, ", \t")
+		if rest == "" {
+			return out
+		}
+		if rest[0] == '"' || rest[0] == '`' {
+			q, err := strconv.QuotedPrefix(rest)
+			if err != nil {
+				q = rest
+			}
+			rest = rest[len(q):]
+			text, err := strconv.Unquote(q)
+			re, rerr := regexp.Compile(text)
+			if len(out) == 0 || err != nil || rerr != nil {
+				// A malformed pattern fails the test as a want nothing can meet.
+				out = append(out, wantLine{kind: m[1], id: "malformed-want " + q})
+				continue
+			}
+			out[len(out)-1].msg = re
+			continue
+		}
+		word := rest
+		if i := strings.IndexAny(rest, ", \t"); i >= 0 {
+			word, rest = rest[:i], rest[i:]
+		} else {
+			rest = ""
+		}
+		if sev, err := check.ParseSeverity(word); err == nil && !strings.Contains(word, "/") && len(out) > 0 {
+			out[len(out)-1].sev = sev
+			continue
+		}
+		out = append(out, wantLine{kind: m[1], id: word})
 	}
-	return out
 }
 
 func wantsAt(ws []wantLine, line int) []wantLine {
@@ -261,29 +335,6 @@ func wantsAt(ws []wantLine, line int) []wantLine {
 		ws[i].line = line
 	}
 	return ws
-}
-
-// diff returns the multiset differences want−got and got−want, sorted.
-func diff(want, got []string) (missing, extra []string) {
-	count := map[string]int{}
-	for _, w := range want {
-		count[w]++
-	}
-	for _, g := range got {
-		if count[g] > 0 {
-			count[g]--
-		} else {
-			extra = append(extra, g)
-		}
-	}
-	for w, n := range count {
-		for ; n > 0; n-- {
-			missing = append(missing, w)
-		}
-	}
-	sort.Strings(missing)
-	sort.Strings(extra)
-	return missing, extra
 }
 
 func exists(p string) bool {

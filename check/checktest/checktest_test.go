@@ -54,3 +54,26 @@ func TestRunnerCatchesMissingFinding(t *testing.T) {
 		t.Errorf("runner reported %q, want one missing finding at line 9", r.errors)
 	}
 }
+
+func TestRunnerMatchesMessagesAndSeverities(t *testing.T) {
+	Run(t, "testdata/messages", noTag)
+}
+
+func TestRunnerCatchesWrongMessageAndSeverity(t *testing.T) {
+	r := &recorder{TB: t}
+	Run(r, "testdata/wrongmessage", noTag)
+	want := []string{
+		`pods.yaml:10: want images/demo-no-tag of severity high — missing finding`,
+		`pods.yaml:8: want images/demo-no-tag with a message matching "on busybox" — missing finding`,
+		`pods.yaml:10: want images/demo-no-tag — unexpected finding (low): no tag on envoy`,
+		`pods.yaml:8: want images/demo-no-tag — unexpected finding (low): no tag on nginx`,
+	}
+	if len(r.errors) != len(want) {
+		t.Fatalf("runner reported %q, want %d errors", r.errors, len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(r.errors[i], w) {
+			t.Errorf("error %d = %q, want it to contain %q", i, r.errors[i], w)
+		}
+	}
+}

@@ -45,13 +45,13 @@ func newChecksCmd(e *env) *cobra.Command {
 
 func writeChecksTable(w io.Writer, cs []*check.Check) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSEVERITY\tFIX\tTITLE")
+	fmt.Fprintln(tw, "ID\tSEVERITY\tSCOPE\tFIX\tTITLE")
 	for _, c := range cs {
 		fix := ""
 		if c.Fixable {
 			fix = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Severity, fix, c.Title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Severity, c.Scope, fix, c.Title)
 	}
 	return tw.Flush()
 }
