@@ -66,6 +66,7 @@ bench:
 ## bench-live: scan --cluster of a generated 10,000-workload cluster vs bare lists (~3 min)
 bench-live: testbin
 	KUBEHARDEN_BENCH_LIVE=1 $(GO) test -run '^TestLiveClusterBenchmark$$' -v -timeout 60m ./internal/e2e/
+	KUBEHARDEN_BENCH_LIVE=1 $(GO) test -run '^TestMonitorBenchmark$$' -v -timeout 60m ./monitor/
 
 ## cluster: start a real control plane in the foreground; kubeconfig in .cache/testcluster/
 cluster: testbin

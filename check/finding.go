@@ -10,16 +10,19 @@ import (
 // Finding is one problem on one object: the JSON shape of `kubeharden scan -o json` (a
 // contract; see docs).
 type Finding struct {
-	Check       string        `json:"check"`
-	Severity    Severity      `json:"severity"`
-	Practice    string        `json:"practice"`
-	Object      inventory.Ref `json:"object"`
-	File        string        `json:"file,omitempty"`
-	Line        int           `json:"line,omitempty"`
-	Path        string        `json:"path,omitempty"`
-	Message     string        `json:"message"`
-	Remediation string        `json:"remediation,omitempty"`
-	Suppressed  bool          `json:"suppressed"`
+	Check    string        `json:"check"`
+	Severity Severity      `json:"severity"`
+	Practice string        `json:"practice"`
+	Object   inventory.Ref `json:"object"`
+	// Cluster names the cluster (kubeconfig context) of a live object when one scan read
+	// several; empty otherwise.
+	Cluster     string `json:"cluster,omitempty"`
+	File        string `json:"file,omitempty"`
+	Line        int    `json:"line,omitempty"`
+	Path        string `json:"path,omitempty"`
+	Message     string `json:"message"`
+	Remediation string `json:"remediation,omitempty"`
+	Suppressed  bool   `json:"suppressed"`
 	// Fixes are the changes `kubeharden fix` can make to resolve the finding.
 	Fixes []SuggestedFix `json:"fixes,omitempty"`
 	// Suppression says why a suppressed finding is suppressed (or, for a finding whose

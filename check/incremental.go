@@ -46,12 +46,12 @@ type Delta struct {
 // full run (RunAt) over the final inventory gives; they are not suppressed (callers apply
 // Suppress). An Evaluator is safe for concurrent use; its methods run one at a time.
 type Evaluator struct {
-	mu     sync.Mutex
-	inv    *inventory.Inventory
-	cfg    *config.Config
-	facts  *inventory.Facts
-	now    time.Time
-	checks []*Check
+	mu      sync.Mutex
+	inv     *inventory.Inventory
+	cfg     *config.Config
+	facts   *inventory.Facts
+	now     time.Time
+	checks  []*Check
 	observe func(*Check, time.Duration)
 	// units are each check's findings by what a re-run replaces: the object's key for a
 	// check of ScopeObject, the namespace for ScopeNamespace, "" for ScopeCluster.

@@ -179,7 +179,7 @@ func newRow(f *check.Finding) tableRow {
 		f:          f,
 		sev:        f.Severity.String(),
 		id:         sanitize(f.Check),
-		obj:        sanitize(f.Object.String()),
+		obj:        sanitize(objectName(f)),
 		loc:        sanitize(location(f)),
 		msg:        sanitize(f.Message),
 		suppressed: f.Suppressed,
@@ -500,3 +500,11 @@ func sanitize(s string) string {
 }
 
 func isControl(r rune) bool { return unicode.IsControl(r) }
+
+// objectName is the finding's object, after its cluster when a scan read several.
+func objectName(f *check.Finding) string {
+	if f.Cluster != "" {
+		return f.Cluster + ":" + f.Object.String()
+	}
+	return f.Object.String()
+}

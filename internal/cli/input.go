@@ -35,6 +35,10 @@ type inputs struct {
 	// exclude and strict are --exclude and --strict.
 	exclude []string
 	strict  bool
+	// contexts are the --context flags: kubectl's single context, or with scan --cluster
+	// several clusters (fleet, set by commands that read several).
+	contexts []string
+	fleet    bool
 }
 
 // addFlags adds the input flags. impersonation=false leaves out kubectl's --as/--as-group,
@@ -55,7 +59,22 @@ func (in *inputs) addFlags(fs *pflag.FlagSet, impersonation bool) {
 	if !impersonation {
 		in.kube.Impersonate, in.kube.ImpersonateUID, in.kube.ImpersonateGroup = nil, nil, nil
 	}
+	// --context is ours, so that scan can take it more than once.
+	in.kube.Context = nil
 	in.kube.AddFlags(fs)
+	fs.StringArrayVar(&in.contexts, "context", nil, "the name of the kubeconfig context to use")
+}
+
+// useContext points the kubeconfig flags at the one --context given; more than one is an
+// error but for commands that read several clusters.
+func (in *inputs) useContext() error {
+	switch {
+	case len(in.contexts) > 1 && !in.fleet:
+		return exit(scan.ExitInput, fmt.Errorf("--context given %d times: only scan --cluster reads several clusters", len(in.contexts)))
+	case len(in.contexts) == 1:
+		in.kube.Context = &in.contexts[0]
+	}
+	return nil
 }
 
 // input is what a command reads: the inventory, cluster facts, config, and input errors.
@@ -84,6 +103,9 @@ var errNoInput = errors.New("nothing to read: give manifest paths (or -f), or --
 
 // read loads the objects the flags and positional paths name.
 func (in *inputs) read(ctx context.Context, e *env, paths []string) (*input, error) {
+	if err := in.useContext(); err != nil {
+		return nil, err
+	}
 	paths = append(paths, in.files...)
 	var out input
 	var err error
@@ -138,7 +160,11 @@ func (in *inputs) read(ctx context.Context, e *env, paths []string) (*input, err
 	if !in.cluster && !hasKubeconfigContext(in.kube) {
 		return nil, exit(scan.ExitInput, errNoInput)
 	}
-	live, err := readLive(ctx, in, e)
+	cfg, err := in.restConfig()
+	if err != nil {
+		return nil, err
+	}
+	live, err := readLive(ctx, cfg, in, e)
 	if err != nil {
 		return nil, err
 	}

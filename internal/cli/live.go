@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubeharden/kubeharden/load"
@@ -19,8 +20,8 @@ const (
 	defaultListTimeout  = 60 * time.Second
 )
 
-// readLive reads the live cluster the kubeconfig flags point at.
-func readLive(ctx context.Context, in *inputs, e *env) (*liveResult, error) {
+// restConfig is the client config the kubeconfig flags point at.
+func (in *inputs) restConfig() (*rest.Config, error) {
 	cfg, err := in.kube.ToRESTConfig()
 	if err != nil {
 		if clientcmd.IsEmptyConfig(err) {
@@ -28,6 +29,11 @@ func readLive(ctx context.Context, in *inputs, e *env) (*liveResult, error) {
 		}
 		return nil, exit(scan.ExitInput, fmt.Errorf("kubeconfig: %w", err))
 	}
+	return cfg, nil
+}
+
+// readLive reads the live cluster cfg points at.
+func readLive(ctx context.Context, cfg *rest.Config, in *inputs, e *env) (*liveResult, error) {
 	cfg.QPS, cfg.Burst = in.qps, in.burst
 	probe := defaultProbeTimeout
 	if cfg.Timeout > 0 {

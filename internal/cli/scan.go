@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,7 @@ func newScanCmd(e *env) *cobra.Command {
 		verbose        bool
 		baseline       string
 		color          string
+		allContexts    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [PATH|-]...",
@@ -48,6 +50,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
   kubeharden scan -o sarif deploy/ > kubeharden.sarif
   kubeharden scan --cluster --context prod -o json
   kubeharden scan . --baseline previous.json   # only findings that are new since previous.json
+  kubeharden scan --cluster --context prod --context staging -o json
   kubeharden scan deploy/ --inspect-images --vuln-report trivy-api.json --kubernetes-version 1.33.4`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var fail check.Severity
@@ -60,37 +63,73 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 			// Patterns may name only custom checks, which the config read below holds.
 			checks, selErr := selectChecks(only)
 			in.progress = wantsProgress(output)
-			input, err := in.read(cmd.Context(), e, args)
+			in.fleet = true
+			fleet, err := in.fleetContexts(allContexts)
 			if err != nil {
 				return err
 			}
-			more, err := customChecks(input.cfg, only)
-			if err != nil {
-				return err
-			}
-			if selErr != nil && len(more) == 0 {
-				return exit(scan.ExitInput, selErr)
-			}
-			checks = append(checks, more...)
-			if err := applyAdmissionConfig(input.cfg, admission); err != nil {
-				return err
-			}
-			if err := applyEncryptionConfig(input, encConfig); err != nil {
-				return err
-			}
-			if err := img.apply(cmd.Context(), e, &in, input); err != nil {
-				return err
-			}
-			opts := input.scanOptions()
-			opts.Checks = checks
-			if baseline != "" {
-				if opts.Baseline, err = scan.ReadBaseline(baseline); err != nil {
-					return exit(scan.ExitInput, fmt.Errorf("--baseline: %w", err))
+			// one judges one input: the same configuration, flags and checks for each cluster
+			// of a fleet as for a single input.
+			one := func(input *input) (*scan.Result, error) {
+				more, err := customChecks(input.cfg, only)
+				if err != nil {
+					return nil, err
 				}
+				if selErr != nil && len(more) == 0 {
+					return nil, exit(scan.ExitInput, selErr)
+				}
+				checks := append(append([]*check.Check(nil), checks...), more...)
+				if err := applyAdmissionConfig(input.cfg, admission); err != nil {
+					return nil, err
+				}
+				if err := applyEncryptionConfig(input, encConfig); err != nil {
+					return nil, err
+				}
+				if err := img.apply(cmd.Context(), e, &in, input); err != nil {
+					return nil, err
+				}
+				opts := input.scanOptions()
+				opts.Checks = checks
+				if baseline != "" {
+					if opts.Baseline, err = scan.ReadBaseline(baseline); err != nil {
+						return nil, exit(scan.ExitInput, fmt.Errorf("--baseline: %w", err))
+					}
+				}
+				return spin(e, in.progress, "checking", func() *scan.Result { return scan.Run(input.inv, opts) }), nil
 			}
-			_, stop := memlimit.Fit()
-			defer stop()
-			res := spin(e, in.progress, "checking", func() *scan.Result { return scan.Run(input.inv, opts) })
+			var res *scan.Result
+			var single *input // attack paths are drawn for a single input
+			var unreachable []error
+			if fleet == nil {
+				input, err := in.read(cmd.Context(), e, args)
+				if err != nil {
+					return err
+				}
+				_, stop := memlimit.Fit()
+				defer stop()
+				if res, err = one(input); err != nil {
+					return err
+				}
+				single = input
+			} else {
+				inputs, unr, err := in.readFleet(cmd.Context(), e, fleet)
+				if err != nil {
+					return err
+				}
+				unreachable = unr
+				_, stop := memlimit.Fit()
+				defer stop()
+				results := map[string]*scan.Result{}
+				for _, name := range fleet {
+					if inputs[name] == nil {
+						continue
+					}
+					if results[name], err = one(inputs[name]); err != nil {
+						return err
+					}
+				}
+				res = scan.Merge(results)
+			}
 			useColor, err := colorWanted(color, e.stdout)
 			if err != nil {
 				return exit(scan.ExitInput, err)
@@ -107,11 +146,14 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				ToolVersion:    Version(),
 				SourceRoot:     root,
 				LinkBase:       linkBase,
-				AttackPaths:    reportAttackPaths(output, input, res),
+				AttackPaths:    reportAttackPaths(output, single, res),
 				Verbose:        verbose,
 			})
 			if err != nil {
 				return exit(scan.ExitInput, err)
+			}
+			if len(unreachable) > 0 {
+				return exit(scan.ExitUnreachable, errors.Join(unreachable...))
 			}
 			if code := res.ExitCode(fail); code != scan.ExitClean {
 				return exit(code, nil)
@@ -138,6 +180,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 	addEncryptionConfigFlag(f, &encConfig)
 	img.addFlags(f)
 	addInputFlags(cmd, &in)
+	f.BoolVar(&allContexts, "all-contexts", false, "with --cluster, scan the cluster of every kubeconfig context into one report (--context may also be given several times)")
 	return cmd
 }
 

@@ -1,0 +1,498 @@
+// Package monitor keeps a cluster's findings current from inside it: informers over every
+// kind the checks read, the registered checks run through the check framework (the same
+// checks, suppressions and severities as scan), and the findings published as PolicyReports
+// (or OpenReports) and Prometheus metrics. With leader election, only the replica holding a
+// Lease writes reports; the others evaluate too and take over within the lease duration.
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/load"
+)
+
+// Options configure a Monitor.
+type Options struct {
+	// Config reaches the API server.
+	Config *rest.Config
+	// Checks are the checks to run; nil runs every registered check.
+	Checks []*check.Check
+	// Settings is kubeharden's configuration (exceptions); nil for none.
+	Settings *config.Config
+	// ReportAPI is the API reports are written as; zero means PolicyReportAPI.
+	ReportAPI ReportAPI
+	// Debounce is how long the monitor waits for a burst of changes to end before it
+	// evaluates (zero: 100 ms); MaxDelay bounds the wait from the first change (zero: 1 s).
+	Debounce, MaxDelay time.Duration
+	// MaxReportBytes is the size above which a report is split (zero: DefaultMaxReportBytes).
+	MaxReportBytes int
+	// FactsInterval is how often the facts that are not objects (the server version, the
+	// deprecated API calls in the API server's metrics) are read again (zero: 10 minutes).
+	FactsInterval time.Duration
+	// LeaderElection, when set, makes the monitor write reports only while it holds the
+	// Lease; without it the monitor always writes.
+	LeaderElection *LeaderElection
+	// Log receives what the monitor does; nil discards it.
+	Log *slog.Logger
+	// OnEvaluated, when set, is called after each evaluation (benchmarks, tests).
+	OnEvaluated func(Evaluation)
+	// Now is the clock checks judge at (certificate expiry, exception expiry); nil: time.Now.
+	Now func() time.Time
+}
+
+// LeaderElection configures the Lease that elects the replica that writes reports.
+type LeaderElection struct {
+	// Namespace and Name of the Lease.
+	Namespace, Name string
+	// Identity of this replica (the pod's name); it must differ between replicas.
+	Identity string
+	// LeaseDuration, RenewDeadline and RetryPeriod are client-go's (zero: 15 s, 10 s, 2 s).
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	// ReleaseOnCancel gives up the lease when the monitor stops, so that another replica
+	// takes over at once instead of after LeaseDuration.
+	ReleaseOnCancel bool
+}
+
+// Evaluation describes one evaluation.
+type Evaluation struct {
+	// Objects judged and findings found (suppressed included).
+	Objects, Findings int
+	// Took is the time to evaluate: collect the objects, run the checks, build the reports.
+	Took time.Duration
+	// Lag is the time from the first change it took into account to its end.
+	Lag time.Duration
+}
+
+// Monitor watches a cluster and keeps its reports and metrics current.
+type Monitor struct {
+	opts    Options
+	log     *slog.Logger
+	metrics *metrics
+	writer  *writer
+
+	ready, leading atomic.Bool
+	kick           chan struct{}
+
+	mu sync.Mutex
+	// first is when the oldest change not yet evaluated arrived (zero: none pending).
+	first time.Time
+	// findings are those of the last evaluation, suppressions applied.
+	findings []check.Finding
+	errs     []check.Error
+	reports  map[reportKey]*Report
+	facts    inventory.Facts
+	// writeNeeded says that the reports in the cluster may differ from reports.
+	writeNeeded bool
+	// reread says that the reports in the cluster must be read before the next write.
+	reread bool
+	// state is the evaluation, touched only by Run's loop.
+	state state
+}
+
+// New checks opts and returns a monitor ready to Run.
+func New(opts Options) (*Monitor, error) {
+	if opts.Config == nil {
+		return nil, errors.New("monitor: no cluster config")
+	}
+	if opts.Checks == nil {
+		opts.Checks = check.All()
+	}
+	if opts.ReportAPI.Group == "" {
+		opts.ReportAPI = PolicyReportAPI
+	}
+	if opts.Debounce <= 0 {
+		opts.Debounce = 100 * time.Millisecond
+	}
+	if opts.MaxDelay <= 0 {
+		opts.MaxDelay = time.Second
+	}
+	if opts.FactsInterval <= 0 {
+		opts.FactsInterval = 10 * time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Settings == nil {
+		opts.Settings = &config.Config{}
+	}
+	dyn, err := dynamic.NewForConfig(opts.Config)
+	if err != nil {
+		return nil, err
+	}
+	m := &Monitor{opts: opts, log: opts.Log, metrics: newMetrics(), kick: make(chan struct{}, 1)}
+	m.writer = &writer{dyn: dyn, api: opts.ReportAPI, metrics: m.metrics, now: opts.Now}
+	return m, nil
+}
+
+// Run watches the cluster until ctx ends. It returns an error when the cluster cannot be
+// watched at all; later errors (a failed write, a forbidden watch) are logged, counted in
+// the metrics and retried.
+func (m *Monitor) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := m.readFacts(ctx); err != nil {
+		return err
+	}
+	w, err := newWatchers(ctx, m.opts.Config, m.changed)
+	if err != nil {
+		return err
+	}
+	w.run(ctx.Done())
+	if err := m.waitSynced(ctx, w); err != nil {
+		return err
+	}
+	m.log.Info("initial sync done", "resources", len(w.sources))
+
+	if le := m.opts.LeaderElection; le != nil {
+		if err := m.elect(ctx, le); err != nil {
+			return err
+		}
+	} else {
+		m.setLeading(true)
+	}
+
+	m.mu.Lock()
+	m.first = time.Now()
+	m.mu.Unlock()
+	m.evaluate(ctx, w)
+	m.ready.Store(true)
+	m.metrics.ready.Set(1)
+
+	facts := time.NewTicker(m.opts.FactsInterval)
+	defer facts.Stop()
+	var retry <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-facts.C:
+			if err := m.readFacts(ctx); err != nil {
+				m.log.Error("reading cluster facts", "err", err)
+			}
+			m.changed()
+			continue
+		case <-retry:
+			retry = nil
+		case <-m.kick:
+			m.debounce(ctx)
+		}
+		if m.pending() {
+			m.evaluate(ctx, w)
+		}
+		if err := m.write(ctx); err != nil {
+			m.log.Error("writing reports", "err", err)
+			retry = time.After(2 * time.Second)
+		}
+	}
+}
+
+// changed notes a change and wakes the loop.
+func (m *Monitor) changed() {
+	m.mu.Lock()
+	if m.first.IsZero() {
+		m.first = time.Now()
+	}
+	m.mu.Unlock()
+	m.wake()
+}
+
+func (m *Monitor) wake() {
+	select {
+	case m.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (m *Monitor) pending() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return !m.first.IsZero()
+}
+
+// debounce waits until no change has come for Debounce, or MaxDelay has passed since the
+// first pending change.
+func (m *Monitor) debounce(ctx context.Context) {
+	m.mu.Lock()
+	first := m.first
+	m.mu.Unlock()
+	if first.IsZero() {
+		return
+	}
+	deadline := first.Add(m.opts.MaxDelay)
+	for {
+		wait := min(m.opts.Debounce, time.Until(deadline))
+		if wait <= 0 {
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-m.kick:
+			t.Stop()
+		case <-t.C:
+			return
+		}
+	}
+}
+
+// waitSynced waits until every informer has synced or failed; the failed ones are logged and
+// counted, and their objects join as soon as they can be read.
+func (m *Monitor) waitSynced(ctx context.Context, w *watchers) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		done, failed := w.synced()
+		if done {
+			for _, s := range failed {
+				m.metrics.watchErrors.WithLabelValues(s.res.Name()).Inc()
+				m.log.Error("cannot watch; its checks are incomplete", "resource", s.res.Name(), "practices", s.res.Practices, "err", s.getErr())
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// readFacts reads what the cluster tells besides its objects, as load.Cluster does.
+func (m *Monitor) readFacts(ctx context.Context) error {
+	disco, err := discovery.NewDiscoveryClientForConfig(m.opts.Config)
+	if err != nil {
+		return err
+	}
+	v, err := disco.ServerVersion()
+	if err != nil {
+		return &load.UnreachableError{Host: m.opts.Config.Host, Err: err}
+	}
+	f := inventory.Facts{ServerVersion: v.GitVersion}
+	if reqs, err := load.DeprecatedAPIRequests(ctx, m.opts.Config); err == nil {
+		f.DeprecatedAPIRequests = reqs
+	}
+	m.mu.Lock()
+	m.facts = f
+	m.mu.Unlock()
+	return nil
+}
+
+// evaluate brings the findings up to date with the informers' objects, and rebuilds the
+// reports and metrics.
+func (m *Monitor) evaluate(ctx context.Context, w *watchers) {
+	m.mu.Lock()
+	first := m.first
+	m.first = time.Time{}
+	facts := m.facts
+	m.mu.Unlock()
+
+	start := time.Now()
+	findings, errs, inv, deleting := m.state.update(w, facts, m.opts)
+	took := time.Since(start)
+	reports := m.buildReports(inv, findings, deleting)
+	m.metrics.evaluation.Observe(took.Seconds())
+	var lag time.Duration
+	if !first.IsZero() {
+		lag = time.Since(first)
+		m.metrics.lag.Observe(lag.Seconds())
+	}
+	m.setFindingMetrics(findings, inv.Len())
+	for _, e := range errs {
+		m.log.Error("check error", "err", e.Error())
+	}
+
+	m.mu.Lock()
+	m.findings, m.errs, m.reports = findings, errs, reports
+	m.writeNeeded = true
+	m.mu.Unlock()
+	m.log.Debug("evaluated", "objects", inv.Len(), "findings", len(findings), "took", took)
+	if m.opts.OnEvaluated != nil {
+		m.opts.OnEvaluated(Evaluation{Objects: inv.Len(), Findings: len(findings), Took: took, Lag: lag})
+	}
+}
+
+func (m *Monitor) buildReports(inv *inventory.Inventory, findings []check.Finding, deleting map[string]bool) map[reportKey]*Report {
+	byNS := map[string][]Result{}
+	for i := range findings {
+		f := &findings[i]
+		ns := namespaceOf(f.Object)
+		if deleting[ns] {
+			continue
+		}
+		uid := ""
+		if o := inv.Get(f.Object.Kind, ns, f.Object.Name); o != nil {
+			uid = string(o.Meta.GetUID())
+		}
+		byNS[ns] = append(byNS[ns], resultOf(f, uid, metav1.Timestamp{}))
+	}
+	return buildReports(m.opts.ReportAPI, byNS, m.opts.MaxReportBytes)
+}
+
+func (m *Monitor) setFindingMetrics(findings []check.Finding, objects int) {
+	type key struct{ check, sev, ns string }
+	open, supp := map[key]int{}, map[key]int{}
+	for i := range findings {
+		f := &findings[i]
+		k := key{f.Check, f.Severity.String(), namespaceOf(f.Object)}
+		if f.Suppressed {
+			supp[k]++
+		} else {
+			open[k]++
+		}
+	}
+	m.metrics.findings.Reset()
+	m.metrics.suppressed.Reset()
+	for k, n := range open {
+		m.metrics.findings.WithLabelValues(k.check, k.sev, k.ns).Set(float64(n))
+	}
+	for k, n := range supp {
+		m.metrics.suppressed.WithLabelValues(k.check, k.sev, k.ns).Set(float64(n))
+	}
+	m.metrics.objects.Set(float64(objects))
+}
+
+// write brings the cluster's reports to the last evaluation's, when this replica leads.
+func (m *Monitor) write(ctx context.Context) error {
+	if !m.leading.Load() {
+		return nil
+	}
+	m.mu.Lock()
+	reports, need := m.reports, m.writeNeeded
+	m.writeNeeded = false
+	if m.reread {
+		m.writer.synced, m.reread = false, false
+	}
+	m.mu.Unlock()
+	if !need || reports == nil {
+		return nil
+	}
+	if err := m.writer.sync(ctx, reports); err != nil {
+		m.mu.Lock()
+		m.writeNeeded = true
+		m.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+func (m *Monitor) setLeading(v bool) {
+	m.leading.Store(v)
+	if v {
+		m.metrics.leader.Set(1)
+	} else {
+		m.metrics.leader.Set(0)
+	}
+}
+
+// elect campaigns for the Lease in the background, again after each loss, until ctx ends.
+func (m *Monitor) elect(ctx context.Context, le *LeaderElection) error {
+	if le.Identity == "" || le.Name == "" || le.Namespace == "" {
+		return errors.New("monitor: leader election needs a lease namespace, name and identity")
+	}
+	cs, err := kubernetes.NewForConfig(m.opts.Config)
+	if err != nil {
+		return err
+	}
+	lock := &resourcelock.LeaseLock{
+		LeaseMeta:  metav1.ObjectMeta{Namespace: le.Namespace, Name: le.Name},
+		Client:     cs.CoordinationV1(),
+		LockConfig: resourcelock.ResourceLockConfig{Identity: le.Identity},
+	}
+	cfg := leaderelection.LeaderElectionConfig{
+		Lock:            lock,
+		LeaseDuration:   durationOr(le.LeaseDuration, 15*time.Second),
+		RenewDeadline:   durationOr(le.RenewDeadline, 10*time.Second),
+		RetryPeriod:     durationOr(le.RetryPeriod, 2*time.Second),
+		ReleaseOnCancel: le.ReleaseOnCancel,
+		Name:            le.Name,
+		Callbacks: leaderelection.LeaderCallbacks{
+			OnStartedLeading: func(context.Context) {
+				m.log.Info("leading: writing reports", "identity", le.Identity)
+				m.mu.Lock()
+				m.reread = true // what the last leader wrote
+				m.writeNeeded = true
+				m.mu.Unlock()
+				m.setLeading(true)
+				m.wake()
+			},
+			OnStoppedLeading: func() {
+				m.log.Info("lost the lease: not writing reports", "identity", le.Identity)
+				m.setLeading(false)
+			},
+		},
+	}
+	elector, err := leaderelection.NewLeaderElector(cfg)
+	if err != nil {
+		return fmt.Errorf("leader election: %w", err)
+	}
+	go func() {
+		for ctx.Err() == nil {
+			elector.Run(ctx)
+		}
+	}()
+	return nil
+}
+
+func durationOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// Ready says whether the initial sync and evaluation are done.
+func (m *Monitor) Ready() bool { return m.ready.Load() }
+
+// Leading says whether this replica writes reports.
+func (m *Monitor) Leading() bool { return m.leading.Load() }
+
+// Findings returns the findings of the last evaluation, suppressions applied.
+func (m *Monitor) Findings() []check.Finding {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]check.Finding(nil), m.findings...)
+}
+
+// MetricsHandler serves the Prometheus metrics.
+func (m *Monitor) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(m.metrics.reg, promhttp.HandlerOpts{})
+}
+
+// HealthHandler serves /healthz (the process runs) and /readyz (initial sync and evaluation
+// done).
+func (m *Monitor) HealthHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !m.Ready() {
+			http.Error(w, "initial sync not done", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	return mux
+}

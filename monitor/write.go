@@ -1,0 +1,261 @@
+package monitor
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+)
+
+// writer keeps the reports in the cluster equal to the wanted ones. It remembers what it
+// wrote, so that an update is a JSON patch of the results that changed, guarded by the
+// resourceVersion it patched last: a report changed by someone else is read again first.
+type writer struct {
+	dyn     dynamic.Interface
+	api     ReportAPI
+	metrics *metrics
+	// written are the reports as the server holds them, after our last write.
+	written map[reportKey]*Report
+	// synced says that written was read from the server (after becoming leader).
+	synced bool
+	now    func() time.Time
+}
+
+func (w *writer) resource(k reportKey) dynamic.ResourceInterface {
+	if k.ns == "" {
+		return w.dyn.Resource(w.api.GVR(true))
+	}
+	return w.dyn.Resource(w.api.GVR(false)).Namespace(k.ns)
+}
+
+// readAll reads every report kubeharden owns into written.
+func (w *writer) readAll(ctx context.Context) error {
+	w.written = map[reportKey]*Report{}
+	sel := metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedBy}
+	for _, cluster := range []bool{false, true} {
+		list, err := w.dyn.Resource(w.api.GVR(cluster)).List(ctx, sel)
+		if err != nil {
+			return fmt.Errorf("list %s: %w", w.api.GVR(cluster).Resource, err)
+		}
+		for i := range list.Items {
+			r, err := fromUnstructured(&list.Items[i])
+			if err != nil {
+				return err
+			}
+			w.written[reportKey{r.Namespace, r.Name}] = r
+		}
+	}
+	w.synced = true
+	return nil
+}
+
+// sync writes the difference between want and what was written; skip names namespaces that
+// are going away, whose reports are deleted and never created.
+func (w *writer) sync(ctx context.Context, want map[reportKey]*Report) error {
+	if !w.synced {
+		if err := w.readAll(ctx); err != nil {
+			w.metrics.writeErrors.Inc()
+			return err
+		}
+	}
+	w.stamp(want)
+	var firstErr error
+	fail := func(err error) {
+		w.metrics.writeErrors.Inc()
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	for k, r := range want {
+		old := w.written[k]
+		if old != nil && reflect.DeepEqual(old.Results, r.Results) && old.Summary == r.Summary {
+			continue
+		}
+		got, err := w.write(ctx, k, old, r)
+		if err != nil {
+			fail(fmt.Errorf("write report %s: %w", k, err))
+			// Read it again next time.
+			delete(w.written, k)
+			w.synced = w.synced && old == nil
+			continue
+		}
+		w.written[k] = got
+	}
+	for k := range w.written {
+		if _, ok := want[k]; ok {
+			continue
+		}
+		err := w.resource(k).Delete(ctx, k.name, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			fail(fmt.Errorf("delete report %s: %w", k, err))
+			continue
+		}
+		w.metrics.writes.WithLabelValues("delete").Inc()
+		delete(w.written, k)
+	}
+	return firstErr
+}
+
+// stamp gives each result without a timestamp the one it had when written, else now: a
+// result's timestamp is when it was first reported, and an unchanged result is not rewritten.
+func (w *writer) stamp(want map[reportKey]*Report) {
+	seen := map[string]metav1.Timestamp{}
+	for k, r := range w.written {
+		for i := range r.Results {
+			seen[k.ns+"\x00"+resultKey(&r.Results[i])] = r.Results[i].Timestamp
+		}
+	}
+	now := w.now()
+	ts := metav1.Timestamp{Seconds: now.Unix()}
+	for k, r := range want {
+		for i := range r.Results {
+			if t, ok := seen[k.ns+"\x00"+resultKey(&r.Results[i])]; ok {
+				r.Results[i].Timestamp = t
+			} else if r.Results[i].Timestamp == (metav1.Timestamp{}) {
+				r.Results[i].Timestamp = ts
+			}
+		}
+	}
+}
+
+// write creates r, or patches old into r.
+func (w *writer) write(ctx context.Context, k reportKey, old, r *Report) (*Report, error) {
+	if old == nil {
+		u, err := toUnstructured(r)
+		if err != nil {
+			return nil, err
+		}
+		got, err := w.resource(k).Create(ctx, u, metav1.CreateOptions{FieldManager: ManagedBy})
+		if apierrors.IsAlreadyExists(err) {
+			// Written by an earlier leader: read it, then patch.
+			cur, gerr := w.resource(k).Get(ctx, k.name, metav1.GetOptions{})
+			if gerr != nil {
+				return nil, gerr
+			}
+			if old, err = fromUnstructured(cur); err != nil {
+				return nil, err
+			}
+			return w.write(ctx, k, old, r)
+		}
+		if err != nil {
+			return nil, err
+		}
+		w.metrics.writes.WithLabelValues("create").Inc()
+		return fromUnstructured(got)
+	}
+	patch, err := json.Marshal(diff(old, r))
+	if err != nil {
+		return nil, err
+	}
+	got, err := w.resource(k).Patch(ctx, k.name, types.JSONPatchType, patch, metav1.PatchOptions{FieldManager: ManagedBy})
+	if err != nil {
+		// A failed test (someone else changed the report) or a report gone: read it afresh.
+		cur, gerr := w.resource(k).Get(ctx, k.name, metav1.GetOptions{})
+		if apierrors.IsNotFound(gerr) {
+			return w.write(ctx, k, nil, r)
+		}
+		if gerr != nil {
+			return nil, err
+		}
+		fresh, cerr := fromUnstructured(cur)
+		if cerr != nil || fresh.ResourceVersion == old.ResourceVersion {
+			return nil, err
+		}
+		return w.write(ctx, k, fresh, r)
+	}
+	w.metrics.writes.WithLabelValues("patch").Inc()
+	return fromUnstructured(got)
+}
+
+// op is one RFC 6902 operation.
+type op struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value any    `json:"value,omitempty"`
+}
+
+// diff is the JSON patch from old to r: a test of old's resourceVersion, then the results
+// removed, added and replaced (both lists are sorted by resultKey), and the summary. When
+// nearly everything changed, the results are replaced whole.
+func diff(old, r *Report) []op {
+	ops := []op{{Op: "test", Path: "/metadata/resourceVersion", Value: old.ResourceVersion}}
+	if len(old.Results) == 0 || len(r.Results) == 0 {
+		ops = append(ops, op{Op: "add", Path: "/results", Value: nonNil(r.Results)})
+	} else {
+		var rs []op
+		i, j, pos := 0, 0, 0
+		for i < len(old.Results) || j < len(r.Results) {
+			var c int
+			switch {
+			case j == len(r.Results):
+				c = -1
+			case i == len(old.Results):
+				c = 1
+			default:
+				ki, kj := resultKey(&old.Results[i]), resultKey(&r.Results[j])
+				switch {
+				case ki < kj:
+					c = -1
+				case ki > kj:
+					c = 1
+				}
+			}
+			switch c {
+			case -1:
+				rs = append(rs, op{Op: "remove", Path: "/results/" + strconv.Itoa(pos)})
+				i++
+			case 1:
+				rs = append(rs, op{Op: "add", Path: "/results/" + strconv.Itoa(pos), Value: r.Results[j]})
+				pos++
+				j++
+			default:
+				if !reflect.DeepEqual(old.Results[i], r.Results[j]) {
+					rs = append(rs, op{Op: "replace", Path: "/results/" + strconv.Itoa(pos), Value: r.Results[j]})
+				}
+				pos++
+				i++
+				j++
+			}
+		}
+		if len(rs) > len(r.Results) {
+			rs = []op{{Op: "add", Path: "/results", Value: r.Results}}
+		}
+		ops = append(ops, rs...)
+	}
+	return append(ops, op{Op: "add", Path: "/summary", Value: r.Summary})
+}
+
+func nonNil(rs []Result) []Result {
+	if rs == nil {
+		return []Result{}
+	}
+	return rs
+}
+
+func toUnstructured(r *Report) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(r)
+	if err != nil {
+		return nil, err
+	}
+	return &unstructured.Unstructured{Object: m}, nil
+}
+
+func fromUnstructured(u *unstructured.Unstructured) (*Report, error) {
+	var r Report
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &r); err != nil {
+		return nil, fmt.Errorf("decode report %s/%s: %w", u.GetNamespace(), u.GetName(), err)
+	}
+	if len(r.Results) == 0 {
+		r.Results = nil
+	}
+	return &r, nil
+}
