@@ -33,6 +33,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 15s ./load
 	$(GO) test -run '^$$' -fuzz '^FuzzFast$$' -fuzztime 15s ./load
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s ./dockerfile
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeFast$$' -fuzztime 10s ./audit
 
 ## browser: Debian's chromium and chromedriver, for the HTML report's browser test
 browser:
@@ -50,7 +51,7 @@ docs:
 
 ## bench: the engine and scan benchmarks recorded in docs/performance.md
 bench:
-	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./load/ ./scan/ ./rbac/ ./netpol/
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./load/ ./scan/ ./rbac/ ./netpol/ ./attack/
 
 ## bench-live: scan --cluster of a generated 10,000-workload cluster vs bare lists (~3 min)
 bench-live: testbin

@@ -13,8 +13,15 @@ import (
 	"sync"
 )
 
-// Practices are the eight hardening practices, in the order reports present them.
-var Practices = []string{"network", "podsecurity", "secrets", "rbac", "ingress", "images", "versions", "resources"}
+// Practices are the eight hardening practices, in the order reports present them, then
+// "attack": attack paths, which chain the weaknesses the others find.
+var Practices = []string{"network", "podsecurity", "secrets", "rbac", "ingress", "images", "versions", "resources", "attack"}
+
+// Derived practices report chains of what the other practices already report (an attack
+// path crosses an exposed Service, a missing policy, a binding): their findings cap the
+// overall score as any finding does, but add no weight to it, so that one weakness is not
+// counted twice. They still get a practice score of their own.
+var Derived = map[string]bool{"attack": true}
 
 // PracticeTitles names each practice for humans.
 var PracticeTitles = map[string]string{
@@ -26,6 +33,7 @@ var PracticeTitles = map[string]string{
 	"images":      "Images",
 	"versions":    "Kubernetes versions",
 	"resources":   "Resource limits",
+	"attack":      "Attack paths",
 }
 
 // Check is one rule. ID is stable once released: "<practice>/<slug>".

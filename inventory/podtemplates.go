@@ -3,6 +3,7 @@ package inventory
 import (
 	"reflect"
 	"strconv"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -90,6 +91,9 @@ func indexPath(p string, i int) string {
 	return p + "[" + strconv.Itoa(i) + "]"
 }
 
+// PodTemplates returns the pod templates of o alone (see Inventory.PodTemplates).
+func (o *Object) PodTemplates() []PodTemplate { return appendPodTemplates(nil, o) }
+
 func appendPodTemplates(out []PodTemplate, o *Object) []PodTemplate {
 	add := func(meta *metav1.ObjectMeta, spec *corev1.PodSpec, path string) {
 		out = append(out, PodTemplate{Owner: o, Meta: meta, Spec: spec, Path: path + ".spec", MetaPath: path + ".metadata"})
@@ -161,14 +165,24 @@ func templateField(spec reflect.Value) (*corev1.PodTemplateSpec, bool) {
 	return t, ok
 }
 
+// podTemplateKinds are custom workload kinds whose spec.template is a pod template, with or
+// without containers: an OpenShift DeploymentConfig without containers is judged as a
+// Deployment without containers is (and both are input errors, see load).
+var podTemplateKinds = map[string]bool{
+	"apps.openshift.io DeploymentConfig": true,
+	"argoproj.io Rollout":                true,
+	"apps.kruise.io CloneSet":            true,
+}
+
 // customTemplate reads spec.template of a custom resource (Argo Rollouts, OpenKruise, ...) when
-// it holds a pod template with containers.
+// it holds a pod template with containers, or the kind is one of podTemplateKinds.
 func customTemplate(u *unstructured.Unstructured) *corev1.PodTemplateSpec {
 	raw, found, err := unstructured.NestedMap(u.Object, "spec", "template")
 	if err != nil || !found {
 		return nil
 	}
-	if _, ok, _ := unstructured.NestedSlice(raw, "spec", "containers"); !ok {
+	group, _, _ := strings.Cut(u.GetAPIVersion(), "/")
+	if _, ok, _ := unstructured.NestedSlice(raw, "spec", "containers"); !ok && !podTemplateKinds[group+" "+u.GetKind()] {
 		return nil
 	}
 	var t corev1.PodTemplateSpec

@@ -126,6 +126,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	usec := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Secret",
 		"metadata": map[string]any{"name": "u", "namespace": "n"}, "stringData": map[string]any{"k": "other-value"}}}
 	dep := &appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: "n"}}
+	dep.Spec.Template.Spec.Containers = []corev1.Container{{Name: "c", Image: "example.com/c:1"}}
 	in := []*inventory.Object{inventory.New(sec, inventory.Source{}, nil), inventory.New(usec, inventory.Source{}, nil), inventory.New(dep, inventory.Source{}, nil)}
 	errs := []check.Error{{Resource: "nodes", Message: "forbidden"}}
 	var buf bytes.Buffer

@@ -649,6 +649,13 @@ func (d *decoder) object(data []byte, ents []entry, t top, line int, dups []docE
 		}
 		d.errorf(line, "%s: %s", describeObject(t, o.Name), e.Error())
 	}
+	// A pod without containers is refused by the API server whatever the workload kind;
+	// the object is kept, so that what it does say is still judged.
+	for _, pt := range o.PodTemplates() {
+		if len(pt.Spec.Containers) == 0 {
+			d.errorf(o.Line(pt.Path+".containers"), "%s: %s.containers: a pod needs at least one container (the API server refuses it)", describeObject(t, o.Name), pt.Path)
+		}
+	}
 	d.objs = append(d.objs, o)
 }
 

@@ -120,7 +120,7 @@ func TestYAMLSemantics(t *testing.T) {
 	if cm.Data["true"] != "a" || string(cm.BinaryData["k"]) != "hello" {
 		t.Errorf("data = %v, binaryData = %q", cm.Data, cm.BinaryData)
 	}
-	objs, errs = Decode("x.yaml", []byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  volumes:\n  - name: v\n    secret:\n      defaultMode: 0644\n"))
+	objs, errs = Decode("x.yaml", []byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers: [{name: c, image: i}]\n  volumes:\n  - name: v\n    secret:\n      defaultMode: 0644\n"))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}

@@ -74,6 +74,9 @@ type Class struct {
 	portSig int
 	// policies select the class, by direction they isolate (valid policies only).
 	policies [2][]*Policy
+	// cluster are the rules of the cluster network policies that select the class, by tier
+	// and direction, in evaluation order.
+	cluster [2][2][]*ClusterRule
 }
 
 // Policies returns the valid policies that select the class and isolate it in direction d.
@@ -104,6 +107,9 @@ type Input struct {
 	Namespaces []Namespace
 	Workloads  []Workload
 	Policies   []PolicyInput
+	// ClusterPolicies are AdminNetworkPolicies, BaselineAdminNetworkPolicies and
+	// ClusterNetworkPolicies (compiled by ClusterPolicyFrom).
+	ClusterPolicies []*ClusterPolicy
 }
 
 // Engine answers reachability questions about a fixed set of namespaces, workloads and
@@ -121,6 +127,9 @@ type Engine struct {
 	rules int
 	// hostNet are the hostNetwork workloads, which policies cannot see.
 	hostNet []*Workload
+	// cluster are the cluster network policies in input order; sortedCluster the valid
+	// ones in evaluation order.
+	cluster, sortedCluster []*ClusterPolicy
 }
 
 // New builds an engine: it groups pods into classes, compiles the policies, and works out
@@ -224,6 +233,7 @@ func New(in Input) *Engine {
 			}
 		}
 	}
+	e.addClusterPolicies(in.ClusterPolicies)
 	return e
 }
 
@@ -336,7 +346,19 @@ func FromInventory(inv *inventory.Inventory) *Engine {
 		}
 		in.Policies = append(in.Policies, PolicyInput{Policy: np, Object: o})
 	}
+	for _, kind := range []string{ANPKind, BANPKind, CNPKind} {
+		for _, o := range inv.ByKind(kind) {
+			if IsClusterPolicy(o.APIVersion, o.Kind) {
+				in.ClusterPolicies = append(in.ClusterPolicies, ClusterPolicyFrom(o))
+			}
+		}
+	}
 	e := New(in)
+	for _, p := range in.ClusterPolicies {
+		for _, pr := range p.Problems {
+			e.problems = append(e.problems, p.ID()+": "+pr.String())
+		}
+	}
 	for _, p := range unread {
 		p.index = len(e.policies)
 		e.policies = append(e.policies, p)

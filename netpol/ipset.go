@@ -235,3 +235,13 @@ var Internet = PrefixSet(netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePref
 
 // everywhere is every address.
 var everywhere = PrefixSet(netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0"))
+
+// RangeSet is the addresses from lo to hi, both included (of one family).
+func RangeSet(lo, hi netip.Addr) IPSet {
+	if hi.Less(lo) || lo.Is4() != hi.Is4() {
+		return IPSet{}
+	}
+	s := IPSet{r: []ipRange{{lo, hi}}}
+	s.normalize()
+	return s
+}

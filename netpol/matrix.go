@@ -122,6 +122,21 @@ func (e *Engine) Matrix(namespaces ...string) *Matrix {
 	}
 
 	m.cells = make([]uint32, n*n)
+	if len(e.sortedCluster) > 0 {
+		// Cluster network policies decide per pair and per port, in tiers around the
+		// NetworkPolicies: every cell is evaluated as Reach would.
+		for s := 0; s < n; s++ {
+			src := end{class: m.classes[s]}
+			for d := 0; d < n; d++ {
+				dst := end{class: m.classes[d]}
+				eg := e.side(Egress, src, dst, dst, nil)
+				in := e.side(Ingress, dst, src, dst, nil)
+				m.cells[s*n+d] = t.id(eg.Ports.Intersect(in.Ports))
+			}
+		}
+		m.internet(e)
+		return m
+	}
 	for s := 0; s < n; s++ {
 		row := m.cells[s*n : (s+1)*n]
 		eg := out[s]
@@ -137,6 +152,13 @@ func (e *Engine) Matrix(namespaces ...string) *Matrix {
 		}
 	}
 
+	m.internet(e)
+	return m
+}
+
+// internet fills in what each class may send to and receive from the internet.
+func (m *Matrix) internet(e *Engine) {
+	n, t := len(m.classes), m.table
 	m.fromNet, m.fromNetSome = make([]uint32, n), make([]uint32, n)
 	m.toNet, m.toNetSome = make([]uint32, n), make([]uint32, n)
 	net := InternetEndpoint()
@@ -147,7 +169,6 @@ func (e *Engine) Matrix(namespaces ...string) *Matrix {
 		v, _ = e.Reach(ce, net, nil)
 		m.toNet[i], m.toNetSome[i] = t.id(v.Ports), t.id(v.SomePorts)
 	}
-	return m
 }
 
 // groupKey names the policies that decide a direction for a class; with named ports, the

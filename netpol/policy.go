@@ -259,7 +259,7 @@ func compileRule(p *Policy, d Direction, i int, ports []networkingv1.NetworkPoli
 		case pp.Port == nil:
 			r.ports.numeric = r.ports.numeric.Union(portRange(proto, 1, 65535))
 		case pp.Port.Type == intstr.String:
-			r.ports.named = append(r.ports.named, namedRef{pp.Port.StrVal, proto})
+			r.ports.named = append(r.ports.named, namedRef{name: pp.Port.StrVal, proto: proto})
 		default:
 			lo, hi := uint16(pp.Port.IntVal), uint16(pp.Port.IntVal)
 			if pp.EndPort != nil {

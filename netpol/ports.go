@@ -85,7 +85,10 @@ type span struct{ lo, hi uint16 }
 // traffic that has no ports at all (ICMP and other protocols), so "all" is kept apart from
 // "every port of TCP, UDP and SCTP".
 type PortSet struct {
-	all   bool
+	all bool
+	// other is traffic without ports (ICMP and other protocols) in a set that is not all:
+	// what is left of "all" once a cluster network policy rule decides some ports.
+	other bool
 	spans [numProtocols][]span
 }
 
@@ -100,7 +103,7 @@ func (s PortSet) IsAll() bool { return s.all }
 
 // IsEmpty reports whether the set allows nothing.
 func (s PortSet) IsEmpty() bool {
-	if s.all {
+	if s.all || s.other {
 		return false
 	}
 	for _, sp := range s.spans {
@@ -133,8 +136,75 @@ func (s PortSet) Union(t PortSet) PortSet {
 	for p := range s.spans {
 		out.spans[p] = mergeSpans(append(append([]span(nil), s.spans[p]...), t.spans[p]...))
 	}
+	out.other = s.other || t.other
+	return out.canonical()
+}
+
+// fullSpan is every port of a protocol (0 is not a port connections can use).
+var fullSpan = []span{{1, 65535}}
+
+// expanded writes "all" as its parts: every port of each protocol and other traffic.
+func (s PortSet) expanded() PortSet {
+	if !s.all {
+		return s
+	}
+	out := PortSet{other: true}
+	for p := range out.spans {
+		out.spans[p] = fullSpan
+	}
 	return out
 }
+
+// canonical turns a set that holds every part of "all" into AllPorts.
+func (s PortSet) canonical() PortSet {
+	if s.all || !s.other {
+		return s
+	}
+	for _, sp := range s.spans {
+		if len(sp) != 1 || sp[0] != fullSpan[0] {
+			return s
+		}
+	}
+	return AllPorts
+}
+
+// Subtract returns s \ t.
+func (s PortSet) Subtract(t PortSet) PortSet {
+	if t.all {
+		return NoPorts
+	}
+	if t.IsEmpty() {
+		return s
+	}
+	a := s.expanded()
+	var out PortSet
+	out.other = a.other && !t.other
+	for p := range a.spans {
+		var r []span
+		for _, x := range a.spans[p] {
+			lo := uint32(x.lo)
+			for _, y := range t.spans[p] {
+				if uint32(y.hi) < lo || y.lo > x.hi {
+					continue
+				}
+				if uint32(y.lo) > lo {
+					r = append(r, span{uint16(lo), y.lo - 1})
+				}
+				lo = uint32(y.hi) + 1
+			}
+			if lo <= uint32(x.hi) {
+				r = append(r, span{uint16(lo), x.hi})
+			}
+		}
+		out.spans[p] = r
+	}
+	return out.canonical()
+}
+
+// HasOther reports whether the set holds traffic without ports (ICMP and other protocols):
+// always for AllPorts, and for what remains of it after a cluster network policy rule
+// decided some ports.
+func (s PortSet) HasOther() bool { return s.all || s.other }
 
 // Intersect returns s ∩ t.
 func (s PortSet) Intersect(t PortSet) PortSet {
@@ -145,6 +215,7 @@ func (s PortSet) Intersect(t PortSet) PortSet {
 		return s
 	}
 	var out PortSet
+	out.other = s.other && t.other
 	for p := range s.spans {
 		a, b := s.spans[p], t.spans[p]
 		var r []span
@@ -197,12 +268,15 @@ func (s PortSet) String() string {
 		return "all"
 	}
 	rs := s.Ranges()
-	if len(rs) == 0 {
+	if len(rs) == 0 && !s.other {
 		return "none"
 	}
 	parts := make([]string, len(rs))
 	for i, r := range rs {
 		parts[i] = r.String()
+	}
+	if s.other {
+		parts = append(parts, "other protocols")
 	}
 	return strings.Join(parts, ", ")
 }
@@ -213,6 +287,9 @@ func (s PortSet) key() string {
 		return "*"
 	}
 	var b []byte
+	if s.other {
+		b = append(b, 'o')
+	}
 	for p, sp := range s.spans {
 		b = append(b, byte(p), byte(len(sp)>>8), byte(len(sp)))
 		for _, r := range sp {
@@ -274,6 +351,8 @@ type portSpec struct {
 type namedRef struct {
 	name  string
 	proto Protocol
+	// anyProto: a cluster network policy's named port, which matches by name alone.
+	anyProto bool
 }
 
 // resolve is the rule's port set towards a destination with the given named ports. Named
@@ -289,7 +368,7 @@ func (ps *portSpec) resolve(dst []NamedPort) PortSet {
 	out := ps.numeric
 	for _, ref := range ps.named {
 		for _, np := range dst {
-			if np.Name == ref.name && np.Protocol == ref.proto {
+			if np.Name == ref.name && (ref.anyProto || np.Protocol == ref.proto) {
 				out = out.Union(portRange(np.Protocol, np.Port, np.Port))
 			}
 		}

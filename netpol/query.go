@@ -80,6 +80,9 @@ type Side struct {
 	// Policies are the policies that isolate the pod in this direction, each with the rules
 	// that allow the traffic (none when the policy only isolates).
 	Policies []PolicyVerdict
+	// Cluster are the cluster network policy rules that decided ports of the traffic, in
+	// evaluation order (Admin tier, then Baseline tier).
+	Cluster []ClusterDecision
 }
 
 // PolicyVerdict is a policy that takes part in a decision and its rules that allow it.
@@ -152,20 +155,35 @@ func namedPortsOf(x end) []NamedPort {
 }
 
 // side evaluates direction d for subject (the pod whose policies apply) against peer. dst is
-// the destination, whose named ports resolve port names.
+// the destination, whose named ports resolve port names. Cluster network policies decide
+// around NetworkPolicies: the Admin tier first, then NetworkPolicies for what it passed or
+// left, then the Baseline tier for what no NetworkPolicy isolates.
 func (e *Engine) side(d Direction, subject, peer, dst end, port *Port) Side {
 	s := Side{Direction: d, Governed: !subject.external(), Ports: AllPorts}
 	if !s.Governed {
 		s.Allowed = true
 		return s
 	}
+	named := namedPortsOf(dst)
+	ports := AllPorts // what is still to be decided, and then what is allowed
+	allowed := NoPorts
+	admin := e.evalTier(e.clusterRulesOf(subject, AdminTier, d), peer, named, AllPorts)
+	if len(admin.decisions) > 0 {
+		s.Cluster = append(s.Cluster, admin.decisions...)
+		allowed = admin.accepted
+		ports = admin.passed.Union(admin.undecided)
+	}
 	pols := e.policiesOf(subject, d)
 	if len(pols) == 0 {
-		s.Allowed = true
+		base := e.evalTier(e.clusterRulesOf(subject, BaselineTier, d), peer, named, ports)
+		s.Cluster = append(s.Cluster, base.decisions...)
+		s.Ports = allowed.Union(base.accepted).Union(base.undecided)
+		s.Isolated = len(s.Cluster) > 0
+		s.Allowed = e.portAllowed(s.Ports, port, named)
 		return s
 	}
-	s.Isolated, s.Ports = true, NoPorts
-	named := namedPortsOf(dst)
+	s.Isolated = true
+	npPorts := NoPorts
 	for _, p := range pols {
 		pv := PolicyVerdict{Policy: p}
 		for _, r := range p.Rules[d] {
@@ -173,7 +191,7 @@ func (e *Engine) side(d Direction, subject, peer, dst end, port *Port) Side {
 				continue
 			}
 			rp := r.ports.resolve(named)
-			s.Ports = s.Ports.Union(rp)
+			npPorts = npPorts.Union(rp)
 			if rp.IsEmpty() || (port != nil && !r.ports.matches(*port, named)) {
 				continue
 			}
@@ -181,16 +199,25 @@ func (e *Engine) side(d Direction, subject, peer, dst end, port *Port) Side {
 		}
 		s.Policies = append(s.Policies, pv)
 	}
-	if port != nil {
-		for _, pv := range s.Policies {
-			if len(pv.Rules) > 0 {
-				s.Allowed = true
+	s.Ports = allowed.Union(npPorts.Intersect(ports))
+	s.Allowed = e.portAllowed(s.Ports, port, named)
+	return s
+}
+
+// portAllowed reports whether ps allows port (nil: any traffic).
+func (e *Engine) portAllowed(ps PortSet, port *Port, named []NamedPort) bool {
+	if port == nil {
+		return !ps.IsEmpty()
+	}
+	if port.Name != "" {
+		for _, np := range named {
+			if np.Name == port.Name && np.Protocol == port.Protocol && ps.Contains(np.Protocol, np.Port) {
+				return true
 			}
 		}
-	} else {
-		s.Allowed = !s.Ports.IsEmpty()
+		return false
 	}
-	return s
+	return ps.Contains(port.Protocol, port.Number)
 }
 
 func endOf(ep Endpoint) end {
@@ -258,7 +285,7 @@ func (e *Engine) Reach(from, to Endpoint, port *Port) (*Verdict, error) {
 	} else {
 		pod, addrs = endOf(to), *from.Addrs
 	}
-	points := addrs.boundaries(nil)
+	points := e.clusterBoundaries(pod, d, addrs.boundaries(nil))
 	for _, p := range e.policiesOf(pod, d) {
 		for _, r := range p.Rules[d] {
 			points = r.ips.boundaries(points)
@@ -320,6 +347,29 @@ func mergeSide(into *Side, s Side) {
 
 // Explain says in a sentence why the side lets the traffic through or not.
 func (s Side) Explain(subject string) string {
+	if len(s.Cluster) == 0 {
+		return s.explainNP(subject)
+	}
+	var parts []string
+	for _, cd := range s.Cluster {
+		what := [...]string{Accept: "accepts", Deny: "denies", Pass: "passes to NetworkPolicies"}[cd.Rule.Action]
+		on := ""
+		if !cd.Ports.IsAll() {
+			on = " on " + cd.Ports.String()
+		}
+		parts = append(parts, fmt.Sprintf("%s %s%s", cd.Rule, what, on))
+	}
+	out := strings.Join(parts, "; ")
+	if len(s.Policies) > 0 || !s.Isolated {
+		out += "; then " + s.explainNP(subject)
+	}
+	if s.Allowed {
+		return out + " (allowed: " + s.Ports.String() + ")"
+	}
+	return out + " (denied)"
+}
+
+func (s Side) explainNP(subject string) string {
 	dir := strings.ToLower(s.Direction.String())
 	switch {
 	case !s.Governed:

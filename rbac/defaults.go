@@ -44,16 +44,42 @@ func DefaultPolicy() *Policy {
 	return p
 }
 
-// addDefaults appends the default objects that roles and bindings lack, marked Builtin.
+// addDefaults appends the default objects that roles and bindings lack, marked Builtin, and
+// reconciles those they redefine as the API server does at start-up (see Reconciled).
 func addDefaults(roles []*Role, bindings []*Binding) ([]*Role, []*Binding) {
 	have := make(map[roleKey]bool, len(roles)+len(bindings))
+	// The last object of a key wins (build), so that is the one reconciled.
+	lastRole := map[roleKey]*Role{}
+	lastBinding := map[roleKey]*Binding{}
 	for _, r := range roles {
 		have[r.key()] = true
+		lastRole[r.key()] = r
 	}
 	for _, b := range bindings {
 		have[b.key()] = true
+		lastBinding[b.key()] = b
 	}
 	p := DefaultPolicy()
+	for i := range p.ClusterRoles {
+		if d := clusterRoleFrom(&p.ClusterRoles[i], nil); lastRole[d.key()] != nil {
+			reconcileRole(lastRole[d.key()], d)
+		}
+	}
+	for i := range p.Roles {
+		if d := roleFrom(&p.Roles[i], nil); lastRole[d.key()] != nil {
+			reconcileRole(lastRole[d.key()], d)
+		}
+	}
+	for i := range p.ClusterRoleBindings {
+		if d := clusterRoleBindingFrom(&p.ClusterRoleBindings[i], nil); lastBinding[d.key()] != nil {
+			reconcileBinding(lastBinding[d.key()], d)
+		}
+	}
+	for i := range p.RoleBindings {
+		if d := roleBindingFrom(&p.RoleBindings[i], nil); lastBinding[d.key()] != nil {
+			reconcileBinding(lastBinding[d.key()], d)
+		}
+	}
 	roles = appendMissing(roles, have, p.ClusterRoles, clusterRoleFrom)
 	roles = appendMissing(roles, have, p.Roles, roleFrom)
 	bindings = appendMissing(bindings, have, p.ClusterRoleBindings, clusterRoleBindingFrom)

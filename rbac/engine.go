@@ -48,9 +48,13 @@ type Role struct {
 	Object *inventory.Object
 	// Builtin marks a role of the default policy added because the input lacked it.
 	Builtin bool
+	// Reconciled is set on an input role that redefines a role of the default policy: Rules,
+	// Labels and Aggregation are then those the API server's start-up reconciliation leaves.
+	Reconciled *Reconciled
 
-	crbs []*Binding            // ClusterRoleBindings to this ClusterRole
-	rbs  map[string][]*Binding // RoleBindings to this role, by namespace
+	annotations map[string]string
+	crbs        []*Binding            // ClusterRoleBindings to this ClusterRole
+	rbs         map[string][]*Binding // RoleBindings to this role, by namespace
 }
 
 // String renders the role as "ClusterRole/edit" or "Role/dev/reader".
@@ -69,8 +73,12 @@ type Binding struct {
 	Object *inventory.Object
 	// Builtin marks a binding of the default policy added because the input lacked it.
 	Builtin bool
+	// Reconciled is set on an input binding that redefines a binding of the default policy:
+	// RoleRef and Subjects are then those the API server's start-up reconciliation leaves.
+	Reconciled *Reconciled
 
-	role *Role
+	annotations map[string]string
+	role        *Role
 }
 
 // String renders the binding as "ClusterRoleBinding/admins" or "RoleBinding/dev/readers".
@@ -214,20 +222,20 @@ func New(objs Objects) *Engine {
 }
 
 func roleFrom(r *rbacv1.Role, o *inventory.Object) *Role {
-	return &Role{Kind: RoleKind, Namespace: nsOrDefault(r.Namespace), Name: r.Name, Labels: r.Labels, Rules: r.Rules, Object: o}
+	return &Role{Kind: RoleKind, Namespace: nsOrDefault(r.Namespace), Name: r.Name, Labels: r.Labels, Rules: r.Rules, Object: o, annotations: r.Annotations}
 }
 
 func clusterRoleFrom(r *rbacv1.ClusterRole, o *inventory.Object) *Role {
-	return &Role{Kind: ClusterRoleKind, Name: r.Name, Labels: r.Labels, Rules: r.Rules, Aggregation: r.AggregationRule, Object: o}
+	return &Role{Kind: ClusterRoleKind, Name: r.Name, Labels: r.Labels, Rules: r.Rules, Aggregation: r.AggregationRule, Object: o, annotations: r.Annotations}
 }
 
 func roleBindingFrom(b *rbacv1.RoleBinding, o *inventory.Object) *Binding {
 	return &Binding{Kind: RoleBindingKind, Namespace: nsOrDefault(b.Namespace), Name: b.Name, Labels: b.Labels,
-		RoleRef: b.RoleRef, Subjects: b.Subjects, Object: o}
+		RoleRef: b.RoleRef, Subjects: b.Subjects, Object: o, annotations: b.Annotations}
 }
 
 func clusterRoleBindingFrom(b *rbacv1.ClusterRoleBinding, o *inventory.Object) *Binding {
-	return &Binding{Kind: ClusterRoleBindingKind, Name: b.Name, Labels: b.Labels, RoleRef: b.RoleRef, Subjects: b.Subjects, Object: o}
+	return &Binding{Kind: ClusterRoleBindingKind, Name: b.Name, Labels: b.Labels, RoleRef: b.RoleRef, Subjects: b.Subjects, Object: o, annotations: b.Annotations}
 }
 
 func nsOrDefault(ns string) string {

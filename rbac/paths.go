@@ -11,10 +11,16 @@ import (
 // Target is what an escalation search looks for.
 type Target string
 
+// StandardVerbs are the verbs of the Kubernetes API's resource requests. Rules that grant
+// each of them on every resource of every group are cluster-admin in all but name: with
+// create and update on roles and bindings the holder can give itself the rest.
+var StandardVerbs = []string{"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
+
 // Targets.
 const (
 	// ToClusterAdmin: allowed every verb on every resource of every group cluster-wide
-	// (what the cluster-admin ClusterRole grants), or a member of system:masters.
+	// (what the cluster-admin ClusterRole grants, with "*" or every one of StandardVerbs),
+	// or a member of system:masters.
 	ToClusterAdmin Target = "cluster-admin"
 	// ToSecrets: allowed to read every Secret of the cluster (get, list or watch secrets
 	// across all namespaces).
@@ -37,6 +43,9 @@ type Hop struct {
 	To     Subject
 	Action string  // "create pods in namespace ci and run one as the service account"
 	Grants []Grant // the grants the action needs; empty for system:masters
+	// Requests are the API requests the action makes, one per grant (Requests[i] is what
+	// Grants[i] allows): what a SubjectAccessReview for From must allow.
+	Requests []Attributes
 }
 
 // Path is a chain of hops from a subject to a target.
@@ -171,14 +180,17 @@ type caps struct {
 	create    nsGrants         // create secrets
 	exec      nsGrants         // create pods/exec
 	proxy     *Grant           // nodes/proxy
+	proxyReq  Attributes       // the request proxy allows
 	impersona bool             // some rule may allow impersonate
 	anyUser   *Grant           // a user (or service account) it may impersonate, for groups
+	anyUserQ  Attributes       // the request anyUser allows
 	masters   *Hop             // a direct way to system:masters-equivalent power
 }
 
 type runAs struct {
 	action string
 	grant  Grant
+	req    Attributes // Namespace "" when the grant applies in every namespace
 }
 
 // workloads are the resources whose create lets one choose a pod's service account, and
@@ -290,12 +302,21 @@ func (g *graph) atGoal(n *node) *Hop {
 	switch g.to {
 	case ToClusterAdmin:
 		if gr, ok := g.reason(n, Attributes{Verb: "*", APIGroup: "*", Resource: "*"}); ok {
-			return &Hop{From: n.sub, Action: "allowed * on * cluster-wide", Grants: []Grant{gr}}
+			return &Hop{From: n.sub, Action: "allowed * on * cluster-wide", Grants: []Grant{gr}, Requests: []Attributes{{Verb: "*", APIGroup: "*", Resource: "*"}}}
 		}
+		var grants []Grant
+		for _, v := range StandardVerbs {
+			gr, ok := g.reason(n, Attributes{Verb: v, APIGroup: "*", Resource: "*"})
+			if !ok {
+				return nil
+			}
+			grants = append(grants, gr)
+		}
+		return &Hop{From: n.sub, Action: "allowed every standard verb on * cluster-wide", Grants: grants}
 	case ToSecrets:
 		for _, v := range []string{"list", "watch", "get"} {
 			if gr, ok := g.reason(n, Attributes{Verb: v, Resource: "secrets"}); ok {
-				return &Hop{From: n.sub, Action: v + " secrets in all namespaces", Grants: []Grant{gr}}
+				return &Hop{From: n.sub, Action: v + " secrets in all namespaces", Grants: []Grant{gr}, Requests: []Attributes{{Verb: v, Resource: "secrets"}}}
 			}
 		}
 	}
@@ -336,7 +357,7 @@ func (g *graph) capsOf(n *node) *caps {
 					if ns == "" {
 						where = "in the namespace"
 					}
-					c.runAs[ns] = runAs{fmt.Sprintf("%s %s %s and run pods as the service account", v, res, where), gr}
+					c.runAs[ns] = runAs{fmt.Sprintf("%s %s %s and run pods as the service account", v, res, where), gr, a}
 					break workloads
 				}
 			}
@@ -372,15 +393,17 @@ func (g *graph) capsOf(n *node) *caps {
 		if ns == "" {
 			for _, v := range []string{"get", "create"} {
 				if gr, ok := first(gs, Attributes{Verb: v, Resource: "nodes", Subresource: "proxy"}); ok {
-					c.proxy = &gr
+					c.proxy, c.proxyReq = &gr, Attributes{Verb: v, Resource: "nodes", Subresource: "proxy"}
 					break
 				}
 			}
 		}
 	}
 	if c.impersona {
-		if gr, ok := g.reason(n, Attributes{Verb: "impersonate", Resource: "users", Name: "someone"}); ok {
-			c.anyUser = &gr
+		if a := (Attributes{Verb: "impersonate", Resource: "users", Name: "someone"}); true {
+			if gr, ok := g.reason(n, a); ok {
+				c.anyUser, c.anyUserQ = &gr, a
+			}
 		}
 		for _, sub := range g.subs {
 			if c.anyUser != nil {
@@ -396,7 +419,7 @@ func (g *graph) capsOf(n *node) *caps {
 				continue
 			}
 			if gr, ok := g.reason(n, a); ok {
-				c.anyUser = &gr
+				c.anyUser, c.anyUserQ = &gr, a
 			}
 		}
 	}
@@ -410,7 +433,8 @@ func (g *graph) capsOf(n *node) *caps {
 func (g *graph) toMasters(n *node, perms map[string][]Grant) *Hop {
 	masters := Subject{Kind: GroupKind, Name: Masters}
 	for _, r := range g.admin {
-		b, ok := g.reason(n, Attributes{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: r})
+		ba := Attributes{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: r}
+		b, ok := g.reason(n, ba)
 		if !ok {
 			continue
 		}
@@ -420,7 +444,7 @@ func (g *graph) toMasters(n *node, perms map[string][]Grant) *Hop {
 				a.Name = "any"
 			}
 			if c, ok := g.reason(n, a); ok {
-				return &Hop{From: n.sub, To: masters, Action: fmt.Sprintf("%s a ClusterRoleBinding to ClusterRole %s (bind)", v, r), Grants: []Grant{b, c}}
+				return &Hop{From: n.sub, To: masters, Action: fmt.Sprintf("%s a ClusterRoleBinding to ClusterRole %s (bind)", v, r), Grants: []Grant{b, c}, Requests: []Attributes{ba, a}}
 			}
 		}
 	}
@@ -429,21 +453,26 @@ func (g *graph) toMasters(n *node, perms map[string][]Grant) *Hop {
 			continue
 		}
 		name := gr.Role.Name
-		esc, ok := g.reason(n, Attributes{Verb: "escalate", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: name})
+		ea := Attributes{Verb: "escalate", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: name}
+		esc, ok := g.reason(n, ea)
 		if !ok {
 			continue
 		}
 		for _, v := range []string{"update", "patch"} {
-			if u, ok := g.reason(n, Attributes{Verb: v, APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: name}); ok {
-				return &Hop{From: n.sub, To: masters, Action: fmt.Sprintf("escalate ClusterRole %s (bound to it by %s) to allow everything", name, gr.Binding), Grants: []Grant{esc, u}}
+			ua := Attributes{Verb: v, APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: name}
+			if u, ok := g.reason(n, ua); ok {
+				return &Hop{From: n.sub, To: masters, Action: fmt.Sprintf("escalate ClusterRole %s (bound to it by %s) to allow everything", name, gr.Binding), Grants: []Grant{esc, u}, Requests: []Attributes{ea, ua}}
 			}
 		}
 	}
-	if c, ok := g.reason(n, Attributes{Verb: "create", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests"}); ok {
-		if u, ok := g.reason(n, Attributes{Verb: "update", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests", Subresource: "approval", Name: "csr"}); ok {
+	ca := Attributes{Verb: "create", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests"}
+	ua := Attributes{Verb: "update", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests", Subresource: "approval", Name: "csr"}
+	if c, ok := g.reason(n, ca); ok {
+		if u, ok := g.reason(n, ua); ok {
 			for _, signer := range []string{"kubernetes.io/kube-apiserver-client", "kubernetes.io/*"} {
-				if a, ok := g.reason(n, Attributes{Verb: "approve", APIGroup: "certificates.k8s.io", Resource: "signers", Name: signer}); ok {
-					return &Hop{From: n.sub, To: masters, Action: "create and approve a client certificate in group system:masters", Grants: []Grant{c, u, a}}
+				aa := Attributes{Verb: "approve", APIGroup: "certificates.k8s.io", Resource: "signers", Name: signer}
+				if a, ok := g.reason(n, aa); ok {
+					return &Hop{From: n.sub, To: masters, Action: "create and approve a client certificate in group system:masters", Grants: []Grant{c, u, a}, Requests: []Attributes{ca, ua, aa}}
 				}
 			}
 		}
@@ -477,48 +506,58 @@ func (g *graph) edge(u, v *node) *Hop {
 		return nil
 	}
 	c := u.caps
-	hop := func(action string, grants ...Grant) *Hop {
-		return &Hop{From: u.sub, To: v.sub, Action: action, Grants: grants}
+	// hop pairs each grant with the request it allows.
+	hop := func(action string, grants []Grant, reqs ...Attributes) *Hop {
+		return &Hop{From: u.sub, To: v.sub, Action: action, Grants: grants, Requests: reqs}
 	}
+	one := func(gr Grant) []Grant { return []Grant{gr} }
 	switch sub := v.sub; sub.Kind {
 	case ServiceAccountKind:
 		ns := sub.Namespace
 		if r, ok := c.runAs[""]; ok {
-			return hop(strings.Replace(r.action, "in the namespace", "in namespace "+ns, 1), r.grant)
+			req := r.req
+			req.Namespace = ns
+			return hop(strings.Replace(r.action, "in the namespace", "in namespace "+ns, 1), one(r.grant), req)
 		}
 		if r, ok := c.runAs[ns]; ok {
-			return hop(r.action, r.grant)
+			return hop(r.action, one(r.grant), r.req)
 		}
 		if _, ok := c.token.in(ns); ok {
-			if gr, ok := g.reason(u, Attributes{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Namespace: ns, Name: sub.Name}); ok {
-				return hop("create a token for the service account", gr)
+			a := Attributes{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Namespace: ns, Name: sub.Name}
+			if gr, ok := g.reason(u, a); ok {
+				return hop("create a token for the service account", one(gr), a)
 			}
 		}
+		list := Attributes{Verb: "list", Resource: "secrets", Namespace: ns}
 		if read, ok := c.read.in(ns); ok {
 			if contains(g.e.env.tokenSecrets[ns], sub.Name) {
-				return hop("read the service account's token Secret", read)
+				return hop("read the service account's token Secret", one(read), list)
 			}
 			if create, ok := c.create.in(ns); ok {
-				return hop("create a token Secret for the service account and read it", create, read)
+				return hop("create a token Secret for the service account and read it", []Grant{create, read},
+					Attributes{Verb: "create", Resource: "secrets", Namespace: ns}, list)
 			}
 		}
 		if contains(g.e.env.running[ns], sub.Name) {
 			if gr, ok := c.exec.in(ns); ok {
-				return hop("exec into a running pod of the service account and read its token", gr)
+				return hop("exec into a running pod of the service account and read its token", one(gr),
+					Attributes{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: ns})
 			}
 			if c.proxy != nil {
-				return hop("exec through the kubelet API (nodes/proxy) into a pod of the service account", *c.proxy)
+				return hop("exec through the kubelet API (nodes/proxy) into a pod of the service account", one(*c.proxy), c.proxyReq)
 			}
 		}
 		if c.impersona {
-			if gr, ok := g.reason(u, Attributes{Verb: "impersonate", Resource: "serviceaccounts", Namespace: ns, Name: sub.Name}); ok {
-				return hop("impersonate the service account", gr)
+			a := Attributes{Verb: "impersonate", Resource: "serviceaccounts", Namespace: ns, Name: sub.Name}
+			if gr, ok := g.reason(u, a); ok {
+				return hop("impersonate the service account", one(gr), a)
 			}
 		}
 	case UserKind:
 		if c.impersona {
-			if gr, ok := g.reason(u, Attributes{Verb: "impersonate", Resource: "users", Name: sub.Name}); ok {
-				return hop("impersonate the user", gr)
+			a := Attributes{Verb: "impersonate", Resource: "users", Name: sub.Name}
+			if gr, ok := g.reason(u, a); ok {
+				return hop("impersonate the user", one(gr), a)
 			}
 		}
 	case GroupKind:
@@ -527,8 +566,9 @@ func (g *graph) edge(u, v *node) *Hop {
 			return &h
 		}
 		if c.impersona && c.anyUser != nil {
-			if gr, ok := g.reason(u, Attributes{Verb: "impersonate", Resource: "groups", Name: sub.Name}); ok {
-				return hop("impersonate a user in the group", *c.anyUser, gr)
+			a := Attributes{Verb: "impersonate", Resource: "groups", Name: sub.Name}
+			if gr, ok := g.reason(u, a); ok {
+				return hop("impersonate a user in the group", []Grant{*c.anyUser, gr}, c.anyUserQ, a)
 			}
 		}
 	}

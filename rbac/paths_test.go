@@ -52,3 +52,40 @@ func TestPathsUnknownSubject(t *testing.T) {
 		t.Errorf("Find(system:authenticated) = %v, want 2 hops", p)
 	}
 }
+
+// TestPathRequests: every hop records one request per grant, each allowed for the hop's
+// subject by the engine, and each allowed by the grant paired with it.
+func TestPathRequests(t *testing.T) {
+	e, _ := engineFor(t, rbac.Options{Defaults: true}, "testdata/paths.yaml")
+	hops := 0
+	for _, name := range []string{"alice", "bob", "eve", "frank", "gina", "harry", "ivan"} {
+		for _, to := range []rbac.Target{rbac.ToClusterAdmin, rbac.ToSecrets} {
+			p := e.Paths(rbac.Subject{Kind: rbac.UserKind, Name: name}, to)
+			if p == nil {
+				continue
+			}
+			for _, h := range p.Hops {
+				hops++
+				if len(h.Requests) != len(h.Grants) {
+					t.Errorf("%s: hop %q: %d requests for %d grants", name, h.Action, len(h.Requests), len(h.Grants))
+					continue
+				}
+				user, groups := h.From.Principal()
+				if h.From.Kind == rbac.GroupKind {
+					user, groups = "", []string{h.From.Name, rbac.AllAuthenticated}
+				}
+				for i, a := range h.Requests {
+					if !e.Allowed(user, groups, a) {
+						t.Errorf("%s: hop %q: %s may not %s", name, h.Action, h.From, a)
+					}
+					if !rbac.RuleAllows(h.Grants[i].PolicyRule(), &a) {
+						t.Errorf("%s: hop %q: grant %s does not allow %s", name, h.Action, h.Grants[i].Binding, a)
+					}
+				}
+			}
+		}
+	}
+	if hops < 12 {
+		t.Errorf("only %d hops checked", hops)
+	}
+}

@@ -19,15 +19,15 @@ import (
 // embedded here and inlined into the page, so it opens offline, from an artifact store or an
 // email attachment, and loads nothing from the network.
 //
-//go:embed html/report.html html/report.css html/report.js
+//go:embed html/report.html html/report.css html/report.js html/attack.html html/attack.css
 var htmlAssets embed.FS
 
 var (
 	htmlTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
 		"breakable": breakable,
 		"code":      codeSpans,
-	}).ParseFS(htmlAssets, "html/report.html"))
-	htmlCSS = mustAsset("html/report.css")
+	}).ParseFS(htmlAssets, "html/report.html", "html/attack.html"))
+	htmlCSS = mustAsset("html/report.css") + mustAsset("html/attack.css")
 	htmlJS  = mustAsset("html/report.js")
 	// htmlCSP allows exactly the inlined stylesheet and script, by hash, and nothing else: no
 	// network, no inline event handlers, no style attributes. A finding's text that slipped past
@@ -67,6 +67,7 @@ type htmlReport struct {
 	Groups                                 []htmlGroup
 	Checks                                 []htmlCheck
 	Errors                                 []htmlError
+	Attack                                 *htmlAttack
 }
 
 type htmlCount struct {
@@ -130,6 +131,7 @@ func writeHTML(w io.Writer, r *scan.Result, opts Options) error {
 		Expired:        r.Summary.Expired,
 		ShowSuppressed: opts.ShowSuppressed,
 		Incomplete:     sanitize(strings.Join(r.Summary.Incomplete, ", ")),
+		Attack:         attackView(opts.AttackPaths),
 	}
 	for _, s := range check.Severities {
 		v.Severities = append(v.Severities, htmlCount{s.String(), r.Summary.BySeverity[s.String()]})

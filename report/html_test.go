@@ -174,7 +174,8 @@ func TestHTMLSelfContained(t *testing.T) {
 func TestHTMLInChromium(t *testing.T) {
 	b := browser.Start(t)
 	r := insecureScan(t)
-	page := render(t, r, Options{Format: "html", ToolVersion: "test"})
+	attackPaths := insecureAttackPaths(t)
+	page := render(t, r, Options{Format: "html", ToolVersion: "test", AttackPaths: attackPaths})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write([]byte(page))
@@ -312,6 +313,54 @@ func TestHTMLInChromium(t *testing.T) {
 	for _, s := range a11y {
 		t.Errorf("accessibility: %s", s)
 	}
+
+	// Attack paths: one drawing per path, a box per step and an arrow per edge carrying its
+	// evidence; every label fits inside its box and boxes do not overlap, as laid out by the
+	// browser.
+	var ap struct {
+		Heading                   string
+		Drawings                  int
+		Boxes, Arrows, Titles     []int
+		Overflow, Overlap, Hidden []string
+	}
+	b.Exec(&ap, `const out = {Heading: document.querySelector("#attack-h").textContent, Boxes: [], Arrows: [], Titles: [], Overflow: [], Overlap: [], Hidden: []};
+		const svgs = document.querySelectorAll("svg.attack-path");
+		out.Drawings = svgs.length;
+		svgs.forEach((svg, i) => {
+			const rects = Array.from(svg.querySelectorAll("g.ap-node rect"));
+			out.Boxes.push(rects.length);
+			out.Arrows.push(svg.querySelectorAll("g.ap-edge line").length);
+			out.Titles.push(Array.from(svg.querySelectorAll("g.ap-edge > title")).filter(x => x.textContent.includes(": ")).length);
+			const fig = svg.getBoundingClientRect();
+			if (fig.width === 0 || fig.height === 0) out.Hidden.push("drawing " + i);
+			svg.querySelectorAll("g.ap-node").forEach(g => {
+				const r = g.querySelector("rect").getBBox();
+				for (const tx of g.querySelectorAll("text")) {
+					const b = tx.getBBox();
+					if (b.x < r.x || b.x + b.width > r.x + r.width || b.y < r.y || b.y + b.height > r.y + r.height)
+						out.Overflow.push(tx.textContent + " in drawing " + i);
+				}
+			});
+			for (let j = 1; j < rects.length; j++) {
+				const a = rects[j-1].getBBox(), c = rects[j].getBBox();
+				if (a.x + a.width >= c.x) out.Overlap.push("drawing " + i + " box " + j);
+			}
+		});
+		return out;`)
+	if ap.Heading != "Attack paths ("+strconv.Itoa(len(attackPaths))+")" || ap.Drawings != len(attackPaths) || len(attackPaths) == 0 {
+		t.Errorf("attack paths: heading %q, %d drawings; want %d", ap.Heading, ap.Drawings, len(attackPaths))
+	}
+	for i := 0; i < ap.Drawings && i < len(attackPaths); i++ {
+		steps := len(attackPaths[i].Steps)
+		if ap.Boxes[i] != steps || ap.Arrows[i] != steps-1 || ap.Titles[i] != steps-1 {
+			t.Errorf("attack path %d: %d boxes, %d arrows, %d arrows with evidence; want %d steps", i, ap.Boxes[i], ap.Arrows[i], ap.Titles[i], steps)
+		}
+	}
+	for _, s := range append(append(ap.Overflow, ap.Overlap...), ap.Hidden...) {
+		t.Errorf("attack path drawing: %s", s)
+	}
+	b.Exec(nil, `document.querySelector("#attack-paths").scrollIntoView()`)
+	b.Screenshot(filepath.Join(shots, "html-report-attack-paths.png"))
 
 	// Nothing was fetched besides the page, and the console has no errors or warnings. The
 	// probe proves the log is read at all.

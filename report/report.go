@@ -46,6 +46,8 @@ type Options struct {
 	// and Markdown links (code scanning resolves them against the repository root). Empty, or
 	// for files outside it: SARIF uses file:// URIs and Markdown shows the path without a link.
 	SourceRoot string
+	// AttackPaths are drawn by the HTML report, in its own section.
+	AttackPaths []AttackPath
 }
 
 // Write renders r to w in opts.Format.

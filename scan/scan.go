@@ -112,7 +112,9 @@ func summarize(objects int, findings []check.Finding, checks []*check.Check) Sum
 		s.Findings++
 		s.BySeverity[f.Severity.String()]++
 		w := Weights[f.Severity]
-		total += w
+		if !check.Derived[f.Practice] {
+			total += w
+		}
 		byPractice[f.Practice] += w
 		worst = max(worst, f.Severity)
 		worstBy[f.Practice] = max(worstBy[f.Practice], f.Severity)

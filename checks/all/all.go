@@ -4,6 +4,7 @@
 package all
 
 import (
+	_ "github.com/kubeharden/kubeharden/checks/attack"
 	_ "github.com/kubeharden/kubeharden/checks/images"
 	_ "github.com/kubeharden/kubeharden/checks/ingress"
 	_ "github.com/kubeharden/kubeharden/checks/network"

@@ -16,7 +16,7 @@ import (
 // Netpol is the reachability engine over Namespaces, workloads and NetworkPolicies.
 var Netpol = &check.Engine[*netpol.Engine]{
 	Name:  "netpol",
-	Reads: []string{"Namespace", check.Workloads, "NetworkPolicy"},
+	Reads: []string{"Namespace", check.Workloads, "NetworkPolicy", netpol.ANPKind, netpol.BANPKind, netpol.CNPKind},
 	Build: func(env check.Env) *netpol.Engine { return netpol.FromInventory(env.Inv) },
 }
 

@@ -33,6 +33,7 @@ func Checks() []*check.Check {
 	return []*check.Check{
 		NoDefaultDenyIngress, NoDefaultDenyEgress, UnselectedWorkload, NamespaceNotIsolated,
 		DanglingPolicy, PeerMatchesNothing, AllowAllIngress, SensitiveExposed, InvalidPolicy,
+		AllowAllEgress, CNIPoliciesNotEvaluated,
 	}
 }
 

@@ -80,6 +80,11 @@ func why(s netpol.Side) string {
 		return "no ingress policy selects it"
 	}
 	var rules []string
+	for _, cd := range s.Cluster {
+		if cd.Rule.Action == netpol.Accept {
+			rules = append(rules, cd.Rule.String())
+		}
+	}
 	for _, pv := range s.Policies {
 		for _, r := range pv.Rules {
 			rules = append(rules, pv.Policy.Name+" "+r.Path())

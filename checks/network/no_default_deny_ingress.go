@@ -19,7 +19,11 @@ var NoDefaultDenyIngress = &check.Check{
 		"policies for each workload then open exactly what it needs. The check reports a " +
 		"namespace that runs workloads without one. `podSelector: {}` with no policyTypes is a " +
 		"default deny for ingress (the API server defaults policyTypes to [Ingress]); a policy " +
-		"with an empty selector whose rule allows every source on every port is not. Policies " +
+		"with an empty selector whose rule allows every source on every port is not. A " +
+		"BaselineAdminNetworkPolicy or ClusterNetworkPolicy whose subject covers the namespace " +
+		"and that denies every peer on every port counts as one, and so does a Cilium or Calico " +
+		"policy that selects every endpoint and allows nothing in the direction (named by " +
+		"network/cni-policy-not-evaluated). Policies " +
 		"the API server would reject do not count. The finding sits on the Namespace object " +
 		"when it was loaded, else on the namespace's first workload. kube-system, kube-public " +
 		"and kube-node-lease are left to the platform.",
@@ -27,9 +31,11 @@ var NoDefaultDenyIngress = &check.Check{
 	References:  []string{refNSA, refCIS, refDocs, refLateral},
 	Remediation: "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress]` and no ingress rules, then allow each workload's clients (`kubeharden netpol generate` writes both).",
 	Kinds:       []string{"Namespace", check.Workloads},
-	Scope:       check.ScopeCluster,
-	Requires:    []check.Requirement{engines.Netpol},
-	Run:         func(p *check.Pass) { runNoDefaultDeny(p, netpol.Ingress) },
+	// Network plugin policies may be the namespace's default deny.
+	Reads:    netpol.CNIKinds,
+	Scope:    check.ScopeCluster,
+	Requires: []check.Requirement{engines.Netpol},
+	Run:      func(p *check.Pass) { runNoDefaultDeny(p, netpol.Ingress) },
 }
 
 // runNoDefaultDeny reports each namespace without a default deny in direction d, saying
@@ -38,7 +44,8 @@ func runNoDefaultDeny(p *check.Pass, d netpol.Direction) {
 	e := engine(p)
 	dir := strings.ToLower(d.String())
 	for _, ns := range workloadNamespaces(e) {
-		if len(e.DefaultDeny(ns, d)) > 0 {
+		if len(e.DefaultDeny(ns, d)) > 0 || len(e.ClusterDefaultDeny(ns, d)) > 0 ||
+			len(netpol.CNIDefaultDeny(cniPolicies(p), ns, d)) > 0 {
 			continue
 		}
 		ws := e.WorkloadsIn(ns)

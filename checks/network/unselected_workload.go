@@ -40,7 +40,9 @@ func runUnselectedWorkload(p *check.Pass) {
 			continue
 		}
 		for _, w := range e.WorkloadsIn(ns) {
-			if w.Class().Selected() || w.Object == nil {
+			// Cluster network policies that select it decide its traffic (see the default-deny
+			// checks); it is not "all allowed".
+			if w.Class().Selected() || w.Class().ClusterSelected() || w.Object == nil {
 				continue
 			}
 			p.Reportf(w.Object, labelsPath(w), "%s %s is selected by none of the %s of namespace %q, so all ingress and egress is allowed for its pods (labels: %s)",

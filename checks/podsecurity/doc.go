@@ -40,5 +40,12 @@ const (
 // Checks returns the checks of this package, for tests and for callers that run one practice.
 func Checks() []*check.Check {
 	out := append([]*check.Check(nil), podChecks...)
+	return append(out, NoEnforceLabel, UnpinnedVersion, WarnAuditWeaker, InvalidLabel, ReadOnlyRoot, DefaultNamespace)
+}
+
+// PSSChecks are the checks of the Pod Security Standards and of the namespaces' Pod Security
+// labels, without the hardening checks the standards leave out.
+func PSSChecks() []*check.Check {
+	out := append([]*check.Check(nil), podChecks...)
 	return append(out, NoEnforceLabel, UnpinnedVersion, WarnAuditWeaker, InvalidLabel)
 }

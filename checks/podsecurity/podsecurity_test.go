@@ -15,7 +15,11 @@ import (
 )
 
 func TestFixtures(t *testing.T) {
-	checktest.Run(t, "testdata", podsecurity.Checks()...)
+	checktest.Run(t, "testdata", podsecurity.PSSChecks()...)
+}
+
+func TestHardeningFixtures(t *testing.T) {
+	checktest.Run(t, "testdata/hardening", podsecurity.ReadOnlyRoot, podsecurity.DefaultNamespace)
 }
 
 // TestEveryUpstreamCheck: each upstream check is registered under podsecurity/<id>, with
@@ -138,5 +142,37 @@ func TestInvalidConfig(t *testing.T) {
 	res := scanFile(t, "testdata/baseline.yaml", cfg, nil)
 	if len(res.Errors) == 0 {
 		t.Fatal("no error for enforce: strict")
+	}
+}
+
+// TestSensitiveHostPath: the hostPath finding names the sensitive node paths and is one
+// severity higher; an ordinary path keeps the check's severity.
+func TestSensitiveHostPath(t *testing.T) {
+	res := scanFile(t, "testdata/hostpath_sensitive.yaml", nil, nil)
+	for _, c := range []struct {
+		name string
+		sev  check.Severity
+		says []string
+	}{
+		{"log-shipper", check.Critical, []string{"/var/run/docker.sock (the Docker socket", "/var/lib/kubelet/pods (the kubelet's state"}},
+		{"root-mount", check.Critical, []string{"/ (contains /var/run/docker.sock"}},
+		{"logs-only", check.High, nil},
+	} {
+		f := find(res, "podsecurity/hostPathVolumes", c.name)
+		if f == nil {
+			t.Errorf("%s: no hostPathVolumes finding", c.name)
+			continue
+		}
+		if f.Severity != c.sev {
+			t.Errorf("%s: severity %s, want %s", c.name, f.Severity, c.sev)
+		}
+		for _, s := range c.says {
+			if !strings.Contains(f.Message, s) {
+				t.Errorf("%s: message %q does not say %q", c.name, f.Message, s)
+			}
+		}
+		if c.says == nil && strings.Contains(f.Message, "mounts /") {
+			t.Errorf("%s: message %q names an ordinary path as sensitive", c.name, f.Message)
+		}
 	}
 }

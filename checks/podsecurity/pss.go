@@ -40,7 +40,10 @@ var docs = map[string]meta{
 		"Pod mounts a hostPath volume",
 		"A hostPath volume mounts a directory of the node into the pod: the container runtime " +
 			"socket, kubelet credentials or /etc are one path away from a container escape. PSS " +
-			"baseline forbids hostPath volumes.",
+			"baseline forbids hostPath volumes. The finding names the sensitive node paths a pod " +
+			"mounts (container runtime sockets such as docker.sock and containerd.sock, " +
+			"/var/lib/kubelet, /etc, /proc, /sys, /dev, /root, or a parent of one of them such as /) " +
+			"and is then reported one severity higher.",
 		"Replace the hostPath volume with an emptyDir, a configMap/secret, or a PersistentVolumeClaim.",
 		[]string{refBaseline, "CIS Kubernetes Benchmark 5.2.12", refNSA, refEscape},
 	},
@@ -227,19 +230,27 @@ func runPod(id string) func(*check.Pass) {
 				if ns.Source != psa.Assumed {
 					msg += ", so the API server refuses to create these pods"
 				}
-				pass.Report(check.Diagnostic{Object: t.Owner, Path: rebase(t, f.Path), Message: msg})
+				d := check.Diagnostic{Object: t.Owner, Path: rebase(t, f.Path), Message: msg}
+				if id == "hostPathVolumes" {
+					hostPathSensitive(t, &d, pass.Check.Severity)
+				}
+				pass.Report(d)
 				continue
 			}
 			if ns.Judge.Level == api.LevelRestricted {
 				continue
 			}
 			if f, bad := s.ev.EvaluateCheck(id, ns.Restricted(), t.Meta, t.Spec); bad {
-				pass.Report(check.Diagnostic{
+				d := check.Diagnostic{
 					Object: t.Owner, Path: rebase(t, f.Path),
 					Message: f.Message() + ": fails Pod Security " + string(f.Level) + "; " + ns.Describe() +
 						", so this only blocks moving it to " + string(f.Level),
 					Severity: pass.Check.Severity - 1,
-				})
+				}
+				if id == "hostPathVolumes" {
+					hostPathSensitive(t, &d, d.Severity)
+				}
+				pass.Report(d)
 			}
 		}
 	}

@@ -55,6 +55,7 @@ func Checks() []*check.Check {
 		ClusterAdmin, WildcardVerbs, WildcardResources, EscalateBind, Impersonate, PodExec, CreateWorkloads,
 		NodesProxy, ServiceAccountToken, CSRApproval, WebhookConfig, AnonymousAccess, AllAuthenticated,
 		MissingSubject, WorkloadServiceAccount, AutomountToken, EscalationPath,
+		BuiltinRedefined, BindingMissingRole, DefaultServiceAccount,
 	}
 }
 

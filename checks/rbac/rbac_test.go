@@ -76,3 +76,23 @@ func TestLiveNoDefaults(t *testing.T) {
 		t.Errorf("findings %q, want none", ids)
 	}
 }
+
+// TestRedefinedClusterAdmin checks that a binding to a cluster-admin that the manifests
+// "weaken" is still reported as cluster-admin (the API server restores the built-in rules),
+// and that a live cluster's cluster-admin is taken as it is.
+func TestRedefinedClusterAdmin(t *testing.T) {
+	found := func(res *scan.Result) bool {
+		for _, f := range res.Findings {
+			if f.Check == "rbac/cluster-admin" && strings.HasPrefix(f.Message, "User frank ") && f.Severity == check.Critical {
+				return true
+			}
+		}
+		return false
+	}
+	if !found(scanFixture(t, "testdata/redefined.yaml", nil)) {
+		t.Error("manifests: frank's binding to the redefined cluster-admin is not reported as cluster-admin")
+	}
+	if found(scanFixture(t, "testdata/redefined.yaml", &inventory.Facts{ServerVersion: "v1.37.2"})) {
+		t.Error("live: frank reported as cluster-admin, but the live cluster-admin role grants get pods only")
+	}
+}

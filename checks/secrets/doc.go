@@ -35,8 +35,10 @@
 // least 4.25 bits per character (random base64 of that length has about 4.7, a hex digest at
 // most 4) under a name that does not say it is a certificate, checksum or identifier.
 // Env values, ConfigMap data (whole values, and each key=value or key: value line of a
-// config file) and annotations are searched; kubectl's last-applied-configuration
-// annotation is not, since it repeats fields checked on their own.
+// config file), annotations and containers' command and args are searched. kubectl's
+// last-applied-configuration annotation is searched for what the object no longer holds
+// (what it repeats is judged in the object's own fields) and, on a Secret, reported when it
+// repeats the Secret's values.
 package secrets
 
 import "github.com/kubeharden/kubeharden/check"
@@ -64,7 +66,7 @@ func Checks() []*check.Check {
 		EncryptionNotConfigured, EncryptionNotCovered, EncryptionIdentityFirst, EncryptionAESCBC,
 		EncryptionStaticKey, EncryptionKMSv1, EncryptionWeakKey, EncryptionKeyReused, EncryptionConfigInvalid,
 		SecretInEnv, HardcodedCredential, LegacyTokenSecret, UnusedTokenAutomount, Readers,
-		ExternalManagers, NativeWithExternalManager,
+		ExternalManagers, NativeWithExternalManager, CredentialsInArgs,
 	}
 }
 

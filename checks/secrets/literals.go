@@ -11,7 +11,8 @@ import (
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
-// lastApplied repeats an object's fields, which are judged on their own.
+// lastApplied repeats an object's fields, which are judged on their own; what it holds
+// beyond them is judged by lastAppliedCredentials.
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // HardcodedCredential reports credentials written outside Secrets.
@@ -25,8 +26,10 @@ var HardcodedCredential = &check.Check{
 		"(cloud keys, private keys, JWTs, GitHub and Slack tokens, connection strings with a " +
 		"password), literals under credential names, and high-entropy tokens; the package " +
 		"documentation lists the rules. The finding names the kind of credential and where " +
-		"it is, never the value. Move it into a Secret (or a secret manager) and rotate it: it " +
-		"has been exposed.",
+		"it is, never the value. kubectl's last-applied-configuration annotation is searched " +
+		"for credentials the object no longer holds, and on a Secret it is reported when it " +
+		"repeats the Secret's values (as `kubectl apply` of a Secret leaves them). Move it into " +
+		"a Secret (or a secret manager) and rotate it: it has been exposed.",
 	Severity:    check.High,
 	References:  []string{refNSA, refSecretsDocs, refCreds, refCredsFiles},
 	Remediation: "Move the value into a Secret or your secret manager, reference it from there, and rotate the credential: it is in the manifests' history.",
@@ -56,6 +59,7 @@ var HardcodedCredential = &check.Check{
 		}
 		for _, o := range p.Inv.All() {
 			annotations(p, o, "metadata.annotations", o.Annotations())
+			lastAppliedCredentials(p, o)
 		}
 	},
 }

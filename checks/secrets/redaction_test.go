@@ -99,10 +99,35 @@ func sensitive(t *testing.T, inv *inventory.Inventory) []string {
 			keySecrets(u.Object, add)
 		}
 	}
+	// The values on command lines: after "=", after Bearer, after a flag, and the password
+	// of user:password. Paths and the words of the command itself are not secret.
+	words := func(ws []string) {
+		for i, w := range ws {
+			w = strings.Trim(w, `"'`)
+			var v string
+			switch {
+			case strings.Contains(w, "="):
+				v = w[strings.LastIndex(w, "=")+1:]
+			case i > 0 && (strings.EqualFold(ws[i-1], "bearer") || strings.HasPrefix(ws[i-1], "-")):
+				v = w
+			}
+			if _, pw, ok := strings.Cut(v, ":"); ok && !strings.Contains(v, "/") {
+				add(pw)
+			}
+			if v != "" && !strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "-") && !strings.HasSuffix(v, ":") {
+				add(v)
+			}
+		}
+	}
 	for _, pt := range inv.PodTemplates() {
 		for _, c := range pt.Containers() {
 			for _, e := range c.Container.Env {
 				add(e.Value)
+			}
+			line := append(append([]string(nil), c.Container.Command...), c.Container.Args...)
+			words(line)
+			for _, a := range line {
+				words(strings.Fields(a))
 			}
 		}
 		for _, c := range pt.Spec.EphemeralContainers {

@@ -16,9 +16,10 @@ func init() { register(newRBACCmd) }
 func newRBACCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rbac",
-		Short: "Explore RBAC: escalation paths",
+		Short: "Explore RBAC: escalation paths, and reviews of what subjects use",
 	}
 	cmd.AddCommand(newRBACPathsCmd(e))
+	cmd.AddCommand(newRBACReviewCmd(e))
 	return cmd
 }
 

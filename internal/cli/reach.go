@@ -32,6 +32,10 @@ func newReachCmd(e *env) *cobra.Command {
 		Long: `reach answers as the cluster's network plugin enforces networking.k8s.io/v1
 NetworkPolicies: the source's egress policies and the destination's ingress policies must
 both allow the traffic; a pod no policy selects for a direction is open in that direction.
+AdminNetworkPolicies, BaselineAdminNetworkPolicies (policy.networking.k8s.io/v1alpha1) and
+ClusterNetworkPolicies (v1alpha2, v1beta1) are evaluated around them: the Admin tier first
+(Accept and Deny are final, Pass hands on), then NetworkPolicies, then the Baseline tier.
+Network plugin policies (Cilium, Calico, Antrea) are not evaluated: reach warns about them.
 
 FROM and TO are NAMESPACE/WORKLOAD (a Deployment, StatefulSet, Pod... by name; write
 NAMESPACE/KIND/NAME when names clash), NAMESPACE/* (every workload of the namespace), a
@@ -83,6 +87,10 @@ Exit codes: 0 allowed (every pair, for NAMESPACE/*), 1 not allowed, 2 usage or i
 			for _, msg := range eng.Problems() {
 				fmt.Fprintln(e.stderr, "warning:", msg)
 			}
+			cni := netpol.CNIPolicies(input.inv)
+			for _, msg := range notEvaluated(eng, cni) {
+				fmt.Fprintln(e.stderr, "warning:", msg)
+			}
 			ns := ""
 			if in.kube.Namespace != nil {
 				ns = *in.kube.Namespace
@@ -92,7 +100,7 @@ Exit codes: 0 allowed (every pair, for NAMESPACE/*), 1 not allowed, 2 usage or i
 				if ns != "" {
 					nss = []string{ns}
 				}
-				if err := writeMatrix(e.stdout, eng, nss, output); err != nil {
+				if err := writeMatrix(e.stdout, eng, nss, output, cni); err != nil {
 					return exit(scan.ExitInput, err)
 				}
 				return warnInput(e, input.errs)
@@ -290,7 +298,22 @@ func portsShort(p netpol.PortSet) string {
 	return strings.Join(parts, ",")
 }
 
-func writeMatrix(w io.Writer, eng *netpol.Engine, namespaces []string, format string) error {
+// notEvaluated says what the answers leave out: network plugin policies, and peers of
+// cluster network policies that match nothing here (nodes, domain names).
+func notEvaluated(eng *netpol.Engine, cni []*netpol.CNIPolicy) []string {
+	var out []string
+	for _, p := range cni {
+		out = append(out, fmt.Sprintf("%s is a %s policy, which is not evaluated: answers for %s may be wrong", p.ID(), p.Plugin, p.Touches()))
+	}
+	for _, p := range eng.ClusterPolicies() {
+		for _, path := range p.Unevaluated {
+			out = append(out, fmt.Sprintf("%s %s is not evaluated (node and domain-name peers match nothing here)", p.ID(), path))
+		}
+	}
+	return out
+}
+
+func writeMatrix(w io.Writer, eng *netpol.Engine, namespaces []string, format string, cni []*netpol.CNIPolicy) error {
 	m := eng.Matrix(namespaces...)
 	var eps []matrixEndpoint
 	inMatrix := map[*netpol.Class]bool{}
@@ -329,10 +352,27 @@ func writeMatrix(w io.Writer, eng *netpol.Engine, namespaces []string, format st
 			Ports   any    `json:"ports"`
 			Partial bool   `json:"partial,omitempty"`
 		}
+		type leftOut struct {
+			Workload string `json:"workload"`
+			Reason   string `json:"reason"`
+		}
 		out := struct {
 			Endpoints []string `json:"endpoints"`
 			Edges     []edge   `json:"edges"`
-		}{Edges: []edge{}}
+			// LeftOut are the workloads the matrix cannot show, and why.
+			LeftOut []leftOut `json:"leftOut,omitempty"`
+			// NotEvaluated are the inputs the answers do not take into account.
+			NotEvaluated []string `json:"notEvaluated,omitempty"`
+		}{Edges: []edge{}, NotEvaluated: notEvaluated(eng, cni)}
+		want := map[string]bool{}
+		for _, ns := range namespaces {
+			want[ns] = true
+		}
+		for _, wl := range eng.HostNetworkWorkloads() {
+			if len(want) == 0 || want[wl.Namespace] {
+				out.LeftOut = append(out.LeftOut, leftOut{wl.ID(), "hostNetwork: its pods use the node's network, which no network policy selects or matches"})
+			}
+		}
 		for _, ep := range all {
 			out.Endpoints = append(out.Endpoints, ep.name)
 		}
@@ -347,6 +387,9 @@ func writeMatrix(w io.Writer, eng *netpol.Engine, namespaces []string, format st
 					var list []string
 					for _, r := range some.Ranges() {
 						list = append(list, r.String())
+					}
+					if some.HasOther() {
+						list = append(list, "other protocols")
 					}
 					ps = list
 				}

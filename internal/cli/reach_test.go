@@ -126,3 +126,30 @@ func TestNetpolGenerate(t *testing.T) {
 		t.Errorf("hardened: exit %d\n%s", code, out)
 	}
 }
+
+// TestReachClusterPolicies: reach names the AdminNetworkPolicy rule that decides, and the
+// matrix lists what it leaves out (network plugin policies, hostNetwork workloads).
+func TestReachClusterPolicies(t *testing.T) {
+	dir := "../../netpol/testdata/netpol-analyzer/anp_test_4"
+	code, out, errs := run(t, "reach", "-f", dir, "network-policy-conformance-gryffindor/harry-potter", "network-policy-conformance-slytherin/draco-malfoy", "--port", "80")
+	if code != 1 || !strings.Contains(out, "AdminNetworkPolicy/priority-50-example spec.egress[0] (deny-all-egress-to-slytherin) denies") {
+		t.Errorf("exit %d, output\n%s%s", code, out, errs)
+	}
+	code, out, errs = run(t, "reach", "-f", "../../checks/network/testdata/cluster-policies.yaml", "-f", "../../examples/insecure", "--matrix", "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var m struct {
+		LeftOut      []struct{ Workload, Reason string }
+		NotEvaluated []string
+	}
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.LeftOut) != 1 || m.LeftOut[0].Workload != "shop-api/api" || !strings.Contains(m.LeftOut[0].Reason, "hostNetwork") {
+		t.Errorf("leftOut %+v, want shop-api/api (hostNetwork)", m.LeftOut)
+	}
+	if len(m.NotEvaluated) != 3 || !strings.Contains(errs, "CiliumNetworkPolicy.cilium.io team-b/default-deny-ingress is a Cilium policy, which is not evaluated") {
+		t.Errorf("notEvaluated %q; stderr %s", m.NotEvaluated, errs)
+	}
+}

@@ -87,6 +87,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				ToolVersion:    Version(),
 				SourceRoot:     root,
 				LinkBase:       linkBase,
+				AttackPaths:    reportAttackPaths(output, input, res),
 			})
 			if err != nil {
 				return exit(scan.ExitInput, err)

@@ -142,8 +142,37 @@ func Generate(inv *inventory.Inventory, opts Options) *Result {
 	g.findExposedServices()
 	res := &Result{Paths: g.order}
 	res.Policies = g.policies()
+	g.clusterNotes()
 	res.Notes = g.notes
 	return res
+}
+
+// clusterNotes says what decides traffic besides the generated NetworkPolicies: paths that
+// an Admin tier rule denies before any NetworkPolicy is consulted (the generated rule cannot
+// open them), and network plugin policies, which are not evaluated.
+func (g *gen) clusterNotes() {
+	for _, p := range g.order {
+		if p.From.Kind != WorkloadEnd || p.To.Kind != WorkloadEnd || p.Unexpressed != "" {
+			continue
+		}
+		for _, port := range p.Ports {
+			port := port
+			v, err := g.eng.Reach(netpol.WorkloadEndpoint(p.From.Workload), netpol.WorkloadEndpoint(p.To.Workload), &port)
+			if err != nil {
+				continue
+			}
+			for _, s := range []netpol.Side{v.Egress, v.Ingress} {
+				for _, cd := range s.Cluster {
+					if cd.Rule.Policy.Tier == netpol.AdminTier && cd.Rule.Action == netpol.Deny {
+						g.note("%s -> %s on %s is denied by %s, which the Admin tier applies before any NetworkPolicy: the generated rule cannot open it", p.From, p.To, port, cd.Rule)
+					}
+				}
+			}
+		}
+	}
+	for _, cp := range netpol.CNIPolicies(g.inv) {
+		g.note("%s is a %s policy, which is not evaluated: traffic it blocks in %s is not known here", cp.ID(), cp.Plugin, cp.Touches())
+	}
 }
 
 func (g *gen) inScope(ns string) bool { return g.scope == nil || g.scope[ns] }

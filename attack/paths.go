@@ -1,0 +1,402 @@
+package attack
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/netpol"
+	"github.com/kubeharden/kubeharden/rbac"
+)
+
+// Target is what a path leads to: cluster-admin, every Secret, the nodes, or one object
+// (a workload or a Secret) named NS/NAME.
+type Target struct {
+	Kind      Kind
+	Namespace string
+	Name      string
+}
+
+// Standard targets, in the order paths are ranked.
+var (
+	ToClusterAdmin = Target{Kind: ClusterAdmin}
+	ToSecrets      = Target{Kind: AllSecrets}
+	ToNodes        = Target{Kind: Nodes}
+	// DefaultTargets are the targets of a search that names none.
+	DefaultTargets = []Target{ToClusterAdmin, ToSecrets, ToNodes}
+)
+
+// String is how --to names the target.
+func (t Target) String() string {
+	switch t.Kind {
+	case ClusterAdmin, AllSecrets, Nodes:
+		return string(t.Kind)
+	}
+	return t.Namespace + "/" + t.Name
+}
+
+// ParseTarget reads cluster-admin, secrets, nodes (or node) or NS/NAME.
+func ParseTarget(s string) (Target, error) {
+	switch s {
+	case "cluster-admin":
+		return ToClusterAdmin, nil
+	case "secrets":
+		return ToSecrets, nil
+	case "nodes", "node":
+		return ToNodes, nil
+	}
+	ns, name, ok := strings.Cut(s, "/")
+	if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+		return Target{}, fmt.Errorf("unknown target %q (want cluster-admin, secrets, nodes or NAMESPACE/NAME)", s)
+	}
+	return Target{Kind: Secret, Namespace: ns, Name: name}, nil
+}
+
+// Query is a search: from the internet (From empty) or an insider, to targets.
+type Query struct {
+	// From is "" for the internet, a subject as rbac.ParseSubject reads it (alice,
+	// Group:NAME, ServiceAccount:NS:NAME, system:serviceaccount:NS:NAME), or NS/WORKLOAD.
+	From string
+	To   []Target // nil: DefaultTargets
+}
+
+// Path is one shortest path from the start to a target.
+type Path struct {
+	// From is the start node (internet, or the insider); Entry the entry point it goes
+	// through, for paths from the internet.
+	From  *Node
+	Entry *Node
+	To    *Node
+	Steps []Step
+}
+
+// Step is a node on a path and the edge that led to it (nil on the first step).
+type Step struct {
+	Node *Node
+	Edge *Edge
+}
+
+// Len is the number of edges.
+func (p *Path) Len() int { return len(p.Steps) - 1 }
+
+// String renders the path on one line: "internet → Ingress shop/web → ... → cluster-admin".
+func (p *Path) String() string {
+	parts := make([]string, len(p.Steps))
+	for i, s := range p.Steps {
+		parts[i] = s.Node.Label()
+	}
+	return strings.Join(parts, " → ")
+}
+
+// Label is a short name for humans: "Ingress shop-frontend/frontend http://shop.example.com",
+// "Deployment shop-api/api", "ServiceAccount shop-api/api", "cluster-admin".
+func (n *Node) Label() string {
+	switch n.Kind {
+	case EntryPoint:
+		return fmt.Sprintf("%s %s/%s %s", n.entry.Kind, n.Object.Namespace, n.Object.Name, n.entry.Endpoint)
+	case Workload, Secret:
+		return n.Object.Kind + " " + n.Object.Namespace + "/" + n.Object.Name
+	case Subject, ServiceAccount:
+		return n.subject.String()
+	}
+	return n.ID
+}
+
+type stepJSON struct {
+	Node            string         `json:"node"`
+	Kind            Kind           `json:"kind"`
+	Object          *inventory.Ref `json:"object,omitempty"`
+	File            string         `json:"file,omitempty"`
+	Line            int            `json:"line,omitempty"`
+	PodSecurity     string         `json:"podSecurity,omitempty"`
+	Vulnerabilities string         `json:"vulnerabilities,omitempty"`
+	Edge            EdgeKind       `json:"edge,omitempty"`
+	Engine          Engine         `json:"engine,omitempty"`
+	Evidence        string         `json:"evidence,omitempty"`
+}
+
+type pathJSON struct {
+	From  string     `json:"from"`
+	Entry string     `json:"entry,omitempty"`
+	To    string     `json:"to"`
+	Steps []stepJSON `json:"steps"`
+}
+
+// MarshalJSON writes {"from", "entry", "to", "steps": [{"node", "edge", "evidence", ...}]}.
+func (p *Path) MarshalJSON() ([]byte, error) {
+	out := pathJSON{From: p.From.Label(), To: p.To.Label()}
+	if p.Entry != nil {
+		out.Entry = p.Entry.Label()
+	}
+	for _, s := range p.Steps {
+		sj := stepJSON{Node: s.Node.Label(), Kind: s.Node.Kind, Object: s.Node.Object, File: s.Node.File, Line: s.Node.Line,
+			PodSecurity: s.Node.PodSecurity, Vulnerabilities: s.Node.Vulnerabilities}
+		if s.Edge != nil {
+			sj.Edge, sj.Engine, sj.Evidence = s.Edge.Kind, s.Edge.Engine, s.Edge.Evidence
+		}
+		out.Steps = append(out.Steps, sj)
+	}
+	return json.Marshal(&out)
+}
+
+// start resolves q.From to a node.
+func (g *Graph) start(from string) (*Node, error) {
+	if from == "" || from == string(Internet) {
+		return g.byID[string(Internet)], nil
+	}
+	if ns, name, ok := strings.Cut(from, "/"); ok && !strings.Contains(from, ":") {
+		var found *Node
+		for _, w := range g.net.Workloads() {
+			if w.Namespace == ns && w.Name == name && w.Template != nil {
+				found = g.workload(w)
+				break
+			}
+		}
+		if found == nil {
+			for _, w := range g.net.HostNetworkWorkloads() {
+				if w.Namespace == ns && w.Name == name && w.Template != nil {
+					found = g.workload(w)
+					break
+				}
+			}
+		}
+		if found == nil {
+			return nil, fmt.Errorf("--from %s: no workload %s in namespace %s", from, name, ns)
+		}
+		return found, nil
+	}
+	s, err := rbac.ParseSubject(from)
+	if err != nil {
+		return nil, fmt.Errorf("--from: %w", err)
+	}
+	return g.subjectNode(s), nil
+}
+
+// targetNode resolves t; an object target becomes the graph's extra target.
+func (g *Graph) targetNode(t Target) (*Node, error) {
+	switch t.Kind {
+	case ClusterAdmin, AllSecrets, Nodes:
+		return g.byID[string(t.Kind)], nil
+	}
+	if o := g.inv.Get("Secret", t.Namespace, t.Name); o != nil {
+		return g.add(&Node{ID: "secret:" + t.Namespace + "/" + t.Name, Kind: Secret, Object: &o.Ref, File: o.Source.File, Line: o.Source.Line, obj: o}), nil
+	}
+	for _, ws := range [][]*netpol.Workload{g.net.Workloads(), g.net.HostNetworkWorkloads()} {
+		for _, w := range ws {
+			if w.Namespace == t.Namespace && w.Name == t.Name && w.Template != nil {
+				return g.workload(w), nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("--to %s: no Secret or workload %s in namespace %s", t, t.Name, t.Namespace)
+}
+
+// setTarget makes n the extra target, forgetting edges computed for another one.
+func (g *Graph) setTarget(n *Node) {
+	if g.target == n {
+		return
+	}
+	if n != nil && (n.Kind == ClusterAdmin || n.Kind == AllSecrets || n.Kind == Nodes) {
+		n = nil
+	}
+	if g.target == n {
+		return
+	}
+	g.target = n
+	g.pivots = nil
+	for _, m := range g.nodes {
+		m.out, m.done = nil, false
+	}
+}
+
+// Paths returns, for each target of q, a shortest path through every entry point that
+// leads to it (from the internet) or the shortest path from the insider; ranked by target,
+// then length, then entry point.
+func (g *Graph) Paths(q Query) ([]*Path, error) {
+	from, err := g.start(q.From)
+	if err != nil {
+		return nil, err
+	}
+	tos := q.To
+	if len(tos) == 0 {
+		tos = DefaultTargets
+	}
+	var targets []*Node
+	for _, t := range tos {
+		n, err := g.targetNode(t)
+		if err != nil {
+			return nil, err
+		}
+		if t.Kind == Secret || n.Kind == Workload || n.Kind == Secret {
+			if g.target != nil && g.target != n && len(tos) > 1 {
+				return nil, fmt.Errorf("--to: at most one NAMESPACE/NAME target per search")
+			}
+			g.setTarget(n)
+		}
+		targets = append(targets, n)
+	}
+	hasObject := false
+	for _, n := range targets {
+		hasObject = hasObject || n.Kind == Workload || n.Kind == Secret
+	}
+	if !hasObject {
+		g.setTarget(nil)
+	}
+	return g.search(from, targets, nil), nil
+}
+
+// search finds the paths from start to each target, skipping edges whose cut is in skip.
+func (g *Graph) search(start *Node, targets []*Node, skip map[string]bool) []*Path {
+	// Forward: every node reachable from start, with the edges among them.
+	seen := map[*Node]bool{start: true}
+	order := []*Node{start}
+	in := map[*Node][]*Edge{}
+	for i := 0; i < len(order); i++ {
+		for _, e := range g.out(order[i]) {
+			if skip[e.Cut.Key] {
+				continue
+			}
+			in[e.To] = append(in[e.To], e)
+			if !seen[e.To] {
+				seen[e.To] = true
+				order = append(order, e.To)
+			}
+		}
+	}
+	var starts []*Node // where paths begin: entry points, or the insider
+	if start.Kind == Internet {
+		for _, e := range g.out(start) {
+			if !skip[e.Cut.Key] {
+				starts = append(starts, e.To)
+			}
+		}
+	} else {
+		starts = []*Node{start}
+	}
+	var out []*Path
+	for _, t := range targets {
+		if !seen[t] || t == start {
+			continue
+		}
+		next := g.backward(t, in)
+		var paths []*Path
+		for _, s := range starts {
+			if _, ok := next[s]; !ok || s == t {
+				continue
+			}
+			p := &Path{From: start, To: t}
+			if start.Kind == Internet {
+				p.Entry = s
+				for _, e := range g.out(start) {
+					if e.To == s {
+						p.Steps = append(p.Steps, Step{Node: start}, Step{Node: s, Edge: e})
+						break
+					}
+				}
+			} else {
+				p.Steps = append(p.Steps, Step{Node: s})
+			}
+			for cur := s; cur != t; {
+				e := next[cur]
+				if e.zero { // through the pod network: one step to the pivot
+					e = g.reachPair(cur, next[e.To].To)
+				}
+				p.Steps = append(p.Steps, Step{Node: e.To, Edge: e})
+				cur = e.To
+			}
+			paths = append(paths, p)
+		}
+		sort.SliceStable(paths, func(i, j int) bool { return paths[i].Len() < paths[j].Len() })
+		out = append(out, paths...)
+	}
+	g.describe(out)
+	return out
+}
+
+// backward computes, for every node that reaches t over the edges in, its first edge on a
+// shortest path to t. Edges into the pod network cost nothing (0-1 breadth-first search).
+func (g *Graph) backward(t *Node, in map[*Node][]*Edge) map[*Node]*Edge {
+	next := map[*Node]*Edge{t: nil}
+	dist := map[*Node]int{t: 0}
+	// A deque as two stacks' worth of slice: front holds zero-cost arrivals.
+	var front, back []*Node
+	back = append(back, t)
+	for len(front) > 0 || len(back) > 0 {
+		var v *Node
+		if n := len(front); n > 0 {
+			v, front = front[n-1], front[:n-1]
+		} else {
+			v, back = back[0], back[1:]
+		}
+		for _, e := range in[v] {
+			d := dist[v] + 1
+			if e.zero {
+				d = dist[v]
+			}
+			if old, ok := dist[e.From]; ok && old <= d {
+				continue
+			}
+			dist[e.From], next[e.From] = d, e
+			if e.zero {
+				front = append(front, e.From)
+			} else {
+				back = append(back, e.From)
+			}
+		}
+	}
+	return next
+}
+
+// describe fills the Pod Security level and vulnerabilities of the workloads on paths.
+func (g *Graph) describe(paths []*Path) {
+	for _, p := range paths {
+		for _, s := range p.Steps {
+			n := s.Node
+			if n.Kind != Workload || n.PodSecurity != "" {
+				continue
+			}
+			n.PodSecurity = g.podSecurity(n.wl)
+			n.Vulnerabilities = g.vulnSummary(n.wl)
+		}
+	}
+}
+
+// Loaded is the object a node stands for, when it was loaded.
+func (n *Node) Loaded() *inventory.Object { return n.obj }
+
+// EntryPath is the field that opens an entry point ("spec.ports[0].nodePort").
+func (n *Node) EntryPath() string {
+	if n.entry == nil {
+		return ""
+	}
+	return n.entry.Path
+}
+
+// Edges returns every edge computed so far (searches compute the edges of the nodes they
+// visit), in the order they were found. Pairs joined through the pod network (no policy
+// isolates either side) are listed as one edge each, which costs the square of their number.
+func (g *Graph) Edges() []*Edge {
+	var out, into []*Edge
+	for _, n := range g.nodes {
+		for _, e := range n.out {
+			switch {
+			case e.zero:
+				into = append(into, e)
+			case e.From != g.hub:
+				out = append(out, e)
+			}
+		}
+	}
+	for _, a := range into {
+		for _, b := range g.hub.out {
+			if a.From != b.To {
+				if e := g.reachPair(a.From, b.To); e != nil {
+					out = append(out, e)
+				}
+			}
+		}
+	}
+	return out
+}
