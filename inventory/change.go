@@ -231,6 +231,3 @@ func (inv *Inventory) replacePods(old, o *Object) {
 	i = sort.Search(len(inv.pods), func(n int) bool { return pos[inv.pods[n].Owner] > at })
 	inv.pods = slices.Insert(inv.pods, i, with...)
 }
-
-// PodTemplates returns the pod templates o carries (none for a kind without one).
-func (o *Object) PodTemplates() []PodTemplate { return appendPodTemplates(nil, o) }
