@@ -2,7 +2,6 @@ package check
 
 import (
 	"sort"
-	"strconv"
 
 	"github.com/kubeharden/kubeharden/inventory"
 )
@@ -35,25 +34,9 @@ type Finding struct {
 	object *inventory.Object
 }
 
-// Error is input that could not be read: a file (with line), or a live resource.
-type Error struct {
-	File     string `json:"file,omitempty"`
-	Line     int    `json:"line,omitempty"`
-	Resource string `json:"resource,omitempty"`
-	Message  string `json:"message"`
-}
-
-func (e Error) Error() string {
-	switch {
-	case e.File != "" && e.Line > 0:
-		return e.File + ":" + strconv.Itoa(e.Line) + ": " + e.Message
-	case e.File != "":
-		return e.File + ": " + e.Message
-	case e.Resource != "":
-		return e.Resource + ": " + e.Message
-	}
-	return e.Message
-}
+// Error is input that could not be read. It lives in package inventory, with the objects
+// it is about, so that loaders need not import the check framework.
+type Error = inventory.Error
 
 // SortFindings orders findings by file, line, object, then check, so output is stable.
 func SortFindings(fs []Finding) {

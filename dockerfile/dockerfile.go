@@ -23,7 +23,6 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -103,29 +102,29 @@ func IsDockerfile(name string) bool {
 // Load parses one Dockerfile read from name and returns it as an inventory object. A file
 // that cannot be parsed yields an error with its line and no object; an instruction that
 // cannot be parsed yields an error and is left out, the rest being kept.
-func Load(name string, data []byte) ([]*inventory.Object, []check.Error) {
+func Load(name string, data []byte) ([]*inventory.Object, []inventory.Error) {
 	f, errs := Parse(name, data)
 	if f == nil {
 		return nil, errs
 	}
 	o, err := f.Object(name)
 	if err != nil {
-		return nil, append(errs, check.Error{File: name, Message: err.Error()})
+		return nil, append(errs, inventory.Error{File: name, Message: err.Error()})
 	}
 	return []*inventory.Object{o}, errs
 }
 
 // Parse parses a Dockerfile. It returns nil and the errors when nothing could be read.
-func Parse(name string, data []byte) (f *File, errs []check.Error) {
+func Parse(name string, data []byte) (f *File, errs []inventory.Error) {
 	defer func() {
 		// The parser is not expected to panic, but a Dockerfile is untrusted input.
 		if r := recover(); r != nil {
-			f, errs = nil, []check.Error{{File: name, Message: fmt.Sprintf("cannot parse the Dockerfile: %v", r)}}
+			f, errs = nil, []inventory.Error{{File: name, Message: fmt.Sprintf("cannot parse the Dockerfile: %v", r)}}
 		}
 	}()
 	res, err := parser.Parse(bytes.NewReader(data))
 	if err != nil {
-		return nil, []check.Error{{File: name, Line: errorLine(err), Message: "cannot parse the Dockerfile: " + errorText(err)}}
+		return nil, []inventory.Error{{File: name, Line: errorLine(err), Message: "cannot parse the Dockerfile: " + errorText(err)}}
 	}
 	lint := linter.New(&linter.Config{}) // no Warn: BuildKit's own lint messages are not ours
 	lex := shell.NewLex(res.EscapeToken)
@@ -134,7 +133,7 @@ func Parse(name string, data []byte) (f *File, errs []check.Error) {
 	for _, n := range res.AST.Children {
 		cmd, err := instructions.ParseInstructionWithLinter(n, lint)
 		if err != nil {
-			errs = append(errs, check.Error{File: name, Line: n.StartLine, Message: errorText(err)})
+			errs = append(errs, inventory.Error{File: name, Line: n.StartLine, Message: errorText(err)})
 			continue
 		}
 		if st, ok := cmd.(*instructions.Stage); ok {
@@ -154,7 +153,7 @@ func Parse(name string, data []byte) (f *File, errs []check.Error) {
 				f.Args = append(f.Args, in)
 				continue
 			}
-			errs = append(errs, check.Error{File: name, Line: n.StartLine, Message: in.Command + " before the first FROM: only ARG may come before FROM"})
+			errs = append(errs, inventory.Error{File: name, Line: n.StartLine, Message: in.Command + " before the first FROM: only ARG may come before FROM"})
 			continue
 		}
 		s := &f.Stages[len(f.Stages)-1]
@@ -164,7 +163,7 @@ func Parse(name string, data []byte) (f *File, errs []check.Error) {
 		if len(errs) > 0 {
 			return nil, errs
 		}
-		return nil, []check.Error{{File: name, Line: 1, Message: "the Dockerfile has no FROM instruction"}}
+		return nil, []inventory.Error{{File: name, Line: 1, Message: "the Dockerfile has no FROM instruction"}}
 	}
 	return f, errs
 }

@@ -29,7 +29,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/internal/parallel"
 	"github.com/kubeharden/kubeharden/inventory"
 )
@@ -112,12 +111,12 @@ func NodePlatforms(inv *inventory.Inventory) []string {
 // their facts by reference. An image that cannot be read (unknown, unauthorised, registry
 // unreachable) gets facts with Error set and an error naming it; an archive that cannot be
 // read is an error too. The other images are still inspected.
-func Inspect(ctx context.Context, refs []string, opts Options) (map[string]*inventory.ImageFacts, []check.Error) {
+func Inspect(ctx context.Context, refs []string, opts Options) (map[string]*inventory.ImageFacts, []inventory.Error) {
 	in := newInspector(opts)
-	var errs []check.Error
+	var errs []inventory.Error
 	for _, a := range opts.Archives {
 		if err := in.archives.add(a); err != nil {
-			errs = append(errs, check.Error{File: a, Message: "cannot read image archive: " + oneLine(err)})
+			errs = append(errs, inventory.Error{File: a, Message: "cannot read image archive: " + oneLine(err)})
 		}
 	}
 	// Group the references that name the same image ("nginx", "docker.io/library/nginx:latest").
@@ -132,7 +131,7 @@ func Inspect(ctx context.Context, refs []string, opts Options) (map[string]*inve
 		r, err := name.ParseReference(raw, in.nameOptions(raw)...)
 		if err != nil {
 			out[raw] = &inventory.ImageFacts{Reference: raw, Error: "invalid image reference: " + oneLine(err)}
-			errs = append(errs, check.Error{Resource: "image " + raw, Message: out[raw].Error})
+			errs = append(errs, inventory.Error{Resource: "image " + raw, Message: out[raw].Error})
 			continue
 		}
 		out[raw] = nil
@@ -158,7 +157,7 @@ func Inspect(ctx context.Context, refs []string, opts Options) (map[string]*inve
 			f.Reference = raw
 			out[raw] = &f
 			if f.Error != "" {
-				errs = append(errs, check.Error{Resource: "image " + raw, Message: f.Error})
+				errs = append(errs, inventory.Error{Resource: "image " + raw, Message: f.Error})
 			}
 		}
 	}

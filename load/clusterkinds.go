@@ -99,6 +99,14 @@ var catalog = []ClusterResource{
 	{Group: "secrets.hashicorp.com", Resource: "vaultstaticsecrets", Kind: "VaultStaticSecret", Custom: true},
 	{Group: "secrets.hashicorp.com", Resource: "vaultdynamicsecrets", Kind: "VaultDynamicSecret", Custom: true},
 	{Group: "secrets.hashicorp.com", Resource: "vaultpkisecrets", Kind: "VaultPKISecret", Custom: true},
+	{Group: "policy.networking.k8s.io", Resource: "adminnetworkpolicies", Kind: "AdminNetworkPolicy", Custom: true},
+	{Group: "policy.networking.k8s.io", Resource: "baselineadminnetworkpolicies", Kind: "BaselineAdminNetworkPolicy", Custom: true},
+	{Group: "policy.networking.k8s.io", Resource: "clusternetworkpolicies", Kind: "ClusterNetworkPolicy", Custom: true},
+	{Group: "crd.antrea.io", Resource: "clusternetworkpolicies", Kind: "ClusterNetworkPolicy", Custom: true},
+	{Group: "crd.projectcalico.org", Resource: "globalnetworkpolicies", Kind: "GlobalNetworkPolicy", Custom: true},
+	{Group: "projectcalico.org", Resource: "globalnetworkpolicies", Kind: "GlobalNetworkPolicy", Custom: true},
+	{Group: "projectcalico.org", Resource: "stagednetworkpolicies", Kind: "StagedNetworkPolicy", Custom: true},
+	{Group: "projectcalico.org", Resource: "stagedglobalnetworkpolicies", Kind: "StagedGlobalNetworkPolicy", Custom: true},
 }
 
 // NotListed are kinds checks read that no cluster serves: kubeharden's own documents

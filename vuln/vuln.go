@@ -18,7 +18,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/internal/parallel"
 	"github.com/kubeharden/kubeharden/inventory"
 )
@@ -39,13 +38,13 @@ func ReadFile(path string) (*inventory.VulnReport, error) {
 
 // ReadFiles reads report files; a file that cannot be read is an error naming it, and the
 // others are still read.
-func ReadFiles(paths []string) ([]*inventory.VulnReport, []check.Error) {
+func ReadFiles(paths []string) ([]*inventory.VulnReport, []inventory.Error) {
 	var out []*inventory.VulnReport
-	var errs []check.Error
+	var errs []inventory.Error
 	for _, p := range paths {
 		r, err := ReadFile(p)
 		if err != nil {
-			errs = append(errs, check.Error{File: p, Message: "vulnerability report: " + strings.TrimPrefix(err.Error(), p+": ")})
+			errs = append(errs, inventory.Error{File: p, Message: "vulnerability report: " + strings.TrimPrefix(err.Error(), p+": ")})
 			continue
 		}
 		out = append(out, r)
@@ -230,23 +229,23 @@ func TrivyPath() string {
 
 // Scan runs `trivy image -f json --quiet IMAGE` on every image and reads the reports. An
 // image trivy cannot scan is an error naming it; the others are still scanned.
-func Scan(ctx context.Context, images []string, opts ScanOptions) ([]*inventory.VulnReport, []check.Error) {
+func Scan(ctx context.Context, images []string, opts ScanOptions) ([]*inventory.VulnReport, []inventory.Error) {
 	bin := opts.Trivy
 	if bin == "" {
 		bin = TrivyPath()
 	}
 	if bin == "" {
-		return nil, []check.Error{{Message: "--scan-images: trivy is not on PATH; install it, or give reports with --vuln-report"}}
+		return nil, []inventory.Error{{Message: "--scan-images: trivy is not on PATH; install it, or give reports with --vuln-report"}}
 	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = 2
 	}
 	reports := make([]*inventory.VulnReport, len(images))
-	errs := make([]*check.Error, len(images))
+	errs := make([]*inventory.Error, len(images))
 	parallel.Each(len(images), workers, func(i int) { reports[i], errs[i] = scanOne(ctx, bin, images[i], opts.Args) }, opts.Progress)
 	var out []*inventory.VulnReport
-	var all []check.Error
+	var all []inventory.Error
 	for i := range images {
 		if errs[i] != nil {
 			all = append(all, *errs[i])
@@ -258,7 +257,7 @@ func Scan(ctx context.Context, images []string, opts ScanOptions) ([]*inventory.
 	return out, all
 }
 
-func scanOne(ctx context.Context, bin, image string, extra []string) (*inventory.VulnReport, *check.Error) {
+func scanOne(ctx context.Context, bin, image string, extra []string) (*inventory.VulnReport, *inventory.Error) {
 	args := append([]string{"image", "--format", "json", "--quiet"}, extra...)
 	args = append(args, image)
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -272,11 +271,11 @@ func scanOne(ctx context.Context, bin, image string, extra []string) (*inventory
 		if msg == "" {
 			msg = err.Error()
 		}
-		return nil, &check.Error{Resource: "image " + image, Message: "trivy: " + msg}
+		return nil, &inventory.Error{Resource: "image " + image, Message: "trivy: " + msg}
 	}
 	r, err := Parse(stdout.Bytes())
 	if err != nil {
-		return nil, &check.Error{Resource: "image " + image, Message: "trivy output: " + err.Error()}
+		return nil, &inventory.Error{Resource: "image " + image, Message: "trivy output: " + err.Error()}
 	}
 	r.Source = "trivy image " + image
 	// Trivy names the artifact as given; keep the reference as the manifest wrote it.
