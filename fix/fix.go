@@ -133,6 +133,10 @@ func Plan(inv *inventory.Inventory, findings []check.Finding, opts Options) *Res
 					continue
 				}
 				createdRefs[e.Object] = true
+				if f.File == "" {
+					res.Patches = append(res.Patches, &Patch{Object: e.Object, Fields: e.New, Checks: []string{f.Check}, Created: true})
+					continue
+				}
 				creates = append(creates, created{edit: e, dir: dirFor(inv, f, e.Object), fix: fx.Message, check: f.Check})
 				continue
 			}
@@ -238,10 +242,10 @@ func lookup(inv *inventory.Inventory, ref inventory.Ref) *inventory.Object {
 // a file (live), rendered by Helm, or built by kustomize (no line table of their own) cannot
 // be edited where they were written.
 func whereTo(o *inventory.Object) target {
-	if o.Source.File == "" || o.Source.Rendered || o.Lines == nil || o.Source.File == stdinName {
+	if o.Source.File == "" || o.Source.Rendered || o.Lines == nil {
 		return asPatch
 	}
-	if kustomized(o.Source.File) {
+	if kustomizationName(filepath.Dir(o.Source.File)) != "" {
 		return asPatch
 	}
 	return inFile
@@ -249,17 +253,6 @@ func whereTo(o *inventory.Object) target {
 
 // stdinName is load.StdinName, which fix cannot import without a cycle through checks.
 const stdinName = "<stdin>"
-
-// kustomized says whether file lies in a directory with a kustomization: kustomize built its
-// objects, and the kustomization's patches may change them after the file.
-func kustomized(file string) bool {
-	for _, n := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
-		if _, err := os.Stat(filepath.Join(filepath.Dir(file), n)); err == nil {
-			return true
-		}
-	}
-	return false
-}
 
 // locate finds the mapping node of o in the file: the one starting on o's line, of o's kind
 // and name.

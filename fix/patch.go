@@ -1,8 +1,11 @@
 package fix
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -21,6 +24,8 @@ type Patch struct {
 	// Fields is the sparse object.
 	Fields map[string]any
 	Checks []string
+	// Created says the patch is a whole new object.
+	Created bool
 	// Errors are edits that could not be expressed.
 	Errors []string
 }
@@ -148,4 +153,140 @@ func (p *Patch) YAML() string {
 	st := style{step: 2, seqIndet: true}
 	st.block(&b, p.Fields, 0)
 	return b.String()
+}
+
+// PatchFiles writes the patches of objects built by kustomize or rendered by Helm as
+// strategic-merge patch files: for a kustomization, under its kubeharden-patches/ and listed
+// in its patches; for a chart, in a kustomization under its kubeharden-postrender/, which a
+// post-renderer builds over the rendered manifests. Patches of live objects are left out.
+func PatchFiles(ps []*Patch, read func(string) ([]byte, error)) []Change {
+	type kdir struct {
+		dir     string
+		patches []string
+		files   map[string]*strings.Builder
+		helm    bool
+	}
+	dirs := map[string]*kdir{}
+	var order []string
+	for _, p := range ps {
+		if p.Source.File == "" || p.Created || len(p.Fields) == 0 {
+			continue
+		}
+		dir, helm := patchDir(p.Source)
+		if dir == "" {
+			continue
+		}
+		k := dirs[dir]
+		if k == nil {
+			k = &kdir{dir: dir, files: map[string]*strings.Builder{}, helm: helm}
+			dirs[dir] = k
+			order = append(order, dir)
+		}
+		name := strings.ToLower(p.Object.Kind) + "-" + p.Object.Name + ".yaml"
+		if p.Object.Namespace != "" {
+			name = p.Object.Namespace + "-" + name
+		}
+		b := k.files[name]
+		if b == nil {
+			b = &strings.Builder{}
+			k.files[name] = b
+			k.patches = append(k.patches, name)
+		}
+		fmt.Fprintf(b, "# kubeharden fix: %s\n%s", strings.Join(p.Checks, ", "), p.YAML())
+	}
+	var out []Change
+	for _, dir := range order {
+		k := dirs[dir]
+		sub := "kubeharden-patches"
+		if k.helm {
+			sub = "kubeharden-postrender"
+		}
+		for _, name := range k.patches {
+			path := dir + "/" + sub + "/" + name
+			if k.helm {
+				path = dir + "/" + sub + "/patches/" + name
+			}
+			old, err := read(path)
+			if err != nil {
+				old = nil
+			}
+			out = append(out, Change{Path: path, Old: old, New: []byte(k.files[name].String())})
+		}
+		if k.helm {
+			var b strings.Builder
+			b.WriteString("# Written by kubeharden fix: a post-renderer builds this kustomization over the\n" +
+				"# chart's rendered manifests (saved as rendered.yaml) to apply the fixes the chart's values cannot.\n" +
+				"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - rendered.yaml\npatches:\n")
+			for _, name := range k.patches {
+				b.WriteString("  - path: patches/" + name + "\n")
+			}
+			path := dir + "/" + sub + "/kustomization.yaml"
+			old, err := read(path)
+			if err != nil {
+				old = nil
+			}
+			out = append(out, Change{Path: path, Old: old, New: []byte(b.String())})
+			continue
+		}
+		if c, ok := addPatches(dir, sub, k.patches, read); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// patchDir is the kustomization or chart directory an object was built from.
+func patchDir(src inventory.Source) (string, bool) {
+	dir := filepath.Dir(src.File)
+	for d := dir; ; {
+		if src.Rendered {
+			if _, err := os.Stat(filepath.Join(d, "Chart.yaml")); err == nil {
+				return d, true
+			}
+		} else if kustomizationName(d) != "" {
+			return d, false
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return "", false
+		}
+		d = up
+	}
+}
+
+func kustomizationName(dir string) string {
+	for _, n := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			return filepath.Join(dir, n)
+		}
+	}
+	return ""
+}
+
+// addPatches lists patch files in the kustomization's patches, editing it as fix edits
+// manifests.
+func addPatches(dir, sub string, names []string, read func(string) ([]byte, error)) (Change, bool) {
+	kfile := kustomizationName(dir)
+	old, err := read(kfile)
+	if err != nil {
+		return Change{}, false
+	}
+	f, err := parseFile(kfile, old)
+	if err != nil || len(f.docs) == 0 || len(f.docs[0].Content) == 0 {
+		return Change{}, false
+	}
+	root := f.docs[0].Content[0]
+	for _, n := range names {
+		if err := f.appendItem(root, []seg{{key: "patches", index: -1}}, map[string]any{"path": sub + "/" + n}); err != nil {
+			return Change{}, false
+		}
+	}
+	if f.flush() != nil {
+		return Change{}, false
+	}
+	out, err := f.apply()
+	if err != nil || bytes.Equal(out, old) {
+		return Change{}, false
+	}
+	return Change{Path: kfile, Old: old, New: out}, true
 }

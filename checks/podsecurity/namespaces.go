@@ -26,6 +26,7 @@ var NoEnforceLabel = &check.Check{
 		"configuration exempt are skipped. `kubeharden psa plan` gives the strictest level the " +
 		"namespace's workloads already meet and the label command to apply; each finding carries it.",
 	Severity:    check.Medium,
+	Fixable:     true,
 	References:  []string{refCIS521, refNSA, refPSA},
 	Remediation: "Label the namespace with pod-security.kubernetes.io/enforce=baseline (or restricted) and a pinned enforce-version; `kubeharden psa plan` prints the exact command.",
 	Run:         runNoEnforceLabel,
@@ -44,6 +45,7 @@ var UnpinnedVersion = &check.Check{
 		"baseline or restricted with enforce-version missing or latest, or (when the cluster " +
 		"version is known) pinned below it.",
 	Severity:    check.Low,
+	Fixable:     true,
 	References:  []string{refPSA, refNSA},
 	Remediation: "Set pod-security.kubernetes.io/enforce-version to the cluster's minor version (e.g. v1.37), and warn-version/audit-version to latest.",
 	Run:         runUnpinnedVersion,
@@ -62,6 +64,7 @@ var WarnAuditWeaker = &check.Check{
 		"enforce. (A missing warn label is not reported: the API server then warns at the " +
 		"enforce level.)",
 	Severity:    check.Low,
+	Fixable:     true,
 	References:  []string{refPSA, refNSA},
 	Remediation: "Set pod-security.kubernetes.io/warn and audit to the enforce level or stricter (ideally the next level, at latest).",
 	Run:         runWarnAuditWeaker,
@@ -137,8 +140,28 @@ func runNoEnforceLabel(pass *check.Pass) {
 		if cmds := s.plan(ns).Commands; len(cmds) > 0 {
 			d.Remediation = "Run: " + cmds[0]
 		}
+		// The fix judges the workloads as the pod fixes leave them, so that the level it
+		// writes holds once both are applied.
+		fixed := s.ev.PlanNamespace(*ns, hardenedTemplates(s.pass.Inv.PodTemplatesIn(ns.Name), s.pass.Inv.ImageData()))
+		if _, ok := fixed.Set[api.EnforceLevelLabel]; ok {
+			d.Fixes = []check.SuggestedFix{{
+				Message: fmt.Sprintf("label the namespace to enforce %s, the strictest level its workloads meet once their pod fixes are applied (psa plan), pinned to %s", fixed.Strictest, fixed.Version),
+				Edits:   labelEdits(o, fixed.Set),
+			}}
+		}
 		pass.Report(d)
 	})
+}
+
+// labelEdits sets labels on o in the order psa writes them.
+func labelEdits(o *inventory.Object, set map[string]string) []check.Edit {
+	var out []check.Edit
+	for _, k := range psa.LabelKeys {
+		if v, ok := set[k]; ok {
+			out = append(out, check.SetAt(o, labelPath(k), v))
+		}
+	}
+	return out
 }
 
 // plan plans one namespace with its workloads.
@@ -159,19 +182,25 @@ func runUnpinnedVersion(pass *check.Pass) {
 		if !labelled || (level != string(api.LevelBaseline) && level != string(api.LevelRestricted)) {
 			return
 		}
+		// Pinning to the version enforced today changes nothing the API server does now.
 		pin := s.ev.Latest().String()
+		if server != nil {
+			pin = server.String()
+		}
 		v, set := ns.Labels[api.EnforceVersionLabel]
 		switch {
 		case !set:
 			pass.Report(check.Diagnostic{Object: o, Path: labelPath(api.EnforceLevelLabel),
 				Message: fmt.Sprintf("namespace %q enforces %s without %s: it follows the API server's version, so an upgrade can start refusing pods",
 					o.Name, level, api.EnforceVersionLabel),
-				Remediation: "Set " + api.EnforceVersionLabel + "=" + pin + "."})
+				Remediation: "Set " + api.EnforceVersionLabel + "=" + pin + ".",
+				Fixes:       pinFix(o, pin)})
 		case v == api.VersionLatest:
 			pass.Report(check.Diagnostic{Object: o, Path: labelPath(api.EnforceVersionLabel),
 				Message: fmt.Sprintf("namespace %q enforces %s at version latest: an upgrade of the API server can start refusing pods",
 					o.Name, level),
-				Remediation: "Set " + api.EnforceVersionLabel + "=" + pin + "."})
+				Remediation: "Set " + api.EnforceVersionLabel + "=" + pin + ".",
+				Fixes:       pinFix(o, pin)})
 		case server != nil:
 			pv, err := api.ParseVersion(v)
 			if err != nil || !pv.Older(*server) {
@@ -188,6 +217,11 @@ func runUnpinnedVersion(pass *check.Pass) {
 				Remediation: "Check the namespace with `kubeharden psa plan`, then set " + api.EnforceVersionLabel + "=" + server.String() + "."})
 		}
 	})
+}
+
+func pinFix(o *inventory.Object, pin string) []check.SuggestedFix {
+	return []check.SuggestedFix{{Message: "pin " + api.EnforceVersionLabel + " to " + pin + ", the version enforced today",
+		Edits: []check.Edit{check.SetAt(o, labelPath(api.EnforceVersionLabel), pin)}}}
 }
 
 // newerChecks lists the checks that apply to level at version to but not at from.
@@ -214,6 +248,7 @@ func runWarnAuditWeaker(pass *check.Pass) {
 		}
 		enforce := ns.Policy.Enforce.Level
 		var weak []string
+		var edits []check.Edit
 		path := ""
 		for _, m := range []struct {
 			name, key string
@@ -222,6 +257,7 @@ func runWarnAuditWeaker(pass *check.Pass) {
 			if api.CompareLevels(m.lv.Level, enforce) >= 0 {
 				continue
 			}
+			edits = append(edits, check.SetAt(o, labelPath(m.key), string(enforce)))
 			if _, set := ns.Labels[m.key]; set {
 				weak = append(weak, fmt.Sprintf("%s is %s", m.name, m.lv.Level))
 				if path == "" {
@@ -240,7 +276,8 @@ func runWarnAuditWeaker(pass *check.Pass) {
 		pass.Report(check.Diagnostic{Object: o, Path: path,
 			Message: fmt.Sprintf("namespace %q enforces %s but %s: violations of the enforced level are not surfaced",
 				o.Name, enforce, strings.Join(weak, " and ")),
-			Remediation: fmt.Sprintf("Set %s=%s and %s=%s (or the next stricter level).", api.AuditLevelLabel, enforce, api.WarnLevelLabel, enforce)})
+			Remediation: fmt.Sprintf("Set %s=%s and %s=%s (or the next stricter level).", api.AuditLevelLabel, enforce, api.WarnLevelLabel, enforce),
+			Fixes:       []check.SuggestedFix{{Message: "raise warn and audit to the enforced level, " + string(enforce), Edits: edits}}})
 	})
 }
 

@@ -199,6 +199,7 @@ var podChecks = func() []*check.Check {
 				"enforces (severity " + sev.String() + ") and at restricted (one severity lower when " +
 				"only restricted fails). Fix: " + m.fix,
 			Severity:    sev,
+			Fixable:     fixable[c.ID],
 			References:  m.refs,
 			Remediation: m.fix,
 			Run:         runPod(c.ID),
@@ -223,7 +224,7 @@ func runPod(id string) func(*check.Pass) {
 				if ns.Source != psa.Assumed {
 					msg += ", so the API server refuses to create these pods"
 				}
-				pass.Report(check.Diagnostic{Object: t.Owner, Path: rebase(t, f.Path), Message: msg})
+				pass.Report(check.Diagnostic{Object: t.Owner, Path: rebase(t, f.Path), Message: msg, Fixes: s.fixes(id, t, ns.Judge)})
 				continue
 			}
 			if ns.Judge.Level == api.LevelRestricted {
@@ -235,10 +236,25 @@ func runPod(id string) func(*check.Pass) {
 					Message: f.Message() + ": fails Pod Security " + string(f.Level) + "; " + ns.Describe() +
 						", so this only blocks moving it to " + string(f.Level),
 					Severity: pass.Check.Severity - 1,
+					Fixes:    s.fixes(id, t, ns.Restricted()),
 				})
 			}
 		}
 	}
+}
+
+// fixes returns the fix of check id for template t when applying it makes t pass the check
+// at lv, else nil: a person has to decide (a privileged container, a root image).
+func (s *scope) fixes(id string, t inventory.PodTemplate, lv api.LevelVersion) []check.SuggestedFix {
+	fx := podFixes(t, id, s.pass.Inv.ImageData())
+	if fx == nil {
+		return nil
+	}
+	_, spec := hardening(t.Spec, s.pass.Inv.ImageData())
+	if _, bad := s.ev.EvaluateCheck(id, lv, t.Meta, spec); bad {
+		return nil
+	}
+	return fx
 }
 
 // rebase turns a path relative to a pod ("spec.containers[0]", "metadata.annotations.x")
