@@ -82,6 +82,7 @@ var InvalidLabel = &check.Check{
 		"pod-security.kubernetes.io/ that is not one of enforce, audit, warn and their -version " +
 		"keys with a valid value.",
 	Severity:    check.High,
+	Fixable:     true,
 	References:  []string{refPSA},
 	Remediation: "Use pod-security.kubernetes.io/{enforce,audit,warn}=privileged|baseline|restricted and {enforce,audit,warn}-version=latest|v1.N.",
 	Run:         runInvalidLabel,
@@ -320,10 +321,38 @@ func runInvalidLabel(pass *check.Pass) {
 				}
 			}
 			if msg != "" {
-				pass.Report(check.Diagnostic{Object: o, Path: labelPath(k), Message: msg})
+				d := check.Diagnostic{Object: o, Path: labelPath(k), Message: msg}
+				if fixed := normalLabel(k, v); fixed != "" {
+					d.Fixes = []check.SuggestedFix{{Message: "write " + k + " as the API server spells it: " + fixed,
+						Edits: []check.Edit{check.SetAt(o, labelPath(k), fixed)}}}
+				}
+				pass.Report(d)
 			}
 		}
 	}
+}
+
+// normalLabel is the valid spelling of a Pod Security label value that only differs from one
+// in case, spaces or a missing "v" ("Restricted", "1.30"), or "" when there is none: a
+// misspelt key or another level is for a person to decide.
+func normalLabel(key, v string) string {
+	if !validKeys[key] {
+		return ""
+	}
+	n := strings.ToLower(strings.TrimSpace(v))
+	if strings.HasSuffix(key, "-version") {
+		if n != api.VersionLatest && !strings.HasPrefix(n, "v") {
+			n = "v" + n
+		}
+		if _, err := api.ParseVersion(n); err == nil {
+			return n
+		}
+		return ""
+	}
+	if _, err := api.ParseLevel(n); err == nil {
+		return n
+	}
+	return ""
 }
 
 func plural(n int, what string) string {
