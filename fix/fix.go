@@ -329,7 +329,7 @@ func newFiles(cs []created, read func(string) ([]byte, error)) []Change {
 			}
 			fmt.Fprintf(&b, "# Added by kubeharden fix (%s): %s\n", c.check, oneLine(c.fix))
 			if c.edit.Origin != "" {
-				fmt.Fprintf(&b, "# Values from %s.\n", oneLine(c.edit.Origin))
+				fmt.Fprintf(&b, "# Values from %s.\n", strings.TrimSuffix(oneLine(c.edit.Origin), "."))
 			}
 			v, err := normalize(c.edit.New)
 			if err != nil {
