@@ -243,43 +243,48 @@ func newerChecks(ev *psa.Evaluator, level api.Level, from, to api.Version) []str
 func runWarnAuditWeaker(pass *check.Pass) {
 	s := newScope(pass)
 	s.namespaces(func(o *inventory.Object, ns *psa.Namespace, _ int) {
-		level, labelled := ns.Labels[api.EnforceLevelLabel]
-		if !labelled || len(ns.Errors) > 0 || level == string(api.LevelPrivileged) {
-			return
-		}
-		enforce := ns.Policy.Enforce.Level
-		var weak []string
-		var edits []check.Edit
-		path := ""
-		for _, m := range []struct {
-			name, key string
-			lv        api.LevelVersion
-		}{{"audit", api.AuditLevelLabel, ns.Policy.Audit}, {"warn", api.WarnLevelLabel, ns.Policy.Warn}} {
-			if api.CompareLevels(m.lv.Level, enforce) >= 0 {
-				continue
-			}
-			edits = append(edits, check.SetAt(o, labelPath(m.key), string(enforce)))
-			if _, set := ns.Labels[m.key]; set {
-				weak = append(weak, fmt.Sprintf("%s is %s", m.name, m.lv.Level))
-				if path == "" {
-					path = labelPath(m.key)
-				}
-			} else {
-				weak = append(weak, fmt.Sprintf("%s is unset (cluster default %s)", m.name, m.lv.Level))
-			}
-		}
+		weak, path, edits := weaker(o, ns)
 		if len(weak) == 0 {
 			return
 		}
-		if path == "" {
-			path = labelPath(api.EnforceLevelLabel)
-		}
+		enforce := ns.Policy.Enforce.Level
 		pass.Report(check.Diagnostic{Object: o, Path: path,
 			Message: fmt.Sprintf("namespace %q enforces %s but %s: violations of the enforced level are not surfaced",
 				o.Name, enforce, strings.Join(weak, " and ")),
 			Remediation: fmt.Sprintf("Set %s=%s and %s=%s (or the next stricter level).", api.AuditLevelLabel, enforce, api.WarnLevelLabel, enforce),
 			Fixes:       []check.SuggestedFix{{Message: "raise warn and audit to the enforced level, " + string(enforce), Edits: edits}}})
 	})
+}
+
+// weaker describes the warn and audit levels of ns weaker than its enforce label, with the
+// path of the first and the edits that raise them.
+func weaker(o *inventory.Object, ns *psa.Namespace) (weak []string, path string, edits []check.Edit) {
+	level, labelled := ns.Labels[api.EnforceLevelLabel]
+	if !labelled || len(ns.Errors) > 0 || level == string(api.LevelPrivileged) {
+		return nil, "", nil
+	}
+	enforce := ns.Policy.Enforce.Level
+	for _, m := range []struct {
+		name, key string
+		lv        api.LevelVersion
+	}{{"audit", api.AuditLevelLabel, ns.Policy.Audit}, {"warn", api.WarnLevelLabel, ns.Policy.Warn}} {
+		if api.CompareLevels(m.lv.Level, enforce) >= 0 {
+			continue
+		}
+		edits = append(edits, check.SetAt(o, labelPath(m.key), string(enforce)))
+		if _, set := ns.Labels[m.key]; set {
+			weak = append(weak, fmt.Sprintf("%s is %s", m.name, m.lv.Level))
+			if path == "" {
+				path = labelPath(m.key)
+			}
+		} else {
+			weak = append(weak, fmt.Sprintf("%s is unset (cluster default %s)", m.name, m.lv.Level))
+		}
+	}
+	if path == "" {
+		path = labelPath(api.EnforceLevelLabel)
+	}
+	return weak, path, edits
 }
 
 // validKeys are the Pod Security label keys the API server reads.
@@ -290,6 +295,7 @@ var validKeys = map[string]bool{
 }
 
 func runInvalidLabel(pass *check.Pass) {
+	s := newScope(pass)
 	for _, o := range pass.Inv.ByKind("Namespace") {
 		if o.APIVersion != "v1" {
 			continue
@@ -324,12 +330,29 @@ func runInvalidLabel(pass *check.Pass) {
 				d := check.Diagnostic{Object: o, Path: labelPath(k), Message: msg}
 				if fixed := normalLabel(k, v); fixed != "" {
 					d.Fixes = []check.SuggestedFix{{Message: "write " + k + " as the API server spells it: " + fixed,
-						Edits: []check.Edit{check.SetAt(o, labelPath(k), fixed)}}}
+						Edits: append([]check.Edit{check.SetAt(o, labelPath(k), fixed)}, s.revealed(o, k, fixed)...)}}
 				}
 				pass.Report(d)
 			}
 		}
 	}
+}
+
+// revealed are the edits warn-audit-weaker would ask for once label k reads fixed: a valid
+// enforce label can make warn and audit weaker than it, and one run of fix should leave
+// nothing for the next.
+func (s *scope) revealed(o *inventory.Object, k, fixed string) []check.Edit {
+	labels := map[string]string{}
+	for key, v := range o.Labels() {
+		labels[key] = v
+		if n := normalLabel(key, v); n != "" {
+			labels[key] = n
+		}
+	}
+	labels[k] = fixed
+	ns := s.ev.Namespace(o.Name, labels, true)
+	_, _, edits := weaker(o, &ns)
+	return edits
 }
 
 // normalLabel is the valid spelling of a Pod Security label value that only differs from one
