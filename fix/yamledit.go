@@ -373,6 +373,10 @@ func (f *file) edit(root *yaml.Node, e check.Edit) error {
 	if err != nil {
 		return err
 	}
+	if len(segs) == 1 && (segs[0].key == "apiVersion" || segs[0].key == "kind") && (get(root, "kind") == nil || get(root, "apiVersion") == nil) {
+		// An item of a List that takes its type from the list: edit the list by hand.
+		return fmt.Errorf("%s: the object takes its type from its List", e.Path)
+	}
 	switch e.Op {
 	case check.SetField:
 		return f.set(root, segs, v)
@@ -534,6 +538,11 @@ func (f *file) add(n, key *yaml.Node, indent int, inFlow bool, segs []seg, i int
 	}
 	if isNull && key == nil {
 		return fmt.Errorf("%s is null", pathString(segs[:i]))
+	}
+	for _, s := range segs[i:] {
+		if s.isIndex() {
+			return fmt.Errorf("%s: item %d of a missing list", pathString(segs), s.index)
+		}
 	}
 	a := f.anchors[n]
 	if a == nil {
