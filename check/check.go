@@ -107,6 +107,23 @@ func validate(c *Check) error {
 	if c.Title == "" || c.Doc == "" || c.Severity == 0 || c.Run == nil {
 		return fmt.Errorf("check %s: title, doc, severity and run are required", c.ID)
 	}
+	if len(c.Kinds) == 0 {
+		return fmt.Errorf("check %s: Kinds (the kinds it reports on) is required", c.ID)
+	}
+	if c.Scope < ScopeObject || c.Scope > ScopeCluster {
+		return fmt.Errorf("check %s: Scope (object, namespace or cluster) is required", c.ID)
+	}
+	for _, r := range c.Requires {
+		if r == nil {
+			return fmt.Errorf("check %s: nil engine in Requires", c.ID)
+		}
+		// An engine that indexes objects is built over the objects the check runs on; for a
+		// check of a narrower scope those are only the object or its namespace.
+		if c.Scope != ScopeCluster && len(r.EngineReads()) > 0 {
+			return fmt.Errorf("check %s: scope %s cannot require engine %q, which reads %v: its scope is cluster",
+				c.ID, c.Scope, r.EngineName(), r.EngineReads())
+		}
+	}
 	return nil
 }
 

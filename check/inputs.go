@@ -40,6 +40,11 @@ func (s Scope) String() string {
 // PodTemplate, and custom resources with a spec.template (Argo Rollouts).
 const Workloads = "<workloads>"
 
+// AnyKind stands in Kinds for every kind: a check that reads each object alone, whatever
+// it is (credentials in annotations, deprecated API versions). Set.Kinds leaves it out: such
+// a check judges whatever a loader lists for the other checks.
+const AnyKind = "*"
+
 // WorkloadKinds are the kinds Workloads stands for when a kind has to be named (webhook rules,
 // the cluster loader). An object of another kind still counts as a workload when the inventory
 // finds a pod template in it.
@@ -99,8 +104,15 @@ func (e *Engine[T]) Of(p *Pass) T {
 
 // For returns the engine for env, built once per inventory, configuration and facts. Commands
 // that use an engine directly (reach, who-can) share it with the checks this way.
+//
+// An engine that reads no objects is shared by an inventory and its subsets (Subset), which
+// the incremental Evaluator runs checks on.
 func (e *Engine[T]) For(env Env) T {
-	return env.Inv.Memo(engineKey{e, env.Config, env.Facts}, func() any { return e.Build(env) }).(T)
+	m := env.Inv
+	if len(e.Reads) == 0 {
+		m = m.Root()
+	}
+	return m.Memo(engineKey{e, env.Config, env.Facts}, func() any { return e.Build(env) }).(T)
 }
 
 // Set is a list of checks with the questions the webhook, VAP export, the monitor and the
@@ -142,7 +154,7 @@ func (c *Check) ObjectOnly() bool {
 
 func matchKind(kinds []string, kind string) bool {
 	for _, k := range kinds {
-		if k == kind || (k == Workloads && slices.Contains(WorkloadKinds, kind)) {
+		if k == kind || k == AnyKind || (k == Workloads && slices.Contains(WorkloadKinds, kind)) {
 			return true
 		}
 	}
@@ -188,6 +200,9 @@ func (s Set) Kinds() []string {
 	seen := map[string]bool{}
 	add := func(ks []string) {
 		for _, k := range ks {
+			if k == AnyKind {
+				continue
+			}
 			if k == Workloads {
 				for _, w := range WorkloadKinds {
 					seen[w] = true

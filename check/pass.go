@@ -96,13 +96,7 @@ func RunAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts,
 	if cfg == nil {
 		cfg = &config.Config{}
 	}
-	passes := make([]*Pass, len(checks))
-	errs := make([]*Error, len(checks))
-	parallel.Each(len(checks), runtime.GOMAXPROCS(0), func(i int) {
-		passes[i] = &Pass{Check: checks[i], Inv: inv, Config: cfg, Facts: facts, Now: now}
-		errs[i] = runOne(passes[i])
-	}, nil)
-
+	passes, errs := runPasses(inv, cfg, facts, checks, now)
 	n := 0
 	for i, p := range passes {
 		if errs[i] == nil {
@@ -123,6 +117,27 @@ func RunAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts,
 	}
 	SortFindings(out)
 	return out, errors
+}
+
+// runPasses runs each check over inv, concurrently, and returns the passes with their
+// findings, and for each check that panicked its error.
+func runPasses(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, checks []*Check, now time.Time) ([]*Pass, []*Error) {
+	passes := make([]*Pass, len(checks))
+	errs := make([]*Error, len(checks))
+	parallel.Each(len(checks), runtime.GOMAXPROCS(0), func(i int) {
+		passes[i] = &Pass{Check: checks[i], Inv: inv, Config: cfg, Facts: facts, Now: now}
+		errs[i] = runOne(passes[i])
+	}, nil)
+	return passes, errs
+}
+
+// collected returns what the pass reported, in report order.
+func (p *Pass) collected() []Finding {
+	out := make([]Finding, 0, p.n)
+	for _, c := range p.findings {
+		out = append(out, c...)
+	}
+	return out
 }
 
 func runOne(p *Pass) (err *Error) {

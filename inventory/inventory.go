@@ -113,6 +113,10 @@ type Inventory struct {
 	pods    []PodTemplate
 	// images is what was learned about container images besides the manifests.
 	images *ImageData
+	// root is the inventory a Subset was taken from.
+	root *Inventory
+	// owned says objects is the inventory's own copy, which Upsert and Delete may change.
+	owned bool
 
 	memoMu sync.Mutex
 	memo   map[any]*memoEntry

@@ -273,7 +273,7 @@ func (l *lister) plan(ctx context.Context) ([]task, []planError) {
 		// Discovery failed outright: assume the built-in kinds and read what answers.
 		var tasks []task
 		var practices []string
-		for _, r := range clusterResources {
+		for _, r := range clusterResources() {
 			if r.Custom {
 				practices = appendUnique(practices, r.Practices...)
 				continue
@@ -286,7 +286,7 @@ func (l *lister) plan(ctx context.Context) ([]task, []planError) {
 	failedGV, _ := discovery.GroupDiscoveryFailedErrorGroups(err)
 	for gv, gerr := range failedGV {
 		var names, practices []string
-		for _, r := range clusterResources {
+		for _, r := range clusterResources() {
 			if r.Group == gv.Group && (r.Custom || r.Version == gv.Version) {
 				names = append(names, r.Name())
 				practices = appendUnique(practices, r.Practices...)
@@ -327,7 +327,7 @@ func (l *lister) plan(ctx context.Context) ([]task, []planError) {
 		}
 	}
 	var tasks []task
-	for _, r := range clusterResources {
+	for _, r := range clusterResources() {
 		if r.Custom {
 			// The preferred version, else the first served one that has the resource.
 			cands := append([]string{preferred[r.Group]}, versions[r.Group]...)

@@ -58,7 +58,7 @@ func TestRedactSecret(t *testing.T) {
 func TestListError(t *testing.T) {
 	forbidden := apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "", errors.New("nope"))
 	res := func(name string) ClusterResource {
-		for _, r := range clusterResources {
+		for _, r := range clusterResources() {
 			if r.Name() == name {
 				return r
 			}

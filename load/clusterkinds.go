@@ -1,6 +1,8 @@
 package load
 
 import (
+	"slices"
+
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubeharden/kubeharden/check"
@@ -32,77 +34,108 @@ func (r ClusterResource) GroupVersionResource() schema.GroupVersionResource {
 	return schema.GroupVersionResource{Group: r.Group, Version: r.Version, Resource: r.Resource}
 }
 
-// Practices, for the table below.
-var (
-	workloadPractices = []string{"network", "podsecurity", "secrets", "rbac", "ingress", "images", "resources"}
-	nsPractices       = []string{"network", "podsecurity", "secrets", "rbac", "ingress", "resources"}
-	rbacPractices     = []string{"rbac", "secrets"}
-)
-
-// clusterResources is every kind a check reads, in the order the inventory lists them. Keep it
-// in step with deploy/rbac.yaml (a test compares them).
-var clusterResources = []ClusterResource{
-	{Version: "v1", Resource: "namespaces", Kind: "Namespace", Practices: nsPractices},
-	{Version: "v1", Resource: "nodes", Kind: "Node", Practices: []string{"versions"}},
-	{Version: "v1", Resource: "pods", Kind: "Pod", Namespaced: true, Practices: workloadPractices},
-	{Version: "v1", Resource: "replicationcontrollers", Kind: "ReplicationController", Namespaced: true, Practices: workloadPractices},
-	{Version: "v1", Resource: "podtemplates", Kind: "PodTemplate", Namespaced: true, Practices: workloadPractices},
-	{Version: "v1", Resource: "services", Kind: "Service", Namespaced: true, Practices: []string{"network", "ingress"}},
-	{Version: "v1", Resource: "serviceaccounts", Kind: "ServiceAccount", Namespaced: true, Practices: rbacPractices},
-	{Version: "v1", Resource: "secrets", Kind: "Secret", Namespaced: true, Practices: []string{"secrets", "ingress"}},
-	{Version: "v1", Resource: "configmaps", Kind: "ConfigMap", Namespaced: true, Practices: []string{"secrets", "network"}},
-	{Version: "v1", Resource: "limitranges", Kind: "LimitRange", Namespaced: true, Practices: []string{"resources"}},
-	{Version: "v1", Resource: "resourcequotas", Kind: "ResourceQuota", Namespaced: true, Practices: []string{"resources"}},
-	{Group: "apps", Version: "v1", Resource: "deployments", Kind: "Deployment", Namespaced: true, Practices: workloadPractices},
-	{Group: "apps", Version: "v1", Resource: "statefulsets", Kind: "StatefulSet", Namespaced: true, Practices: workloadPractices},
-	{Group: "apps", Version: "v1", Resource: "daemonsets", Kind: "DaemonSet", Namespaced: true, Practices: workloadPractices},
-	{Group: "apps", Version: "v1", Resource: "replicasets", Kind: "ReplicaSet", Namespaced: true, Practices: workloadPractices},
-	{Group: "batch", Version: "v1", Resource: "jobs", Kind: "Job", Namespaced: true, Practices: workloadPractices},
-	{Group: "batch", Version: "v1", Resource: "cronjobs", Kind: "CronJob", Namespaced: true, Practices: workloadPractices},
-	{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies", Kind: "NetworkPolicy", Namespaced: true, Practices: []string{"network"}},
-	{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses", Kind: "Ingress", Namespaced: true, Practices: []string{"ingress", "network"}},
-	{Group: "networking.k8s.io", Version: "v1", Resource: "ingressclasses", Kind: "IngressClass", Practices: []string{"ingress"}},
-	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles", Kind: "Role", Namespaced: true, Practices: rbacPractices},
-	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings", Kind: "RoleBinding", Namespaced: true, Practices: rbacPractices},
-	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles", Kind: "ClusterRole", Practices: rbacPractices},
-	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings", Kind: "ClusterRoleBinding", Practices: rbacPractices},
-	{Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers", Kind: "HorizontalPodAutoscaler", Namespaced: true, Practices: []string{"resources"}},
-	{Group: "policy", Version: "v1", Resource: "poddisruptionbudgets", Kind: "PodDisruptionBudget", Namespaced: true, Practices: []string{"resources"}},
-	{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingwebhookconfigurations", Kind: "ValidatingWebhookConfiguration", Practices: []string{"podsecurity", "rbac"}},
-	{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations", Kind: "MutatingWebhookConfiguration", Practices: []string{"podsecurity", "rbac"}},
-	{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingadmissionpolicies", Kind: "ValidatingAdmissionPolicy", Practices: []string{"podsecurity"}},
-	{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingadmissionpolicybindings", Kind: "ValidatingAdmissionPolicyBinding", Practices: []string{"podsecurity"}},
+// catalog names the resource of each kind the cluster loader knows how to read, in the order
+// the inventory lists them. The loader reads those the registered checks need
+// (ClusterResources); a test fails when a check needs a kind missing here.
+var catalog = []ClusterResource{
+	{Version: "v1", Resource: "namespaces", Kind: "Namespace"},
+	{Version: "v1", Resource: "nodes", Kind: "Node"},
+	{Version: "v1", Resource: "pods", Kind: "Pod", Namespaced: true},
+	{Version: "v1", Resource: "replicationcontrollers", Kind: "ReplicationController", Namespaced: true},
+	{Version: "v1", Resource: "podtemplates", Kind: "PodTemplate", Namespaced: true},
+	{Version: "v1", Resource: "services", Kind: "Service", Namespaced: true},
+	{Version: "v1", Resource: "serviceaccounts", Kind: "ServiceAccount", Namespaced: true},
+	{Version: "v1", Resource: "secrets", Kind: "Secret", Namespaced: true},
+	{Version: "v1", Resource: "configmaps", Kind: "ConfigMap", Namespaced: true},
+	{Version: "v1", Resource: "limitranges", Kind: "LimitRange", Namespaced: true},
+	{Version: "v1", Resource: "resourcequotas", Kind: "ResourceQuota", Namespaced: true},
+	{Group: "apps", Version: "v1", Resource: "deployments", Kind: "Deployment", Namespaced: true},
+	{Group: "apps", Version: "v1", Resource: "statefulsets", Kind: "StatefulSet", Namespaced: true},
+	{Group: "apps", Version: "v1", Resource: "daemonsets", Kind: "DaemonSet", Namespaced: true},
+	{Group: "apps", Version: "v1", Resource: "replicasets", Kind: "ReplicaSet", Namespaced: true},
+	{Group: "batch", Version: "v1", Resource: "jobs", Kind: "Job", Namespaced: true},
+	{Group: "batch", Version: "v1", Resource: "cronjobs", Kind: "CronJob", Namespaced: true},
+	{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies", Kind: "NetworkPolicy", Namespaced: true},
+	{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses", Kind: "Ingress", Namespaced: true},
+	{Group: "networking.k8s.io", Version: "v1", Resource: "ingressclasses", Kind: "IngressClass"},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles", Kind: "Role", Namespaced: true},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings", Kind: "RoleBinding", Namespaced: true},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles", Kind: "ClusterRole"},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings", Kind: "ClusterRoleBinding"},
+	{Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers", Kind: "HorizontalPodAutoscaler", Namespaced: true},
+	{Group: "policy", Version: "v1", Resource: "poddisruptionbudgets", Kind: "PodDisruptionBudget", Namespaced: true},
+	{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingwebhookconfigurations", Kind: "ValidatingWebhookConfiguration"},
+	{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations", Kind: "MutatingWebhookConfiguration"},
+	{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingadmissionpolicies", Kind: "ValidatingAdmissionPolicy"},
+	{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingadmissionpolicybindings", Kind: "ValidatingAdmissionPolicyBinding"},
 
 	// Custom resources the checks understand, when their CRDs are installed.
-	{Group: "argoproj.io", Resource: "rollouts", Kind: "Rollout", Custom: true, Practices: workloadPractices},
-	{Group: "gateway.networking.k8s.io", Resource: "gatewayclasses", Kind: "GatewayClass", Custom: true, Practices: []string{"ingress"}},
-	{Group: "gateway.networking.k8s.io", Resource: "gateways", Kind: "Gateway", Custom: true, Practices: []string{"ingress"}},
-	{Group: "gateway.networking.k8s.io", Resource: "httproutes", Kind: "HTTPRoute", Custom: true, Practices: []string{"ingress"}},
-	{Group: "gateway.networking.k8s.io", Resource: "grpcroutes", Kind: "GRPCRoute", Custom: true, Practices: []string{"ingress"}},
-	{Group: "gateway.networking.k8s.io", Resource: "tlsroutes", Kind: "TLSRoute", Custom: true, Practices: []string{"ingress"}},
-	{Group: "gateway.networking.k8s.io", Resource: "referencegrants", Kind: "ReferenceGrant", Custom: true, Practices: []string{"ingress"}},
-	{Group: "security.istio.io", Resource: "peerauthentications", Kind: "PeerAuthentication", Custom: true, Practices: []string{"ingress"}},
-	{Group: "security.istio.io", Resource: "authorizationpolicies", Kind: "AuthorizationPolicy", Custom: true, Practices: []string{"network"}},
-	{Group: "cilium.io", Resource: "ciliumnetworkpolicies", Kind: "CiliumNetworkPolicy", Custom: true, Practices: []string{"network"}},
-	{Group: "cilium.io", Resource: "ciliumclusterwidenetworkpolicies", Kind: "CiliumClusterwideNetworkPolicy", Custom: true, Practices: []string{"network"}},
-	{Group: "external-secrets.io", Resource: "externalsecrets", Kind: "ExternalSecret", Custom: true, Practices: []string{"secrets"}},
-	{Group: "external-secrets.io", Resource: "clusterexternalsecrets", Kind: "ClusterExternalSecret", Custom: true, Practices: []string{"secrets"}},
-	{Group: "external-secrets.io", Resource: "secretstores", Kind: "SecretStore", Custom: true, Practices: []string{"secrets"}},
-	{Group: "external-secrets.io", Resource: "clustersecretstores", Kind: "ClusterSecretStore", Custom: true, Practices: []string{"secrets"}},
-	{Group: "secrets-store.csi.x-k8s.io", Resource: "secretproviderclasses", Kind: "SecretProviderClass", Custom: true, Practices: []string{"secrets"}},
-	{Group: "spv.no", Resource: "azurekeyvaultsecrets", Kind: "AzureKeyVaultSecret", Custom: true, Practices: []string{"secrets"}},
-	{Group: "cert-manager.io", Resource: "certificates", Kind: "Certificate", Custom: true, Practices: []string{"ingress"}},
-	{Group: "cert-manager.io", Resource: "issuers", Kind: "Issuer", Custom: true, Practices: []string{"ingress"}},
-	{Group: "cert-manager.io", Resource: "clusterissuers", Kind: "ClusterIssuer", Custom: true, Practices: []string{"ingress"}},
-	{Group: "traefik.io", Resource: "ingressroutes", Kind: "IngressRoute", Custom: true, Practices: []string{"ingress"}},
-	{Group: "traefik.io", Resource: "middlewares", Kind: "Middleware", Custom: true, Practices: []string{"ingress"}},
+	{Group: "argoproj.io", Resource: "rollouts", Kind: "Rollout", Custom: true},
+	{Group: "gateway.networking.k8s.io", Resource: "gatewayclasses", Kind: "GatewayClass", Custom: true},
+	{Group: "gateway.networking.k8s.io", Resource: "gateways", Kind: "Gateway", Custom: true},
+	{Group: "gateway.networking.k8s.io", Resource: "httproutes", Kind: "HTTPRoute", Custom: true},
+	{Group: "gateway.networking.k8s.io", Resource: "grpcroutes", Kind: "GRPCRoute", Custom: true},
+	{Group: "gateway.networking.k8s.io", Resource: "tlsroutes", Kind: "TLSRoute", Custom: true},
+	{Group: "gateway.networking.k8s.io", Resource: "referencegrants", Kind: "ReferenceGrant", Custom: true},
+	{Group: "security.istio.io", Resource: "peerauthentications", Kind: "PeerAuthentication", Custom: true},
+	{Group: "security.istio.io", Resource: "authorizationpolicies", Kind: "AuthorizationPolicy", Custom: true},
+	{Group: "cilium.io", Resource: "ciliumnetworkpolicies", Kind: "CiliumNetworkPolicy", Custom: true},
+	{Group: "cilium.io", Resource: "ciliumclusterwidenetworkpolicies", Kind: "CiliumClusterwideNetworkPolicy", Custom: true},
+	{Group: "external-secrets.io", Resource: "externalsecrets", Kind: "ExternalSecret", Custom: true},
+	{Group: "external-secrets.io", Resource: "clusterexternalsecrets", Kind: "ClusterExternalSecret", Custom: true},
+	{Group: "external-secrets.io", Resource: "secretstores", Kind: "SecretStore", Custom: true},
+	{Group: "external-secrets.io", Resource: "clustersecretstores", Kind: "ClusterSecretStore", Custom: true},
+	{Group: "secrets-store.csi.x-k8s.io", Resource: "secretproviderclasses", Kind: "SecretProviderClass", Custom: true},
+	{Group: "spv.no", Resource: "azurekeyvaultsecrets", Kind: "AzureKeyVaultSecret", Custom: true},
+	{Group: "cert-manager.io", Resource: "certificates", Kind: "Certificate", Custom: true},
+	{Group: "cert-manager.io", Resource: "issuers", Kind: "Issuer", Custom: true},
+	{Group: "cert-manager.io", Resource: "clusterissuers", Kind: "ClusterIssuer", Custom: true},
+	{Group: "traefik.io", Resource: "ingressroutes", Kind: "IngressRoute", Custom: true},
+	{Group: "traefik.io", Resource: "middlewares", Kind: "Middleware", Custom: true},
+	{Group: "gateway.networking.k8s.io", Resource: "tcproutes", Kind: "TCPRoute", Custom: true},
+	{Group: "gateway.networking.k8s.io", Resource: "udproutes", Kind: "UDPRoute", Custom: true},
+	{Group: "crd.projectcalico.org", Resource: "felixconfigurations", Kind: "FelixConfiguration", Custom: true},
+	{Group: "external-secrets.io", Resource: "pushsecrets", Kind: "PushSecret", Custom: true},
+	{Group: "secrets.hashicorp.com", Resource: "vaultstaticsecrets", Kind: "VaultStaticSecret", Custom: true},
+	{Group: "secrets.hashicorp.com", Resource: "vaultdynamicsecrets", Kind: "VaultDynamicSecret", Custom: true},
+	{Group: "secrets.hashicorp.com", Resource: "vaultpkisecrets", Kind: "VaultPKISecret", Custom: true},
+}
+
+// NotListed are kinds checks read that no cluster serves: kubeharden's own documents
+// (Dockerfiles, a snapshot's cluster facts) and configuration files of the API server.
+var NotListed = []string{"ClusterFacts", "Dockerfile", "EncryptionConfiguration", "EncryptionConfig"}
+
+// clusterResources are the resources of the catalog whose kinds the registered checks read
+// (check.Set.Kinds), each with the practices of the checks that depend on it; with no check
+// registered, the whole catalog.
+func clusterResources() []ClusterResource {
+	checks := check.Set(check.All())
+	need := map[string]bool{}
+	for _, k := range checks.Kinds() {
+		need[k] = true
+	}
+	var out []ClusterResource
+	for _, r := range catalog {
+		if len(checks) > 0 && !need[r.Kind] {
+			continue
+		}
+		// Checks of every kind (check.AnyKind) judge whatever is listed: a kind they alone
+		// read is not listed, and a failed list does not make their practice incomplete.
+		used := map[string]bool{}
+		for _, c := range checks.AffectedBy(r.Kind) {
+			if slices.Contains(check.Set{c}.Kinds(), r.Kind) {
+				used[c.Practice()] = true
+			}
+		}
+		r.Practices = practicesOf(used)
+		out = append(out, r)
+	}
+	return out
 }
 
 // ClusterResources lists every resource the cluster loader reads, for documentation and for
 // the test that keeps deploy/rbac.yaml complete.
-func ClusterResources() []ClusterResource {
-	return append([]ClusterResource(nil), clusterResources...)
-}
+func ClusterResources() []ClusterResource { return clusterResources() }
 
 // practicesOf orders the practices of the failed resources as check.Practices does.
 func practicesOf(failed map[string]bool) []string {

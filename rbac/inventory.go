@@ -19,6 +19,10 @@ type Options struct {
 	// manifests binding "edit" or "view" mean what they mean in a cluster. Leave it off for
 	// a live cluster, which has its own.
 	Defaults bool
+	// NoEnvironment leaves out what the escalation search needs besides RBAC objects (the
+	// service accounts pods run as, token Secrets): an engine that only answers who-can
+	// questions then does not depend on pods. WithEnvironment adds it.
+	NoEnvironment bool
 }
 
 // FromInventory builds an engine from the RBAC objects of inv (rbac.authorization.k8s.io/v1,
@@ -61,8 +65,18 @@ func FromInventory(inv *inventory.Inventory, opts Options) *Engine {
 		roles, bindings = addDefaults(roles, bindings)
 	}
 	e := build(roles, bindings)
-	e.env = envFrom(inv, e)
+	if !opts.NoEnvironment {
+		e.env = envFrom(inv, e)
+	}
 	return e
+}
+
+// WithEnvironment returns an engine that shares e's roles, bindings and indexes, with the
+// escalation search's view of inv's service accounts, pods and token Secrets.
+func (e *Engine) WithEnvironment(inv *inventory.Inventory) *Engine {
+	c := *e
+	c.env = envFrom(inv, &c)
+	return &c
 }
 
 // typed copies o into out (a pointer to an rbac/v1 type): directly when it was decoded to
@@ -170,4 +184,3 @@ func sorted(m map[string]map[string]bool) map[string][]string {
 	}
 	return out
 }
-

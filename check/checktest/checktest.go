@@ -14,10 +14,13 @@ package checktest
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -81,8 +84,69 @@ func RunFile(t testing.TB, file string, checks ...*check.Check) {
 	if snap != nil {
 		facts = snap.Facts
 	}
-	res := scan.Run(inventory.Build(objs), scan.Options{Config: cfg, Facts: facts, Checks: checks, Now: Now, Errors: append(errs, serrs...)})
+	inv := inventory.Build(objs)
+	res := scan.Run(inv, scan.Options{Config: cfg, Facts: facts, Checks: checks, Now: Now, Errors: append(errs, serrs...)})
 	Compare(t, file, res)
+	CheckKinds(t, inv, res.Findings)
+	CheckIncremental(t, file, objs, cfg, facts, checks)
+}
+
+// CheckIncremental tests the checks' declared inputs on a fixture: for each object, an
+// Evaluator over the others that is then given the object, and one over all objects that
+// then loses it, must find what a full run over the same objects finds. A check that reads a
+// kind it does not declare, or of a wider scope than it declares, fails here.
+func CheckIncremental(t testing.TB, file string, objs []*inventory.Object, cfg *config.Config, facts *inventory.Facts, checks []*check.Check) {
+	t.Helper()
+	full := func(objs []*inventory.Object) []byte {
+		fs, _ := check.RunAt(inventory.Build(objs), cfg, facts, checks, Now)
+		return findingsJSON(t, fs)
+	}
+	opts := check.EvalOptions{Config: cfg, Facts: facts, Checks: checks, Now: Now}
+	// Large fixtures are sampled: every object of a kind that matters has neighbours of it.
+	step := max(1, len(objs)/12)
+	for i := 0; i < len(objs); i += step {
+		o := objs[i]
+		others := append(append([]*inventory.Object(nil), objs[:i]...), objs[i+1:]...)
+		ev := check.NewEvaluator(inventory.Build(others), opts)
+		ev.Apply(inventory.Change{Upsert: []*inventory.Object{o}})
+		if got, want := findingsJSON(t, ev.Findings()), full(ev.Inventory().All()); !bytes.Equal(got, want) {
+			t.Errorf("%s: adding %s to the others: incremental findings differ from a full run:\n got %s\nwant %s", file, o.Ref, got, want)
+		}
+		ev = check.NewEvaluator(inventory.Build(append([]*inventory.Object(nil), objs...)), opts)
+		ev.Apply(inventory.Change{Delete: []inventory.Ref{o.Ref}})
+		if got, want := findingsJSON(t, ev.Findings()), full(ev.Inventory().All()); !bytes.Equal(got, want) {
+			t.Errorf("%s: deleting %s: incremental findings differ from a full run:\n got %s\nwant %s", file, o.Ref, got, want)
+		}
+	}
+}
+
+func findingsJSON(t testing.TB, fs []check.Finding) []byte {
+	b, err := json.Marshal(fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// CheckKinds fails the test for a finding on an object of a kind its check does not declare
+// in Kinds: the webhook and the monitor would never ask the check about that object. An
+// object that carries a pod template counts as a workload, whatever its kind.
+func CheckKinds(t testing.TB, inv *inventory.Inventory, findings []check.Finding) {
+	t.Helper()
+	workloads := map[inventory.Ref]bool{}
+	for _, p := range inv.PodTemplates() {
+		workloads[p.Owner.Ref] = true
+	}
+	for _, f := range findings {
+		c := check.Lookup(f.Check)
+		if c == nil || c.Reports(f.Object.Kind) {
+			continue
+		}
+		if workloads[f.Object] && slices.Contains(c.Kinds, check.Workloads) {
+			continue
+		}
+		t.Errorf("%s: finding on %s, a kind the check does not declare in Kinds %v", f.Check, f.Object, c.Kinds)
+	}
 }
 
 // Compare matches a result against the annotations of file.

@@ -11,6 +11,7 @@ import (
 // noTag is a tiny check for testing the runner itself.
 var noTag = &check.Check{
 	ID: "images/demo-no-tag", Title: "demo", Doc: "demo", Severity: check.Low,
+	Kinds: []string{check.Workloads}, Scope: check.ScopeObject,
 	Run: func(p *check.Pass) {
 		for _, pt := range p.Inv.PodTemplates() {
 			for _, img := range pt.Images() {

@@ -4,8 +4,12 @@
 package engines
 
 import (
+	"fmt"
+
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/config"
 	"github.com/kubeharden/kubeharden/netpol"
+	"github.com/kubeharden/kubeharden/psa"
 	"github.com/kubeharden/kubeharden/rbac"
 )
 
@@ -16,12 +20,59 @@ var Netpol = &check.Engine[*netpol.Engine]{
 	Build: func(env check.Env) *netpol.Engine { return netpol.FromInventory(env.Inv) },
 }
 
-// RBAC is the effective-permission engine. Manifests get the default policy of a cluster; a
-// live cluster or a snapshot (which carry facts) have their own.
+// rbacKinds are the kinds of the RBAC graph.
+var rbacKinds = []string{rbac.RoleKind, rbac.ClusterRoleKind, rbac.RoleBindingKind, rbac.ClusterRoleBindingKind}
+
+// RBAC is the effective-permission engine over Roles, ClusterRoles and their bindings.
+// Manifests get the default policy of a cluster; a live cluster or a snapshot (which carry
+// facts) have their own. It does not know which service accounts pods run as: escalation
+// searches need Escalation.
 var RBAC = &check.Engine[*rbac.Engine]{
 	Name:  "rbac",
-	Reads: []string{rbac.RoleKind, rbac.ClusterRoleKind, rbac.RoleBindingKind, rbac.ClusterRoleBindingKind},
+	Reads: rbacKinds,
 	Build: func(env check.Env) *rbac.Engine {
-		return rbac.FromInventory(env.Inv, rbac.Options{Defaults: env.Facts == nil})
+		return rbac.FromInventory(env.Inv, rbac.Options{Defaults: env.Facts == nil, NoEnvironment: true})
+	},
+}
+
+// Escalation is the RBAC engine with what its escalation search needs besides RBAC: the
+// service accounts of each namespace, those pods run as with a token, and those with a
+// token Secret. It shares RBAC's graph, so a change to a pod or a service account does not
+// rebuild the graph, and a change to the graph rebuilds both.
+var Escalation = &check.Engine[*rbac.Engine]{
+	Name: "rbac-escalation",
+	// The namespaces known count too: each has a "default" service account.
+	Reads: append(append([]string{}, rbacKinds...), "ServiceAccount", "Secret", "Namespace", check.Workloads),
+	Build: func(env check.Env) *rbac.Engine {
+		return RBAC.For(env).WithEnvironment(env.Inv)
+	},
+}
+
+// PodSecurity is the Pod Security evaluator: the upstream PodSecurity admission checks with
+// the cluster's admission configuration (its defaults and exemptions) and, for a live
+// cluster, its version. It reads no objects.
+var PodSecurity = &check.Engine[*psa.Evaluator]{
+	Name: "podsecurity",
+	Build: func(env check.Env) *psa.Evaluator {
+		var adm *config.PodSecurityAdmission
+		if env.Config != nil {
+			adm = env.Config.PodSecurity.Admission
+		}
+		var server string
+		if env.Facts != nil {
+			server = env.Facts.ServerVersion
+		}
+		ev, err := psa.New(psa.Options{Admission: adm, ServerVersion: server})
+		if err != nil && server != "" {
+			// An API server version this package cannot read ("v0.0.0-master"): judge with
+			// the newest policy instead.
+			ev, err = psa.New(psa.Options{Admission: adm})
+		}
+		if err != nil {
+			// config.Load and --admission-config validate the configuration; reaching this
+			// is a bug, which the check runner turns into an error naming the check.
+			panic(fmt.Errorf("podSecurity.admission: %w", err))
+		}
+		return ev
 	},
 }

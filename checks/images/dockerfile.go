@@ -55,6 +55,8 @@ var DockerfileBaseLatest = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refCIS, refNSA, refDockerBP, refSupply},
 	Remediation: "Pin the base to a version and digest: FROM debian:12.7-slim@sha256:<digest>.",
+	Kinds:       []string{dockerfile.Kind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachDockerfile(p.Inv, func(o *inventory.Object, f *dockerfile.File) {
 			eachBase(f, func(i int, ref Reference) {
@@ -78,6 +80,8 @@ var DockerfileBaseNotPinned = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refCIS, refNSA, refDockerBP, refSupply},
 	Remediation: "Append the base's digest: FROM golang:1.23@sha256:<digest>.",
+	Kinds:       []string{dockerfile.Kind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachDockerfile(p.Inv, func(o *inventory.Object, f *dockerfile.File) {
 			eachBase(f, func(i int, ref Reference) {
@@ -146,6 +150,8 @@ var DockerfileBaseNotMinimal = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refNSA, refCIS, refDockerBP},
 	Remediation: "Build in one stage and copy the result into a minimal final stage: FROM gcr.io/distroless/static (or scratch, alpine, chainguard).",
+	Kinds:       []string{dockerfile.Kind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachDockerfile(p.Inv, func(o *inventory.Object, f *dockerfile.File) {
 			base, i := f.ExternalBase(len(f.Stages) - 1)
@@ -169,6 +175,8 @@ var DockerfileAddRemote = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refCISDocker + " (4.9: use COPY instead of ADD)", refDockerBP, refSupply},
 	Remediation: "Add --checksum=sha256:<digest> to the ADD, or download and verify the file in a build stage.",
+	Kinds:       []string{dockerfile.Kind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachDockerfile(p.Inv, func(o *inventory.Object, f *dockerfile.File) {
 			for i, s := range f.Stages {
@@ -208,6 +216,8 @@ var DockerfileSecret = &check.Check{
 	Severity:    check.High,
 	References:  []string{refCISDocker + " (4.10: do not store secrets in Dockerfiles)", refNSA, refBuildCheck, "MITRE ATT&CK T1552.001 Credentials In Files"},
 	Remediation: "Use RUN --mount=type=secret,id=<name> for build-time secrets, and a Kubernetes Secret for run-time ones.",
+	Kinds:       []string{dockerfile.Kind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachDockerfile(p.Inv, func(o *inventory.Object, f *dockerfile.File) {
 			report := func(path string, in dockerfile.Instruction) {

@@ -97,6 +97,8 @@ var DockerfileNotMultistage = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSA, refDockerBP, refCIS},
 	Remediation: "Split the build: FROM <sdk> AS build ... then FROM <minimal base> with COPY --from=build only the artifacts.",
+	Kinds:       []string{dockerfile.Kind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachDockerfile(p.Inv, func(o *inventory.Object, f *dockerfile.File) {
 			path, why := buildEvidence(f)
@@ -178,6 +180,8 @@ var DockerfileRootUser = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refCISDocker + " (4.1: create a user for the container)", refNSA, refDockerBP, "PSS restricted: runAsNonRoot"},
 	Remediation: "Add a non-root user and end the final stage with USER 10001 (a numeric UID).",
+	Kinds:       []string{dockerfile.Kind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachDockerfile(p.Inv, func(o *inventory.Object, f *dockerfile.File) {
 			chain := f.FinalChain()
@@ -219,6 +223,8 @@ var DockerfilePackageCache = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refDockerBP, refCISDocker + " (4.7: do not use update instructions alone)"},
 	Remediation: "Clean up in the same RUN (apt-get install ... && rm -rf /var/lib/apt/lists/*), use apk add --no-cache / pip install --no-cache-dir, or a cache mount.",
+	Kinds:       []string{dockerfile.Kind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachDockerfile(p.Inv, func(o *inventory.Object, f *dockerfile.File) {
 			pipNoCache := false

@@ -98,6 +98,8 @@ var ImageRunsAsRoot = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refCIS, refNSA, "PSS restricted: runAsNonRoot", refDockerBP},
 	Remediation: "Build the image with a numeric non-root USER, or set securityContext.runAsUser (and runAsNonRoot: true) in the pod.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachInspected(p, func(t inventory.PodTemplate, c inventory.ContainerRef, f *inventory.ImageFacts) {
 			if strings.EqualFold(f.OS, "windows") {
@@ -141,6 +143,8 @@ var ImageNotMinimal = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refNSA, refCIS, refDockerBP, "MITRE ATT&CK T1059 Command and Scripting Interpreter"},
 	Remediation: "Build the final image on a minimal base (gcr.io/distroless/static, scratch, cgr.dev/chainguard/static) with only the application.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachInspected(p, func(t inventory.PodTemplate, c inventory.ContainerRef, f *inventory.ImageFacts) {
 			var parts []string
@@ -175,6 +179,8 @@ var ImageTooOld = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSA, refCIS},
 	Remediation: "Rebuild the image on a current base (automate it, e.g. weekly) and redeploy.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		limit := p.Config.Images.MaxAge()
 		eachInspected(p, func(t inventory.PodTemplate, c inventory.ContainerRef, f *inventory.ImageFacts) {
@@ -202,6 +208,8 @@ var ImageTooLarge = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refDockerBP, refNSA},
 	Remediation: "Shrink the image: multi-stage build, minimal base, no caches or build tools in the final stage.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		limit := p.Config.Images.MaxSize()
 		eachInspected(p, func(t inventory.PodTemplate, c inventory.ContainerRef, f *inventory.ImageFacts) {
@@ -289,6 +297,9 @@ var ImagePlatformMissing = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{"Kubernetes docs: Well-Known Labels (kubernetes.io/arch)", refDockerBP},
 	Remediation: "Publish the image for every node architecture (a multi-platform index), or add nodeSelector kubernetes.io/arch for the ones it has.",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"Node"},
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		nodes := nodePlatforms(p.Inv)
 		eachInspected(p, func(t inventory.PodTemplate, c inventory.ContainerRef, f *inventory.ImageFacts) {

@@ -23,6 +23,8 @@ var PullPolicy = &check.Check{
 	Fixable:     true,
 	References:  []string{refImagesDoc, refImplant},
 	Remediation: "Pin the image by digest (preferred), or set imagePullPolicy: Always.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachImage(p.Inv, func(t inventory.PodTemplate, img inventory.ImageRef) {
 			ref, err := ParseReference(img.Image)

@@ -23,6 +23,8 @@ var RegistryNotAllowed = &check.Check{
 	Severity:    check.High,
 	References:  []string{refCIS, refNSA, refSupply, refDeployCtnr},
 	Remediation: "Mirror the image into an allowed registry and reference it there, or add its registry to images.allowedRegistries.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		allow := p.Config.Images.AllowedRegistries
 		if len(allow) == 0 {

@@ -21,6 +21,8 @@ var LatestTag = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refImagesDoc, refImplant, refSupply},
 	Remediation: "Use an explicit version tag, ideally with its digest: app:1.4.2@sha256:<digest>.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachImage(p.Inv, func(t inventory.PodTemplate, img inventory.ImageRef) {
 			ref, err := ParseReference(img.Image)
@@ -52,6 +54,8 @@ var NotPinned = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refCIS, refImagesDoc, refSupply},
 	Remediation: "Append the image's digest: app:1.4.2@sha256:<digest> (e.g. from `crane digest app:1.4.2`).",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachImage(p.Inv, func(t inventory.PodTemplate, img inventory.ImageRef) {
 			ref, err := ParseReference(img.Image)

@@ -156,6 +156,8 @@ var Vulnerable = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNSA + " (scan images for vulnerabilities)", refCIS, "CIS Docker Benchmark 4.4: rebuild images to include security patches"},
 	Remediation: "Rebuild the image on a patched base or with the fixed package versions, and redeploy.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		reports := p.Inv.ImageData().Vulnerabilities
 		if len(reports) == 0 {
@@ -197,6 +199,10 @@ var Vulnerable = &check.Check{
 }
 
 // exposedKinds are the entry points that make a workload reachable from outside the cluster.
+// exposureReads are the kinds exposure.List follows from an entry point to a workload.
+var exposureReads = append([]string{"Service", check.Workloads, "Ingress", "IngressClass", "Secret", "Gateway",
+	"Namespace", "Certificate"}, exposure.RouteKinds...)
+
 var exposedKinds = map[exposure.Kind]bool{
 	exposure.Ingress: true, exposure.Gateway: true, exposure.LoadBalancer: true, exposure.NodePort: true,
 	exposure.ExternalIP: true, exposure.HostPort: true,
@@ -218,6 +224,9 @@ var VulnerableExposed = &check.Check{
 	Severity:    check.Critical,
 	References:  []string{refNSA + " (scan images for vulnerabilities)", "MITRE ATT&CK T1190 Exploit Public-Facing Application"},
 	Remediation: "Patch this image first (rebuild with the fixed versions and redeploy), or restrict its exposure until it is patched.",
+	Kinds:       []string{check.Workloads},
+	Reads:       exposureReads,
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		reports := p.Inv.ImageData().Vulnerabilities
 		if len(reports) == 0 {

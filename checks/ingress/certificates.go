@@ -109,6 +109,9 @@ var CertExpired = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNIST52, refCISTransit, refIngressDoc},
 	Remediation: "Renew the certificate and update the Secret, or let cert-manager manage it so renewal is automatic.",
+	Kinds:       []string{"Secret"},
+	Reads:       certReads,
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		at := now(p)
 		for _, sc := range servedCerts(p.Inv) {
@@ -140,6 +143,9 @@ var CertExpiring = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNIST52, refCISTransit},
 	Remediation: "Renew the certificate now; if cert-manager manages it, check the Certificate's status and events.",
+	Kinds:       []string{"Secret"},
+	Reads:       certReads,
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		at := now(p)
 		window := p.Config.Ingress.ExpiryDays()
@@ -165,6 +171,9 @@ var CertNotYetValid = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNIST52, refCISTransit},
 	Remediation: "Serve a certificate whose validity has begun, or check the issuing system's clock.",
+	Kinds:       []string{"Secret"},
+	Reads:       certReads,
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		at := now(p)
 		for _, sc := range servedCerts(p.Inv) {
@@ -190,6 +199,9 @@ var CertHostMismatch = &check.Check{
 	Severity:    check.High,
 	References:  []string{refRFC6125, refNIST52, refCISTransit},
 	Remediation: "Reissue the certificate with the host in its SANs (cert-manager: add it to dnsNames), or serve the host from a matching Secret.",
+	Kinds:       []string{"Ingress", "Gateway"},
+	Reads:       certReads,
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		for _, sc := range servedCerts(p.Inv) {
 			for _, u := range sc.uses {
@@ -222,6 +234,9 @@ var CertKeyMismatch = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNIST52, refIngressDoc},
 	Remediation: "Recreate the Secret from the certificate and the key it was issued for: kubectl create secret tls <name> --cert=... --key=....",
+	Kinds:       []string{"Secret"},
+	Reads:       certReads,
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		for _, sc := range servedCerts(p.Inv) {
 			switch sc.cert.Key {
@@ -247,6 +262,9 @@ var CertWeakKey = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNIST57, refCABF, refCISAssets},
 	Remediation: "Generate a new RSA 3072 (or ECDSA P-256) key and reissue the certificate (cert-manager: privateKey.algorithm/size).",
+	Kinds:       []string{"Secret"},
+	Reads:       certReads,
+	Scope:       check.ScopeCluster,
 	Run:         func(p *check.Pass) { reportChains(p, certs.WeakKey, "has a") },
 }
 
@@ -261,6 +279,9 @@ var CertWeakSignature = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refCABF, refNIST52, refCISAssets},
 	Remediation: "Reissue the certificate signed with SHA-256 or stronger.",
+	Kinds:       []string{"Secret"},
+	Reads:       certReads,
+	Scope:       check.ScopeCluster,
 	Run:         func(p *check.Pass) { reportChains(p, certs.WeakSignature, "is signed with") },
 }
 
@@ -291,6 +312,9 @@ var CertSelfSigned = &check.Check{
 	Severity:    check.Info,
 	References:  []string{refNIST52, refCISTransit},
 	Remediation: "Serve a certificate issued by a public CA for public hosts (e.g. cert-manager with an ACME ClusterIssuer).",
+	Kinds:       []string{"Ingress", "Gateway"},
+	Reads:       certReads,
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		for _, sc := range servedCerts(p.Inv) {
 			if !sc.cert.SelfSigned() {

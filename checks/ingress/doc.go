@@ -54,6 +54,20 @@ func Checks() []*check.Check {
 
 func init() { check.Register(Checks()...) }
 
+// What the checks read besides the kinds they report on, by the helpers they share.
+var (
+	// certReads: certUses and servedCerts follow Ingress and Gateway TLS references to
+	// Secrets, in any namespace a Gateway names, and cert-manager Certificates.
+	certReads = []string{"Ingress", "Gateway", "Secret", "Certificate"}
+	// controllerReads: newControllers reads IngressClasses, Traefik Middlewares and the
+	// controllers' own workloads and ConfigMaps.
+	controllerReads = []string{"IngressClass", "Middleware", "ConfigMap", check.Workloads}
+	// meshReads: newMeshView reads PeerAuthentications, CNI configuration and namespace labels.
+	meshReads = []string{peerAuthentication, "ConfigMap", "FelixConfiguration", "Namespace", check.Workloads}
+	// gatewayReads: routes attach to listeners across namespaces the Gateway allows by label.
+	gatewayReads = append(append([]string{}, exposure.RouteKinds...), "Namespace")
+)
+
 // hostList renders hosts for messages, "*" for the empty host.
 func hostList(hs []string) string {
 	out := make([]string, len(hs))

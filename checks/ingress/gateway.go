@@ -23,6 +23,9 @@ var GatewayHTTPNotRedirected = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refGatewayDoc, refNSANet, refCISTransit, refMITREAiTM},
 	Remediation: "Attach content routes to the HTTPS listener (sectionName) and give the HTTP listener an HTTPRoute with a RequestRedirect filter {scheme: https, statusCode: 301}.",
+	Kinds:       []string{"Gateway"},
+	Reads:       gatewayReads,
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		gws := p.Inv.ByKind("Gateway")
 		if len(gws) == 0 {

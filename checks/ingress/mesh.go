@@ -305,6 +305,9 @@ var PodTrafficUnencrypted = &check.Check{
 	Severity:    check.Info,
 	References:  []string{refNSANet, refCISTransit, refMITRESniff, "Istio docs: PeerAuthentication", "Linkerd docs: Automatic mTLS"},
 	Remediation: "Mesh the namespace (Istio: label istio-injection=enabled with a STRICT PeerAuthentication; Linkerd: annotate linkerd.io/inject: enabled), or enable WireGuard encryption in the CNI.",
+	Kinds:       []string{"Namespace", check.Workloads, peerAuthentication},
+	Reads:       meshReads,
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		sev, on := meshSeverity(p)
 		if !on {
@@ -379,6 +382,9 @@ var MTLSNotStrict = &check.Check{
 	References: []string{refNSANet, refCISTransit, refMITREAiTM, "Istio docs: PeerAuthentication (mutual TLS migration)"},
 	Remediation: "Apply a PeerAuthentication with spec.mtls.mode: STRICT mesh-wide (in istio-system) or in the namespace, " +
 		"after every client is in the mesh.",
+	Kinds: []string{"Namespace", check.Workloads, peerAuthentication},
+	Reads: meshReads,
+	Scope: check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		sev, on := meshSeverity(p)
 		if !on {

@@ -32,6 +32,9 @@ var HTTPNotRedirected = &check.Check{
 	Remediation: "ingress-nginx: remove ssl-redirect: \"false\" (or set force-ssl-redirect: \"true\"); " +
 		"Traefik: add --entrypoints.web.http.redirections.entrypoint.to=websecure; " +
 		"AWS: set alb.ingress.kubernetes.io/ssl-redirect: \"443\".",
+	Kinds: []string{"Ingress", "ConfigMap", check.Workloads},
+	Reads: controllerReads,
+	Scope: check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		c := newControllers(p.Inv)
 		reportedCM := map[*inventory.Object]bool{}
@@ -143,6 +146,9 @@ var HSTSDisabled = &check.Check{
 	Fixable:     true,
 	References:  []string{refRFC6797, refCISTransit, refNSANet},
 	Remediation: "Remove hsts: \"false\" and hsts-max-age: \"0\" from the ingress-nginx ConfigMap (default: on, max-age one year).",
+	Kinds:       []string{"ConfigMap"},
+	Reads:       controllerReads,
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		c := newControllers(p.Inv)
 		var cms []*inventory.Object
@@ -192,6 +198,8 @@ var NginxSnippet = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{"CVE-2021-25742", refNSAAudit, "ingress-nginx docs: allow-snippet-annotations and annotations-risk-level", refMITREPub},
 	Remediation: "Replace the snippet with dedicated annotations or controller ConfigMap settings (e.g. add-headers), and keep allow-snippet-annotations \"false\".",
+	Kinds:       []string{"Ingress"},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachIngress(p.Inv, func(o *inventory.Object, _ *networkingv1.Ingress) {
 			a := o.Annotations()

@@ -91,6 +91,9 @@ var LoadBalancerUnrestricted = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSANet, refCISNet, refServiceDoc, refMITREPub},
 	Remediation: "Set spec.loadBalancerSourceRanges to the client CIDRs, make the load balancer internal (cloud annotation), or use a ClusterIP Service behind the Ingress.",
+	Kinds:       []string{"Service"},
+	Reads:       []string{check.Workloads},
+	Scope:       check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		x := exposure.NewIndex(p.Inv)
 		eachService(p.Inv, func(o *inventory.Object, svc *corev1.Service) {
@@ -142,6 +145,9 @@ var NodePortService = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refNSANet, refCISPorts, refServiceDoc},
 	Remediation: "Use type: ClusterIP and route external traffic through the Ingress or Gateway.",
+	Kinds:       []string{"Service"},
+	Reads:       []string{check.Workloads},
+	Scope:       check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		x := exposure.NewIndex(p.Inv)
 		eachService(p.Inv, func(o *inventory.Object, svc *corev1.Service) {
@@ -167,6 +173,9 @@ var ExternalIPs = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{"CVE-2020-8554", refNSANet, refServiceDoc, refMITREAiTM},
 	Remediation: "Remove spec.externalIPs; expose the workload through a LoadBalancer Service or the Ingress, and enable the DenyServiceExternalIPs admission plugin.",
+	Kinds:       []string{"Service"},
+	Reads:       []string{check.Workloads},
+	Scope:       check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		x := exposure.NewIndex(p.Inv)
 		eachService(p.Inv, func(o *inventory.Object, svc *corev1.Service) {
@@ -195,6 +204,9 @@ var PlaintextExposed = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNSANet, refCISTransit, refCISPorts, refMITRESniff, refMITREPub},
 	Remediation: "Serve HTTP through the Ingress or Gateway with TLS; keep databases and caches on ClusterIP Services, or require TLS and restrict the source ranges.",
+	Kinds:       []string{"Service"},
+	Reads:       []string{check.Workloads},
+	Scope:       check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		x := exposure.NewIndex(p.Inv)
 		eachService(p.Inv, func(o *inventory.Object, svc *corev1.Service) {

@@ -37,6 +37,9 @@ var NoTLS = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSANet, refCISTransit, refIngressDoc, refMITRESniff, refMITREAiTM},
 	Remediation: "Add spec.tls: [{hosts: [<host>], secretName: <tls-secret>}], e.g. with a cert-manager issuer annotation.",
+	Kinds:       []string{"Ingress"},
+	Reads:       controllerReads,
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		x := newControllers(p.Inv)
 		eachIngress(p.Inv, func(o *inventory.Object, ing *networkingv1.Ingress) {
@@ -82,6 +85,8 @@ var HostNotCovered = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSANet, refCISTransit, refIngressDoc, refRFC6125},
 	Remediation: "Add the host to spec.tls[].hosts of an entry whose certificate covers it (or to a new entry).",
+	Kinds:       []string{"Ingress"},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachIngress(p.Inv, func(o *inventory.Object, ing *networkingv1.Ingress) {
 			if len(ing.Spec.TLS) == 0 {
@@ -117,6 +122,8 @@ var TLSNoSecret = &check.Check{
 	Fixable:     true,
 	References:  []string{refIngressDoc, refCISTransit},
 	Remediation: "Set spec.tls[].secretName to a kubernetes.io/tls Secret, or make sure the controller's default certificate covers these hosts.",
+	Kinds:       []string{"Ingress"},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachIngress(p.Inv, func(o *inventory.Object, ing *networkingv1.Ingress) {
 			for i, t := range ing.Spec.TLS {
@@ -151,6 +158,9 @@ var TLSSecretMissing = &check.Check{
 	Fixable:     true,
 	References:  []string{refIngressDoc, refGatewayDoc, refCISTransit},
 	Remediation: "Create the kubernetes.io/tls Secret in the same namespace (or let cert-manager issue it), or fix the name.",
+	Kinds:       []string{"Ingress", "Gateway"},
+	Reads:       certReads,
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		hasSecrets := map[string]bool{}
 		for _, u := range certUses(p.Inv) {
@@ -196,6 +206,9 @@ var TLSSecretInvalid = &check.Check{
 	Severity:    check.High,
 	References:  []string{refIngressDoc, refGatewayDoc, refCISTransit},
 	Remediation: "Recreate the Secret: kubectl create secret tls <name> --cert=fullchain.pem --key=key.pem.",
+	Kinds:       []string{"Secret"},
+	Reads:       certReads,
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		seen := map[*inventory.Object]bool{}
 		for _, u := range certUses(p.Inv) {

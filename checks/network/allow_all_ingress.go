@@ -22,6 +22,8 @@ var AllowAllIngress = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNSA, refDocs, refLateral},
 	Remediation: "Replace the rule with rules that name the sources (podSelector, namespaceSelector on kubernetes.io/metadata.name) and ports the workload serves.",
+	Kinds:       []string{"NetworkPolicy"},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
 	Run:         runAllowAllIngress,
 }

@@ -21,6 +21,8 @@ var DanglingPolicy = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refNSA, refDocs},
 	Remediation: "Fix spec.podSelector to match the labels of the workload's pod template, or delete the policy.",
+	Kinds:       []string{"NetworkPolicy"},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
 	Run:         runDanglingPolicy,
 }

@@ -21,6 +21,8 @@ var InvalidPolicy = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refDocs, "Kubernetes API reference: NetworkPolicy v1 networking.k8s.io"},
 	Remediation: "Fix the field the message names; `kubectl apply --dry-run=server` shows the same error.",
+	Kinds:       []string{"NetworkPolicy"},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
 	Run:         runInvalidPolicy,
 }

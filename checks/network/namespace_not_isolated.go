@@ -30,6 +30,8 @@ var NamespaceNotIsolated = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSA, refDocs, refLateral},
 	Remediation: "Allow ingress only from the namespaces that need it: a namespaceSelector on kubernetes.io/metadata.name together with a podSelector, instead of `namespaceSelector: {}` or a rule without from.",
+	Kinds:       []string{"Namespace", check.Workloads},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
 	Run:         runNamespaceNotIsolated,
 }

@@ -23,6 +23,8 @@ var NoDefaultDenyEgress = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refCIS, refDocs},
 	Remediation: "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Egress]` that allows only DNS to kube-system, then allow each workload's destinations (`kubeharden netpol generate` writes both).",
+	Kinds:       []string{"Namespace", check.Workloads},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
 	Run:         func(p *check.Pass) { runNoDefaultDeny(p, netpol.Egress) },
 }

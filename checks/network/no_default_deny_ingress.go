@@ -27,6 +27,8 @@ var NoDefaultDenyIngress = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refCIS, refDocs, refLateral},
 	Remediation: "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress]` and no ingress rules, then allow each workload's clients (`kubeharden netpol generate` writes both).",
+	Kinds:       []string{"Namespace", check.Workloads},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
 	Run:         func(p *check.Pass) { runNoDefaultDeny(p, netpol.Ingress) },
 }

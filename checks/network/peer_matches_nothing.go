@@ -25,6 +25,8 @@ var PeerMatchesNothing = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refDocs},
 	Remediation: "Fix the peer's selectors to match the labels of the intended pods and namespaces, or remove the peer.",
+	Kinds:       []string{"NetworkPolicy"},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
 	Run:         runPeerMatchesNothing,
 }

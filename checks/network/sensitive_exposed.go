@@ -32,6 +32,8 @@ var SensitiveExposed = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNSA, refDocs, refLateral, "MITRE ATT&CK T1552 Unsecured Credentials"},
 	Remediation: "Select the workload with an ingress policy that allows only its clients: a podSelector for them, with a namespaceSelector on kubernetes.io/metadata.name when they live in another namespace.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
 	Run:         runSensitiveExposed,
 }

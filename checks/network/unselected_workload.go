@@ -23,6 +23,8 @@ var UnselectedWorkload = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refCIS, refDocs},
 	Remediation: "Add a default-deny policy (`podSelector: {}`) to the namespace, or fix the labels or selector so that the workload's own policy selects it.",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
 	Run:         runUnselectedWorkload,
 }

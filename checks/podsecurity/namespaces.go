@@ -8,6 +8,7 @@ import (
 	"k8s.io/pod-security-admission/api"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/psa"
 )
@@ -29,6 +30,10 @@ var NoEnforceLabel = &check.Check{
 	Fixable:     true,
 	References:  []string{refCIS521, refNSA, refPSA},
 	Remediation: "Label the namespace with pod-security.kubernetes.io/enforce=baseline (or restricted) and a pinned enforce-version; `kubeharden psa plan` prints the exact command.",
+	Kinds:       []string{"Namespace"},
+	Reads:       []string{check.Workloads},
+	Scope:       check.ScopeNamespace,
+	Requires:    []check.Requirement{engines.PodSecurity},
 	Run:         runNoEnforceLabel,
 }
 
@@ -48,6 +53,9 @@ var UnpinnedVersion = &check.Check{
 	Fixable:     true,
 	References:  []string{refPSA, refNSA},
 	Remediation: "Set pod-security.kubernetes.io/enforce-version to the cluster's minor version (e.g. v1.37), and warn-version/audit-version to latest.",
+	Kinds:       []string{"Namespace"},
+	Scope:       check.ScopeObject,
+	Requires:    []check.Requirement{engines.PodSecurity},
 	Run:         runUnpinnedVersion,
 }
 
@@ -67,6 +75,9 @@ var WarnAuditWeaker = &check.Check{
 	Fixable:     true,
 	References:  []string{refPSA, refNSA},
 	Remediation: "Set pod-security.kubernetes.io/warn and audit to the enforce level or stricter (ideally the next level, at latest).",
+	Kinds:       []string{"Namespace"},
+	Scope:       check.ScopeObject,
+	Requires:    []check.Requirement{engines.PodSecurity},
 	Run:         runWarnAuditWeaker,
 }
 
@@ -85,6 +96,8 @@ var InvalidLabel = &check.Check{
 	Fixable:     true,
 	References:  []string{refPSA},
 	Remediation: "Use pod-security.kubernetes.io/{enforce,audit,warn}=privileged|baseline|restricted and {enforce,audit,warn}-version=latest|v1.N.",
+	Kinds:       []string{"Namespace"},
+	Scope:       check.ScopeObject,
 	Run:         runInvalidLabel,
 }
 

@@ -1,12 +1,12 @@
 package podsecurity
 
 import (
-	"fmt"
 	"strings"
 
 	"k8s.io/pod-security-admission/api"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/psa"
 )
@@ -202,6 +202,10 @@ var podChecks = func() []*check.Check {
 			Fixable:     fixable[c.ID],
 			References:  m.refs,
 			Remediation: m.fix,
+			Kinds:       []string{check.Workloads},
+			Reads:       []string{"Namespace"},
+			Scope:       check.ScopeNamespace,
+			Requires:    []check.Requirement{engines.PodSecurity},
 			Run:         runPod(c.ID),
 		})
 	}
@@ -284,26 +288,7 @@ type resolved struct {
 }
 
 func newScope(pass *check.Pass) *scope {
-	s := &scope{pass: pass, spaces: map[string]resolved{}}
-	adm := pass.Config.PodSecurity.Admission
-	s.skip = pass.Config.PodSecurity.Exempt()
-	var server string
-	if pass.Facts != nil {
-		server = pass.Facts.ServerVersion
-	}
-	ev, err := psa.New(psa.Options{Admission: adm, ServerVersion: server})
-	if err != nil && server != "" {
-		// An API server version this package cannot read ("v0.0.0-master"): judge with
-		// the newest policy instead.
-		ev, err = psa.New(psa.Options{Admission: adm})
-	}
-	if err != nil {
-		// config.Load and --admission-config validate the configuration; reaching this is
-		// a bug, which the check runner turns into an error naming the check.
-		panic(fmt.Errorf("podSecurity.admission: %w", err))
-	}
-	s.ev = ev
-	return s
+	return &scope{pass: pass, ev: engines.PodSecurity.Of(pass), skip: pass.Config.PodSecurity.Exempt(), spaces: map[string]resolved{}}
 }
 
 // namespace resolves ns; ok is false when it is exempt (by the cluster or by kubeharden).

@@ -28,6 +28,8 @@ var CSRApproval = &check.Check{
 	Severity:    check.Critical,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.11", refNSA, refRBACDocs, refValidAcct},
 	Remediation: "Remove update on certificatesigningrequests/approval, or approve on the kubernetes.io signers.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		e := Engine(p)
@@ -67,6 +69,8 @@ var WebhookConfig = &check.Check{
 	Severity:    check.High,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.12", refNSA, refRBACDocs, "MITRE ATT&CK T1562 Impair Defenses"},
 	Remediation: "Remove write verbs on mutating/validating webhook configurations and admission policies.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		bySeverity(p, Holders(Engine(p), WebhookProbes), check.High, true)

@@ -25,6 +25,8 @@ var ClusterAdmin = &check.Check{
 	Severity:    check.Critical,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.1", refNSA, refRBACDocs, refValidAcct},
 	Remediation: "Bind a role that lists only the needed verbs and resources (admin, edit or view per namespace) instead of cluster-admin.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		for _, h := range holders(Engine(p), AdminProbes, true) {

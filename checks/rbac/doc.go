@@ -60,6 +60,9 @@ func Checks() []*check.Check {
 
 func init() { check.Register(Checks()...) }
 
+// bindingKinds are what most checks of this package report on: the binding that grants.
+var bindingKinds = []string{engine.RoleBindingKind, engine.ClusterRoleBindingKind}
+
 // Engine returns the RBAC engine of the pass's inventory, built once per inventory. Manifests
 // get the default policy of a cluster; a live cluster or a snapshot (which carry facts) have
 // their own.

@@ -21,6 +21,8 @@ var EscalateBind = &check.Check{
 	Severity:    check.Critical,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.8", refNSA, refRBACDocs, refAcctManip},
 	Remediation: "Remove escalate and bind, or restrict bind with resourceNames to the roles the subject may hand out.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		bySeverity(p, Holders(Engine(p), EscalateBindProbes), check.Critical, false)
@@ -47,6 +49,8 @@ var Impersonate = &check.Check{
 	Severity:    check.Critical,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.8", refNSA, refRBACDocs, refValidAcct},
 	Remediation: "Remove the impersonate verb, or restrict it with resourceNames to the identities a proxy must act as.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		for _, h := range Holders(Engine(p), ImpersonateProbes) {

@@ -22,6 +22,8 @@ var PodExec = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNSA, refRBACDocs, refExecCmd},
 	Remediation: "Remove pods/exec, pods/attach and pods/portforward from standing roles; grant them just in time.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		bySeverity(p, Holders(Engine(p), PodExecProbes), check.High, false)
@@ -48,6 +50,8 @@ var CreateWorkloads = &check.Check{
 	Severity:    check.High,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.4", refNSA, refRBACDocs, refDeploy},
 	Remediation: "Remove create/update/patch on pods and workloads from people's roles; deploy through a pipeline whose service account holds them in its namespace only.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		bySeverity(p, Holders(Engine(p), WorkloadProbes), check.High, false)
@@ -69,6 +73,8 @@ var NodesProxy = &check.Check{
 	Severity:    check.Critical,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.10", refNSA, refRBACDocs, refExecCmd, refEscape},
 	Remediation: "Remove nodes/proxy; grant nodes/metrics or nodes/stats for monitoring.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		bySeverity(p, Holders(Engine(p), NodesProxyProbes), check.Critical, true)
@@ -88,6 +94,8 @@ var ServiceAccountToken = &check.Check{
 	Severity:    check.High,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.13", refNSA, refRBACDocs, refTokens},
 	Remediation: "Remove create on serviceaccounts/token, or restrict it with resourceNames to the service accounts the subject must act as.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		bySeverity(p, Holders(Engine(p), TokenProbes), check.High, false)

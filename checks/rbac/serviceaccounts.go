@@ -112,6 +112,9 @@ var WorkloadServiceAccount = &check.Check{
 	Severity:    check.High,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.6", refNSA, refRBACDocs, refCredsAPI, refTokens},
 	Remediation: "Run the workload as a dedicated service account with only the permissions it needs, or set automountServiceAccountToken: false.",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"ServiceAccount"},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		e := Engine(p)
@@ -158,6 +161,9 @@ var AutomountToken = &check.Check{
 	Severity:    check.Low,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.6", refNSA, refCredsAPI},
 	Remediation: "Set automountServiceAccountToken: false on the pod (or its service account) unless the application calls the Kubernetes API.",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"ServiceAccount"},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		e := Engine(p)
@@ -227,9 +233,11 @@ var EscalationPath = &check.Check{
 	Severity:    check.Critical,
 	References:  []string{refNSA, refRBACDocs, refAcctManip, refValidAcct},
 	Remediation: "Remove the grant that enables the first step, or the cluster-admin grant at the end of the path.",
-	Requires:    []check.Requirement{engines.RBAC},
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{engines.Escalation},
 	Run: func(p *check.Pass) {
-		e := Engine(p)
+		e := engines.Escalation.Of(p)
 		s := e.Searcher(engine.ToClusterAdmin)
 		seen := map[engine.Subject]bool{}
 		for _, b := range e.Bindings() {

@@ -19,6 +19,8 @@ var AnonymousAccess = &check.Check{
 	Severity:    check.High,
 	References:  []string{refNSA, refRBACDocs, "MITRE ATT&CK T1190 Exploit Public-Facing Application"},
 	Remediation: "Remove system:anonymous and system:unauthenticated from the binding's subjects.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		everyone(p, func(s engine.Subject) bool {
@@ -39,6 +41,8 @@ var AllAuthenticated = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refNSA, refRBACDocs, refValidAcct},
 	Remediation: "Replace the group with the users, groups or service accounts that need the role.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		everyone(p, func(s engine.Subject) bool {
@@ -99,6 +103,9 @@ var MissingSubject = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refRBACDocs, refAcctManip},
 	Remediation: "Remove the subject from the binding, or fix its name, kind or namespace.",
+	Kinds:       bindingKinds,
+	Reads:       []string{"ServiceAccount"},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		known := map[string]bool{} // namespaces whose service accounts the input holds

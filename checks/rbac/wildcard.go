@@ -22,6 +22,8 @@ var WildcardVerbs = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.3", refNSA, refRBACDocs},
 	Remediation: "Replace verbs: [\"*\"] with the verbs the subject needs.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		wildcards(p, func(r *rbacv1.PolicyRule) bool { return contains(r.Verbs, rbacv1.VerbAll) }, "every verb (verbs: *)")
@@ -39,6 +41,8 @@ var WildcardResources = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{"CIS Kubernetes Benchmark 5.1.3", refNSA, refRBACDocs},
 	Remediation: "Replace the \"*\" in resources or apiGroups with the resources and groups the subject needs.",
+	Kinds:       bindingKinds,
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		wildcards(p, func(r *rbacv1.PolicyRule) bool {

@@ -24,6 +24,9 @@ var MissingCPURequest = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refDocs, refDoS},
 	Remediation: "Set resources.requests.cpu to what the container needs at steady state (e.g. 100m).",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"LimitRange"},
+	Scope:       check.ScopeNamespace,
 	Run:         func(p *check.Pass) { runContainers(p, corev1.ResourceCPU, false) },
 }
 
@@ -42,6 +45,9 @@ var MissingMemoryRequest = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refDocs, refDoS},
 	Remediation: "Set resources.requests.memory to the container's working set (e.g. 128Mi).",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"LimitRange"},
+	Scope:       check.ScopeNamespace,
 	Run:         func(p *check.Pass) { runContainers(p, corev1.ResourceMemory, false) },
 }
 
@@ -60,6 +66,9 @@ var MissingMemoryLimit = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refDocs, refDoS, refHijack},
 	Remediation: "Set resources.limits.memory (e.g. equal to the memory request, for predictable OOM behaviour).",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"LimitRange"},
+	Scope:       check.ScopeNamespace,
 	Run:         func(p *check.Pass) { runContainers(p, corev1.ResourceMemory, true) },
 }
 
@@ -79,6 +88,9 @@ var MissingCPULimit = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refDocs, refHijack},
 	Remediation: "Set resources.limits.cpu (e.g. 500m).",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"LimitRange"},
+	Scope:       check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		if p.Config == nil || !p.Config.Resources.RequireCPULimit {
 			return

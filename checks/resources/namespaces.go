@@ -26,6 +26,9 @@ var NoLimitRange = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refLimitDoc, refDoS},
 	Remediation: "Add a LimitRange with a `type: Container` item setting default, defaultRequest and max for cpu and memory.",
+	Kinds:       []string{"Namespace", check.Workloads},
+	Reads:       []string{"LimitRange", check.Workloads},
+	Scope:       check.ScopeNamespace,
 	Run:         runNoLimitRange,
 }
 
@@ -46,6 +49,9 @@ var NoResourceQuota = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refQuotaDoc, refDoS, refHijack},
 	Remediation: "Add a ResourceQuota with hard requests.cpu, requests.memory, limits.cpu and limits.memory sized for the namespace.",
+	Kinds:       []string{"Namespace", check.Workloads},
+	Reads:       []string{"ResourceQuota", check.Workloads},
+	Scope:       check.ScopeNamespace,
 	Run:         runNoResourceQuota,
 }
 

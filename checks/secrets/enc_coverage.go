@@ -19,6 +19,9 @@ var EncryptionNotConfigured = &check.Check{
 	Severity:    check.High,
 	References:  []string{refCISFlag, refNSA, refEncryptDocs},
 	Remediation: "Create an EncryptionConfiguration for secrets (kms apiVersion v2 first, identity last), set --encryption-provider-config on every API server, then run: kubectl get secrets -A -o json | kubectl replace -f -",
+	Kinds:       []string{"Pod"},
+	Reads:       []string{"Pod"},
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		for _, s := range apiServers(p) {
 			if s.flags[encryption.Flag] == "" {
@@ -40,6 +43,8 @@ var EncryptionNotCovered = &check.Check{
 	Severity:    check.High,
 	References:  []string{refCISProviders, refNSA, refEncryptDocs},
 	Remediation: "Add a rule for secrets (before any wildcard rule) whose first provider encrypts, then rewrite the existing Secrets.",
+	Kinds:       []string{encryption.Kind, encryption.LegacyKind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		for _, c := range configs(p) {
 			if len(c.Rules) == 0 {

@@ -39,6 +39,8 @@ var EncryptionWeakKey = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refCISProviders, refEncryptDocs},
 	Remediation: "Replace the key with 32 random bytes (head -c 32 /dev/urandom | base64), then rotate: new key first, restart, rewrite every object, drop the old key.",
+	Kinds:       []string{encryption.Kind, encryption.LegacyKind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		for _, c := range configs(p) {
 			for _, r := range keysOf(c) {
@@ -71,6 +73,8 @@ var EncryptionKeyReused = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refCISProviders, refEncryptDocs},
 	Remediation: "Generate a separate random 32-byte key for each provider and key name.",
+	Kinds:       []string{encryption.Kind, encryption.LegacyKind},
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		for _, c := range configs(p) {
 			first := map[int]keyRef{}
@@ -110,6 +114,9 @@ var EncryptionConfigInvalid = &check.Check{
 	Severity:    check.High,
 	References:  []string{refCISProviders, refEncryptDocs},
 	Remediation: "Fix the field the finding names; the API server's own message is the same.",
+	Kinds:       []string{encryption.Kind, encryption.LegacyKind},
+	Reads:       []string{"Pod"},
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		allowed := kmsV1Allowed(p)
 		for _, c := range configs(p) {

@@ -33,6 +33,8 @@ var EncryptionIdentityFirst = &check.Check{
 	Severity:    check.Critical,
 	References:  []string{refCISProviders, refNSA, refEncryptDocs},
 	Remediation: "Put the encrypting provider (kms with apiVersion v2, or aesgcm/aescbc) first and identity last; then rewrite existing Secrets: kubectl get secrets -A -o json | kubectl replace -f -",
+	Kinds:       []string{encryption.Kind, encryption.LegacyKind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachWriter(p, encryption.Identity, func(c config, i int, path string, _ *encryption.Provider, writes []string) {
 			if c.WritesSecrets(i) {
@@ -58,6 +60,8 @@ var EncryptionAESCBC = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refCISProviders, refNSA, refEncryptDocs},
 	Remediation: "Move to a kms provider with apiVersion v2 (or aesgcm with regular key rotation) first, keep aescbc after it to read existing data, and rewrite the objects.",
+	Kinds:       []string{encryption.Kind, encryption.LegacyKind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachWriter(p, encryption.AESCBC, func(c config, i int, path string, prov *encryption.Provider, writes []string) {
 			p.Reportf(c.obj, path, "resources[%d] encrypts %s with aescbc (key %q), which is unauthenticated CBC and open to padding-oracle attacks",
@@ -79,6 +83,8 @@ var EncryptionStaticKey = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refCISProviders, refNSA, refEncryptDocs},
 	Remediation: "Use a kms provider with apiVersion v2, or rotate the key regularly (new key first, restart, rewrite every object, drop the old key).",
+	Kinds:       []string{encryption.Kind, encryption.LegacyKind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		for _, typ := range []string{encryption.AESGCM, encryption.Secretbox} {
 			eachWriter(p, typ, func(c config, i int, path string, prov *encryption.Provider, writes []string) {
@@ -105,6 +111,9 @@ var EncryptionKMSv1 = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refCISProviders, refEncryptDocs},
 	Remediation: "Add a kms provider with apiVersion: v2 first (a new name), keep the v1 provider after it until every object is rewritten, then remove it.",
+	Kinds:       []string{encryption.Kind, encryption.LegacyKind},
+	Reads:       []string{"Pod"},
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		allowed := kmsV1Allowed(p)
 		eachWriter(p, encryption.KMS, func(c config, i int, path string, prov *encryption.Provider, writes []string) {

@@ -43,6 +43,8 @@ var SecretInEnv = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refCISSecretEnv, refNSA, refSecretsDocs, refCreds},
 	Remediation: "Mount the Secret as a read-only volume (defaultMode: 0400) and point the application at the file (many images read NAME_FILE variables).",
+	Kinds:       []string{check.Workloads},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		for _, t := range p.Inv.PodTemplates() {
 			for _, c := range envContainers(t) {

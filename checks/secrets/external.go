@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -40,6 +41,24 @@ var managerKinds = map[string]struct {
 	"secrets.hashicorp.com/VaultStaticSecret":        {mgrVSO, []string{"spec", "destination", "name"}},
 	"secrets.hashicorp.com/VaultDynamicSecret":       {mgrVSO, []string{"spec", "destination", "name"}},
 	"secrets.hashicorp.com/VaultPKISecret":           {mgrVSO, []string{"spec", "destination", "name"}},
+}
+
+// managerKindNames are the kinds of managerKinds, sorted.
+func managerKindNames() []string {
+	var out []string
+	for gk := range managerKinds {
+		_, k, _ := strings.Cut(gk, "/")
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// managerReads are the kinds findManagers reads.
+func managerReads() []string {
+	return append([]string{check.Workloads, "Secret", "Namespace"}, managerKindNames()...)
 }
 
 // ownerManagers are the owner kinds that mark a Secret as written by a manager.
@@ -232,6 +251,9 @@ var ExternalManagers = &check.Check{
 	Severity:    check.Info,
 	References:  []string{refCISExternal, refSecretsDocs},
 	Remediation: "Move the native Secrets that hold credentials to the external manager.",
+	Kinds:       append([]string{"Namespace", "Secret", check.Workloads}, managerKindNames()...),
+	Reads:       managerReads(),
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		m := findManagers(p.Inv)
 		if len(m.uses) == 0 {
@@ -314,6 +336,9 @@ var NativeWithExternalManager = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refCISExternal, refSecretsDocs},
 	Remediation: "Store the credential in the external manager and let it write the Secret (an ExternalSecret, a SecretProviderClass secretObject, ...).",
+	Kinds:       []string{"Secret"},
+	Reads:       managerReads(),
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		m := findManagers(p.Inv)
 		mgrs := m.managers()

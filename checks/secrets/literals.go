@@ -31,6 +31,8 @@ var HardcodedCredential = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refSecretsDocs, refCreds, refCredsFiles},
 	Remediation: "Move the value into a Secret or your secret manager, reference it from there, and rotate the credential: it is in the manifests' history.",
+	Kinds:       []string{check.AnyKind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		for _, t := range p.Inv.PodTemplates() {
 			for _, c := range envContainers(t) {

@@ -4,6 +4,7 @@ import (
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/checks/engines"
 	rbacchecks "github.com/kubeharden/kubeharden/checks/rbac"
+	"github.com/kubeharden/kubeharden/rbac"
 )
 
 // RBACReadSecrets reports the subjects that may read Secrets, and where.
@@ -23,6 +24,8 @@ var RBACReadSecrets = &check.Check{
 	References: []string{"CIS Kubernetes Benchmark 5.1.2", "NSA-CISA Kubernetes Hardening Guide v1.2: Authentication and authorization",
 		"MITRE ATT&CK T1552.007 Unsecured Credentials: Container API", "MITRE ATT&CK T1528 Steal Application Access Token"},
 	Remediation: "Remove get/list/watch on secrets, or restrict get to the Secrets the subject needs with resourceNames.",
+	Kinds:       []string{rbac.RoleBindingKind, rbac.ClusterRoleBindingKind},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		for _, h := range rbacchecks.Holders(rbacchecks.Engine(p), rbacchecks.ReadSecretsProbes) {

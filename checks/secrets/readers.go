@@ -29,6 +29,9 @@ var Readers = &check.Check{
 	Severity:    check.Info,
 	References:  []string{refCISAccess, refNSA, refSecretsDocs},
 	Remediation: "Remove Secret read access from subjects that do not need it, or limit it with resourceNames to the Secrets they need.",
+	Kinds:       []string{"Namespace", rbac.RoleBindingKind, rbac.ClusterRoleBindingKind},
+	Reads:       []string{"Namespace"},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		e := rbacchecks.Engine(p)

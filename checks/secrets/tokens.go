@@ -27,7 +27,8 @@ var LegacyTokenSecret = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refSecretsDocs, refTokens, refCredsAPI},
 	Remediation: "Delete the Secret and get tokens from the TokenRequest API (projected service account tokens, kubectl create token).",
-	Requires:    []check.Requirement{engines.RBAC},
+	Kinds:       []string{"Secret"},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		for _, o := range p.Inv.ByKind("Secret") {
 			s, ok := o.Obj.(*corev1.Secret)
@@ -61,6 +62,9 @@ var UnusedTokenAutomount = &check.Check{
 	Fixable:     true,
 	References:  []string{refCISTokens, refNSA, refCredsAPI},
 	Remediation: "Set automountServiceAccountToken: false on the pod template or on its ServiceAccount.",
+	Kinds:       []string{check.Workloads},
+	Reads:       []string{"ServiceAccount"},
+	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		e := rbacchecks.Engine(p)

@@ -39,6 +39,8 @@ var ControlPlaneUnsupported = &check.Check{
 	Severity:    check.High,
 	References:  []string{refReleases, refNSA, refCIS},
 	Remediation: "Upgrade the control plane, one minor release at a time, to a supported release, then the nodes.",
+	Kinds:       []string{"ClusterFacts"},
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		controlPlane(p, func(v Version, raw string, rel *Release, r *Releases) {
 			if p.Now.Before(endOfDay(rel.EndOfLife.Time)) {
@@ -63,6 +65,8 @@ var ControlPlaneEOLSoon = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refReleases, refNSA},
 	Remediation: "Plan and run the upgrade to the next minor release before the end-of-life date.",
+	Kinds:       []string{"ClusterFacts"},
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		days := p.Config.Versions.EOLWarning()
 		controlPlane(p, func(v Version, raw string, rel *Release, r *Releases) {
@@ -91,6 +95,8 @@ var ControlPlanePatchBehind = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refReleases, refNSA, refCIS},
 	Remediation: "Upgrade the control plane and nodes to the latest patch release of the minor.",
+	Kinds:       []string{"ClusterFacts"},
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		controlPlane(p, func(v Version, raw string, rel *Release, r *Releases) {
 			latest := rel.Latest()

@@ -74,6 +74,8 @@ var RemovedAPI = &check.Check{
 	Fixable:     true,
 	References:  []string{refDeprGuide, refDeprPol, refNSA},
 	Remediation: "Move the manifest to the replacement apiVersion named in the finding (kubectl convert --output-version) and apply the migration guide's field changes.",
+	Kinds:       []string{check.AnyKind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		current, _, known := clusterVersion(p)
 		eachDeprecated(p, func(o *inventory.Object, a *API, target Version) {
@@ -105,6 +107,8 @@ var DeprecatedAPI = &check.Check{
 	Fixable:     true,
 	References:  []string{refDeprGuide, refDeprPol},
 	Remediation: "Move the manifest to the replacement apiVersion named in the finding.",
+	Kinds:       []string{check.AnyKind},
+	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
 		eachDeprecated(p, func(o *inventory.Object, a *API, target Version) {
 			if a.RemovedBy(target) {
@@ -143,6 +147,8 @@ var DeprecatedAPICalls = &check.Check{
 	Severity:    check.Medium,
 	References:  []string{refDeprGuide, "Kubernetes blog: Warning: Helpful Warnings Ahead (deprecated API metrics and audit annotations)"},
 	Remediation: "Find the callers (audit log annotation k8s.io/deprecated, or the user agent in API server logs) and move them to the replacement API version.",
+	Kinds:       []string{"ClusterFacts"},
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		if p.Facts == nil || len(p.Facts.DeprecatedAPIRequests) == 0 {
 			return

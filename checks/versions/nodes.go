@@ -78,6 +78,9 @@ var KubeletSkew = &check.Check{
 	Severity:    check.High,
 	References:  []string{refSkew, refNSA},
 	Remediation: "Upgrade the node's kubelet to within the supported skew (ideally the control plane's minor); never run a kubelet newer than the API server.",
+	Kinds:       []string{"Node", "ClusterFacts"},
+	Reads:       []string{"Node"},
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		api, raw, ok := clusterVersion(p)
 		if !ok || p.Facts == nil || p.Facts.ServerVersion == "" {
@@ -110,6 +113,9 @@ var NodeMinorMismatch = &check.Check{
 	Severity:    check.Low,
 	References:  []string{refSkew},
 	Remediation: "Upgrade the node pool to the control plane's minor release.",
+	Kinds:       []string{"Node", "ClusterFacts"},
+	Reads:       []string{"Node"},
+	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		api, raw, ok := clusterVersion(p)
 		if !ok || p.Facts == nil || p.Facts.ServerVersion == "" {

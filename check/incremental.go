@@ -1,0 +1,464 @@
+package check
+
+import (
+	"reflect"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/internal/parallel"
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// EvalOptions configure an Evaluator.
+type EvalOptions struct {
+	Config *config.Config
+	Facts  *inventory.Facts
+	// Checks are the checks to run; nil means every registered check.
+	Checks []*Check
+	// Now is the time the checks judge at; zero means the time NewEvaluator is called.
+	Now time.Time
+	// Observe, when set, is told how long each check ran (engines it built included) on
+	// each run: what a monitor exports as metrics, and how to find what dominates.
+	Observe func(c *Check, d time.Duration)
+}
+
+// Delta is how a change moved the findings: those that appeared and those that went.
+// A finding that a re-run reported again unchanged is in neither.
+type Delta struct {
+	Added, Removed []Finding
+}
+
+// Evaluator keeps the findings of a set of checks over an inventory that changes, re-running
+// on each change only what it can affect, as the checks' declarations say:
+//
+//   - a check of ScopeObject runs again on the changed objects alone;
+//   - a check of ScopeNamespace on the objects of the changed objects' namespaces, with their
+//     Namespace objects;
+//   - a check of ScopeCluster on the whole inventory;
+//
+// and each only when a kind it depends on (DependsOn) changed. Engines whose kinds changed
+// are built again; others are kept. The findings after any sequence of changes are those a
+// full run (RunAt) over the final inventory gives; they are not suppressed (callers apply
+// Suppress). An Evaluator is safe for concurrent use; its methods run one at a time.
+type Evaluator struct {
+	mu     sync.Mutex
+	inv    *inventory.Inventory
+	cfg    *config.Config
+	facts  *inventory.Facts
+	now    time.Time
+	checks []*Check
+	observe func(*Check, time.Duration)
+	// units are each check's findings by what a re-run replaces: the object's key for a
+	// check of ScopeObject, the namespace for ScopeNamespace, "" for ScopeCluster.
+	units []map[string][]Finding
+	errs  []*Error
+}
+
+// NewEvaluator runs the checks over inv and keeps inv, which Apply changes in place from then
+// on (the caller must not change or read it concurrently).
+func NewEvaluator(inv *inventory.Inventory, opts EvalOptions) *Evaluator {
+	ev := &Evaluator{inv: inv, cfg: opts.Config, facts: opts.Facts, now: opts.Now, checks: opts.Checks, observe: opts.Observe}
+	if ev.cfg == nil {
+		ev.cfg = &config.Config{}
+	}
+	if ev.now.IsZero() {
+		ev.now = time.Now()
+	}
+	if ev.checks == nil {
+		ev.checks = All()
+	}
+	ev.units = make([]map[string][]Finding, len(ev.checks))
+	ev.errs = make([]*Error, len(ev.checks))
+	tasks := make([]task, len(ev.checks))
+	for i := range ev.checks {
+		tasks[i] = task{check: i, inv: inv, mode: full}
+	}
+	ev.run(tasks, nil, nil)
+	return ev
+}
+
+// Inventory returns the current inventory. It must not be changed, nor read while Apply runs.
+func (ev *Evaluator) Inventory() *inventory.Inventory { return ev.inv }
+
+// Findings returns the current findings, sorted as RunAt sorts them.
+func (ev *Evaluator) Findings() []Finding {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	out := []Finding{}
+	for _, units := range ev.units {
+		keys := make([]string, 0, len(units))
+		for k := range units {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			out = append(out, units[k]...)
+		}
+	}
+	SortFindings(out)
+	return out
+}
+
+// Errors returns the errors of checks that failed on their last run, in check order.
+func (ev *Evaluator) Errors() []Error {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	var out []Error
+	for _, e := range ev.errs {
+		if e != nil {
+			out = append(out, *e)
+		}
+	}
+	return out
+}
+
+// Apply changes the inventory (deletions first, then upserts) and re-runs what the change
+// can affect.
+func (ev *Evaluator) Apply(c inventory.Change) Delta {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	nsBefore := slices.Clone(ev.inv.Namespaces())
+	var changed []*inventory.Object
+	for _, r := range c.Delete {
+		if old := ev.inv.Delete(r); old != nil {
+			changed = append(changed, old)
+		}
+	}
+	for _, o := range c.Upsert {
+		changed = append(changed, o)
+		if old := ev.inv.Upsert(o); old != nil {
+			changed = append(changed, old)
+		}
+	}
+	if len(changed) == 0 {
+		return Delta{}
+	}
+	kinds := changedKinds(changed, !slices.Equal(nsBefore, ev.inv.Namespaces()))
+	ev.inv.Forget(staleFor(kinds))
+
+	// The objects changed that are still there, once each, and their namespaces.
+	keys := map[string]bool{}
+	groups := map[string]bool{}
+	var present []*inventory.Object
+	for _, o := range changed {
+		k := o.Key()
+		ks := unitKey(k)
+		if !keys[ks] {
+			keys[ks] = true
+			if cur := ev.inv.Lookup(k); cur != nil {
+				present = append(present, cur)
+			}
+		}
+		groups[o.Group()] = true
+	}
+	var objects, spaces *inventory.Inventory
+	var tasks []task
+	for i, c := range ev.checks {
+		// A check that declares nothing (one never registered) runs again on every change.
+		undeclared := c.Scope == 0 || len(c.Kinds) == 0
+		if !undeclared && !dependsOnAny(c, kinds) {
+			continue
+		}
+		t := task{check: i, inv: ev.inv, mode: full}
+		switch c.Scope {
+		case ScopeObject:
+			if objects == nil {
+				objects = ev.inv.Subset(present)
+			}
+			t.inv, t.mode = objects, byObject
+		case ScopeNamespace:
+			if clusterScopedChange(c, changed) {
+				break
+			}
+			if spaces == nil {
+				spaces = ev.inv.Subset(namespaceObjects(ev.inv, groups))
+			}
+			t.inv, t.mode = spaces, byNamespace
+		}
+		tasks = append(tasks, t)
+	}
+	return ev.run(tasks, keys, groups)
+}
+
+// Judge returns what the checks that report on obj's kind find on obj if it were upserted,
+// judged with the rest of the current inventory, without changing the evaluator's state:
+// what admission asks of an object about to be created or updated.
+func (ev *Evaluator) Judge(obj *inventory.Object) []Finding {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	workload := len(obj.PodTemplates()) > 0
+	var objChecks, nsChecks, clusterChecks []*Check
+	for _, c := range ev.checks {
+		if !c.Reports(obj.Kind) && !(workload && slices.Contains(c.Kinds, Workloads)) {
+			continue
+		}
+		switch {
+		case c.Scope == ScopeObject:
+			objChecks = append(objChecks, c)
+		case c.Scope == ScopeNamespace && obj.Group() != "":
+			nsChecks = append(nsChecks, c)
+		default:
+			clusterChecks = append(clusterChecks, c)
+		}
+	}
+	var out []Finding
+	collect := func(inv *inventory.Inventory, cs []*Check) {
+		if len(cs) == 0 {
+			return
+		}
+		fs, _ := RunAt(inv, ev.cfg, ev.facts, cs, ev.now)
+		for _, f := range fs {
+			if f.object == obj {
+				out = append(out, f)
+			}
+		}
+	}
+	collect(ev.inv.Subset([]*inventory.Object{obj}), objChecks)
+	if len(nsChecks) > 0 {
+		g := obj.Group()
+		var objs []*inventory.Object
+		if ns := ev.inv.Namespace(g); ns != nil && obj.Kind != "Namespace" {
+			objs = append(objs, ns)
+		}
+		k := obj.Key()
+		replaced := false
+		for _, o := range ev.inv.InNamespace(g) {
+			if o.Key() == k {
+				o, replaced = obj, true
+			}
+			objs = append(objs, o)
+		}
+		if !replaced {
+			objs = append(objs, obj)
+		}
+		collect(ev.inv.Subset(objs), nsChecks)
+	}
+	if len(clusterChecks) > 0 {
+		// Judge in place, then put back the inventory and the engines it had.
+		nsBefore := slices.Clone(ev.inv.Namespaces())
+		old := ev.inv.Upsert(obj)
+		changed := []*inventory.Object{obj}
+		if old != nil {
+			changed = append(changed, old)
+		}
+		stale := staleFor(changedKinds(changed, !slices.Equal(nsBefore, ev.inv.Namespaces())))
+		saved := ev.inv.Forget(stale)
+		collect(ev.inv, clusterChecks)
+		if old != nil {
+			ev.inv.Upsert(old)
+		} else {
+			ev.inv.Delete(obj.Ref)
+		}
+		ev.inv.Forget(stale)
+		ev.inv.Restore(saved)
+	}
+	SortFindings(out)
+	return out
+}
+
+type mode int
+
+const (
+	full mode = iota
+	byObject
+	byNamespace
+)
+
+// task is one check to run over one inventory, replacing the units mode says.
+type task struct {
+	check int
+	inv   *inventory.Inventory
+	mode  mode
+}
+
+// run runs tasks concurrently and replaces each check's findings: all of them (full), those
+// on objects with keys, or those in groups.
+func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
+	passes := make([]*Pass, len(tasks))
+	errs := make([]*Error, len(tasks))
+	parallel.Each(len(tasks), runtime.GOMAXPROCS(0), func(i int) {
+		t := tasks[i]
+		passes[i] = &Pass{Check: ev.checks[t.check], Inv: t.inv, Config: ev.cfg, Facts: ev.facts, Now: ev.now}
+		start := time.Now()
+		errs[i] = runOne(passes[i])
+		if ev.observe != nil {
+			ev.observe(passes[i].Check, time.Since(start))
+		}
+	}, nil)
+	var d Delta
+	for i, t := range tasks {
+		c := ev.checks[t.check]
+		units := ev.units[t.check]
+		if units == nil {
+			units = map[string][]Finding{}
+			ev.units[t.check] = units
+		}
+		var removed []Finding
+		for u, fs := range units {
+			drop := t.mode == full || (t.mode == byObject && keys[u]) || (t.mode == byNamespace && groups[u])
+			if drop {
+				removed = append(removed, fs...)
+				delete(units, u)
+			}
+		}
+		ev.errs[t.check] = errs[i]
+		var added []Finding
+		if errs[i] == nil {
+			added = passes[i].collected()
+			for _, f := range added {
+				u := unitOf(c, &f)
+				units[u] = append(units[u], f)
+			}
+		}
+		a, r := cancel(added, removed)
+		d.Added = append(d.Added, a...)
+		d.Removed = append(d.Removed, r...)
+	}
+	SortFindings(d.Added)
+	SortFindings(d.Removed)
+	return d
+}
+
+// unitOf is the unit a finding of c belongs to.
+func unitOf(c *Check, f *Finding) string {
+	switch c.Scope {
+	case ScopeObject:
+		if f.object != nil {
+			return unitKey(f.object.Key())
+		}
+		return unitKey(f.Object.Key())
+	case ScopeNamespace:
+		if f.object != nil {
+			return f.object.Group()
+		}
+		if f.Object.Kind == "Namespace" {
+			return f.Object.Name
+		}
+		return f.Object.Key().Namespace
+	}
+	return ""
+}
+
+func unitKey(k inventory.Key) string { return k.Kind + "\x00" + k.Namespace + "\x00" + k.Name }
+
+// changedKinds are the kinds a change touched: those of the objects, any workload kind for
+// an object that carries a pod template (a custom resource may), and Namespace when the set
+// of namespaces changed (each has a default service account; checks list them).
+func changedKinds(changed []*inventory.Object, namespaces bool) map[string]bool {
+	kinds := map[string]bool{}
+	for _, o := range changed {
+		kinds[o.Kind] = true
+		if len(o.PodTemplates()) > 0 {
+			kinds[WorkloadKinds[0]] = true
+		}
+	}
+	if namespaces {
+		kinds["Namespace"] = true
+	}
+	return kinds
+}
+
+// staleFor matches the memoized values a change of kinds makes stale: engines that read one
+// of them, and whatever else was memoized (nothing says what it read).
+func staleFor(kinds map[string]bool) func(key any) bool {
+	return func(key any) bool {
+		ek, ok := key.(engineKey)
+		if !ok {
+			return true
+		}
+		r, ok := ek.e.(Requirement)
+		if !ok {
+			return true
+		}
+		for k := range kinds {
+			if matchKind(r.EngineReads(), k) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func dependsOnAny(c *Check, kinds map[string]bool) bool {
+	for k := range kinds {
+		if c.DependsOn(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// clusterScopedChange says whether a check of namespace scope depends on a changed object
+// that belongs to no namespace (nor is one): then no set of namespaces bounds what changes.
+func clusterScopedChange(c *Check, changed []*inventory.Object) bool {
+	for _, o := range changed {
+		if o.Group() == "" && c.DependsOn(o.Kind) {
+			return true
+		}
+	}
+	return false
+}
+
+// namespaceObjects are the objects of groups: each namespace's Namespace objects, then the
+// objects in it, in inventory order within each.
+func namespaceObjects(inv *inventory.Inventory, groups map[string]bool) []*inventory.Object {
+	names := make([]string, 0, len(groups))
+	for g := range groups {
+		if g != "" {
+			names = append(names, g)
+		}
+	}
+	sort.Strings(names)
+	var out []*inventory.Object
+	for _, o := range inv.ByKind("Namespace") {
+		if groups[o.Group()] && o.Group() != "" {
+			out = append(out, o)
+		}
+	}
+	for _, g := range names {
+		out = append(out, inv.InNamespace(g)...)
+	}
+	return out
+}
+
+// cancel drops the findings that are both added and removed: reported again, unchanged.
+func cancel(added, removed []Finding) (a, r []Finding) {
+	if len(added) == 0 || len(removed) == 0 {
+		return added, removed
+	}
+	old := map[string][]int{}
+	for i := range removed {
+		k := fingerprint(&removed[i])
+		old[k] = append(old[k], i)
+	}
+	gone := make([]bool, len(removed))
+	for i := range added {
+		f := &added[i]
+		k := fingerprint(f)
+		idx := old[k]
+		j := slices.IndexFunc(idx, func(j int) bool { return reflect.DeepEqual(f.Fixes, removed[j].Fixes) })
+		if j < 0 {
+			a = append(a, *f)
+			continue
+		}
+		gone[idx[j]] = true
+		old[k] = slices.Delete(idx, j, j+1)
+	}
+	for i := range removed {
+		if !gone[i] {
+			r = append(r, removed[i])
+		}
+	}
+	return a, r
+}
+
+func fingerprint(f *Finding) string {
+	return f.Check + "\x00" + f.Object.String() + "\x00" + f.Object.APIVersion + "\x00" + f.File + "\x00" +
+		strconv.Itoa(f.Line) + "\x00" + f.Path + "\x00" + f.Message + "\x00" + f.Remediation + "\x00" +
+		f.Severity.String() + "\x00" + strconv.FormatBool(f.Suppressed) + "\x00" + strconv.FormatBool(f.Rendered)
+}

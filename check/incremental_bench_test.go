@@ -1,0 +1,92 @@
+package check_test
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/internal/gen"
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// BenchmarkEvaluatorApply measures what the monitor pays per event: one object changed in a
+// generated cluster (KUBEHARDEN_BENCH_N workloads, default 10,000), by kind. With
+// KUBEHARDEN_BENCH_TRACE=1 it prints the checks that took longest.
+func BenchmarkEvaluatorApply(b *testing.B) {
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("KUBEHARDEN_BENCH_N")); err == nil {
+		n = v
+	}
+	var mu sync.Mutex
+	spent := map[string]time.Duration{}
+	trace := os.Getenv("KUBEHARDEN_BENCH_TRACE") != ""
+	observe := func(c *check.Check, d time.Duration) {
+		mu.Lock()
+		spent[c.ID] += d
+		mu.Unlock()
+	}
+	inv := gen.Inventory(n, 1)
+	ev := check.NewEvaluator(inv, check.EvalOptions{Now: judgeAt, Observe: observe})
+	pick := func(kind string) *inventory.Object {
+		objs := inv.ByKind(kind)
+		return objs[len(objs)/2]
+	}
+	for _, kind := range []string{"Deployment", "Pod", "Namespace", "ConfigMap", "Service", "RoleBinding", "NetworkPolicy", "LimitRange"} {
+		b.Run(kind, func(b *testing.B) {
+			o := pick(kind)
+			a, c := o, mutateLabel(o)
+			clear(spent)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				ev.Apply(inventory.Change{Upsert: []*inventory.Object{c}})
+				a, c = c, a
+			}
+			b.StopTimer()
+			if trace {
+				printTop(kind, spent, b.N)
+			}
+		})
+	}
+}
+
+func mutateLabel(o *inventory.Object) *inventory.Object {
+	n := inventory.New(o.Obj.DeepCopyObject(), o.Source, o.Lines)
+	l := n.Meta.GetLabels()
+	if l == nil {
+		l = map[string]string{}
+	}
+	l["bench"] = "changed"
+	n.Meta.SetLabels(l)
+	for _, t := range n.PodTemplates() {
+		if t.Meta.Labels == nil {
+			t.Meta.Labels = map[string]string{}
+		}
+		t.Meta.Labels["bench"] = "changed"
+	}
+	return n
+}
+
+func printTop(kind string, spent map[string]time.Duration, n int) {
+	type kv struct {
+		id string
+		d  time.Duration
+	}
+	var s []kv
+	for id, d := range spent {
+		s = append(s, kv{id, d / time.Duration(n)})
+	}
+	sort.Slice(s, func(i, j int) bool { return s[i].d > s[j].d })
+	if len(s) > 8 {
+		s = s[:8]
+	}
+	fmt.Printf("%s: %d checks re-ran; per event:", kind, len(spent))
+	for _, x := range s {
+		fmt.Printf(" %s %v;", x.id, x.d.Round(10*time.Microsecond))
+	}
+	fmt.Println()
+}

@@ -1,0 +1,248 @@
+package check_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+
+	"github.com/kubeharden/kubeharden/check"
+	_ "github.com/kubeharden/kubeharden/checks/all"
+	"github.com/kubeharden/kubeharden/internal/gen"
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+var judgeAt = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// TestIncrementalEqualsFullRun is the property the monitor rests on: after every step of a
+// random sequence of upserts, changes and deletions over a generated cluster, the
+// evaluator's findings are byte for byte those of a full run over the final inventory, and
+// its deltas account for the difference from the step before.
+func TestIncrementalEqualsFullRun(t *testing.T) {
+	seeds := []uint64{1, 2, 3}
+	steps := 60
+	if testing.Short() {
+		seeds, steps = seeds[:1], 30
+	}
+	for _, seed := range seeds {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { incrementalProperty(t, seed, steps) })
+	}
+}
+
+func incrementalProperty(t *testing.T, seed uint64, steps int) {
+	r := rand.New(rand.NewPCG(seed, 13))
+	all := wrap(gen.Objects(40, int64(seed)))
+	// Start with most of the cluster; the rest arrives during the run.
+	var start, pool []*inventory.Object
+	for _, o := range all {
+		if r.IntN(4) == 0 {
+			pool = append(pool, o)
+		} else {
+			start = append(start, o)
+		}
+	}
+	checks := check.All()
+	ev := check.NewEvaluator(inventory.Build(start), check.EvalOptions{Checks: checks, Now: judgeAt})
+	before := ev.Findings()
+	equalRuns(t, "start", ev, checks)
+	var deleted []*inventory.Object
+	for step := range steps {
+		var c inventory.Change
+		cur := ev.Inventory().All()
+		for range 1 + r.IntN(3) {
+			switch op := r.IntN(10); {
+			case op < 2 && len(pool) > 0: // a new object
+				i := r.IntN(len(pool))
+				c.Upsert = append(c.Upsert, pool[i])
+				pool = append(pool[:i], pool[i+1:]...)
+			case op < 3 && len(deleted) > 0: // one deleted earlier comes back
+				i := r.IntN(len(deleted))
+				c.Upsert = append(c.Upsert, deleted[i])
+				deleted = append(deleted[:i], deleted[i+1:]...)
+			case op < 5 && len(cur) > 0: // a deletion
+				o := cur[r.IntN(len(cur))]
+				c.Delete = append(c.Delete, o.Ref)
+				deleted = append(deleted, o)
+			case len(cur) > 0: // a change
+				c.Upsert = append(c.Upsert, mutate(r, cur[r.IntN(len(cur))]))
+			}
+		}
+		d := ev.Apply(c)
+		name := fmt.Sprintf("step %d (%s)", step, describe(c))
+		after := equalRuns(t, name, ev, checks)
+		if t.Failed() {
+			return
+		}
+		// before − removed + added = after, as multisets.
+		got := count(before, 1)
+		for k, n := range count(d.Removed, -1) {
+			got[k] += n
+		}
+		for k, n := range count(d.Added, 1) {
+			got[k] += n
+		}
+		want := count(after, 1)
+		for k, n := range got {
+			if n != want[k] {
+				t.Fatalf("%s: delta does not account for the change: %s counted %d, found %d", name, k, n, want[k])
+			}
+		}
+		for k, n := range want {
+			if got[k] != n {
+				t.Fatalf("%s: delta does not account for the change: %s counted %d, found %d", name, k, got[k], n)
+			}
+		}
+		before = after
+		if step%5 == 0 && len(cur) > 0 {
+			judge(t, name, ev, checks, mutate(r, ev.Inventory().All()[r.IntN(ev.Inventory().Len())]))
+		}
+	}
+}
+
+// judge compares Judge(o) with the findings on o of a full run over the inventory with o
+// upserted, and checks that judging left the evaluator as it was.
+func judge(t *testing.T, step string, ev *check.Evaluator, checks []*check.Check, o *inventory.Object) {
+	t.Helper()
+	before := jsonOf(t, ev.Findings())
+	got := ev.Judge(o)
+	inv := inventory.Build(append([]*inventory.Object(nil), ev.Inventory().All()...))
+	inv.Upsert(o)
+	all, _ := check.RunAt(inv, nil, nil, checks, judgeAt)
+	var want []check.Finding
+	for _, f := range all {
+		if f.Object.Key() == o.Key() {
+			want = append(want, f)
+		}
+	}
+	if g, w := jsonOf(t, got), jsonOf(t, want); !bytes.Equal(g, w) {
+		t.Errorf("%s: Judge(%s):\n got %s\nwant %s", step, o.Ref, g, w)
+	}
+	if after := jsonOf(t, ev.Findings()); !bytes.Equal(before, after) {
+		t.Errorf("%s: Judge(%s) changed the evaluator's findings", step, o.Ref)
+	}
+	equalRuns(t, step+" after Judge", ev, checks)
+}
+
+// equalRuns compares the evaluator's findings with a full run over a fresh inventory of its
+// objects, as JSON.
+func equalRuns(t *testing.T, step string, ev *check.Evaluator, checks []*check.Check) []check.Finding {
+	t.Helper()
+	got := ev.Findings()
+	want, errs := check.RunAt(inventory.Build(append([]*inventory.Object(nil), ev.Inventory().All()...)), nil, nil, checks, judgeAt)
+	if len(errs) > 0 || len(ev.Errors()) > 0 {
+		t.Fatalf("%s: check errors: full %v, incremental %v", step, errs, ev.Errors())
+	}
+	gj, wj := jsonOf(t, got), jsonOf(t, want)
+	if !bytes.Equal(gj, wj) {
+		g, w := count(got, 1), count(want, 1)
+		for k, n := range w {
+			if g[k] != n {
+				t.Errorf("%s: full run has %d× %s, incremental %d", step, n, k, g[k])
+			}
+		}
+		for k, n := range g {
+			if w[k] == 0 {
+				t.Errorf("%s: incremental has %d× %s, full run none", step, n, k)
+			}
+		}
+		if !t.Failed() {
+			t.Errorf("%s: same findings in another order", step)
+		}
+	}
+	return got
+}
+
+func jsonOf(t *testing.T, fs []check.Finding) []byte {
+	b, err := json.Marshal(fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func count(fs []check.Finding, sign int) map[string]int {
+	m := map[string]int{}
+	for _, f := range fs {
+		b, _ := json.Marshal(f)
+		m[string(b)] += sign
+	}
+	return m
+}
+
+func wrap(objs []runtime.Object) []*inventory.Object {
+	out := make([]*inventory.Object, len(objs))
+	for i, o := range objs {
+		out[i] = inventory.New(o, inventory.Source{}, nil)
+	}
+	return out
+}
+
+func describe(c inventory.Change) string {
+	s := ""
+	for _, o := range c.Upsert {
+		s += " +" + o.Ref.String()
+	}
+	for _, r := range c.Delete {
+		s += " -" + r.String()
+	}
+	return s
+}
+
+// mutate returns a changed copy of o: labels that selectors and namespace selectors read,
+// Pod Security labels, and pod template fields that many checks judge.
+func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
+	obj := o.Obj.DeepCopyObject()
+	n := inventory.New(obj, o.Source, o.Lines)
+	labels := n.Meta.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	switch r.IntN(3) {
+	case 0:
+		labels["app"] = fmt.Sprintf("changed-%d", r.IntN(3))
+	case 1:
+		if n.Kind == "Namespace" {
+			levels := []string{"privileged", "baseline", "restricted"}
+			labels["pod-security.kubernetes.io/enforce"] = levels[r.IntN(3)]
+		} else {
+			labels["team"] = "moved"
+		}
+	default:
+		delete(labels, "app")
+	}
+	n.Meta.SetLabels(labels)
+	for _, t := range n.PodTemplates() {
+		spec := t.Spec
+		switch r.IntN(6) {
+		case 0:
+			if len(spec.Containers) > 0 {
+				spec.Containers[0].Image = "nginx:latest"
+			}
+		case 1:
+			if len(spec.Containers) > 0 {
+				spec.Containers[0].SecurityContext = &corev1.SecurityContext{Privileged: ptr.To(true)}
+			}
+		case 2:
+			spec.ServiceAccountName = "default"
+			spec.AutomountServiceAccountToken = nil
+		case 3:
+			for i := range spec.Containers {
+				spec.Containers[i].Resources = corev1.ResourceRequirements{}
+			}
+		case 4:
+			spec.HostNetwork = !spec.HostNetwork
+		default:
+			if t.Meta.Labels == nil {
+				t.Meta.Labels = map[string]string{}
+			}
+			t.Meta.Labels["app"] = fmt.Sprintf("changed-%d", r.IntN(3))
+		}
+	}
+	return n
+}
