@@ -25,7 +25,7 @@ type Plan struct {
 	// at the next level; empty when nothing should change.
 	Commands []string `json:"commands"`
 	// Set are the labels the commands set, for fixes that write them into manifests.
-	Set map[string]string `json:"set,omitempty"`
+	Set map[string]string `json:"-"`
 	// Version is the policy version the workloads were judged at: the namespace's pinned
 	// enforce-version, else the newest the cluster (or this library) knows.
 	Version string `json:"version"`

@@ -98,6 +98,7 @@ var InvalidLabel = &check.Check{
 	Remediation: "Use pod-security.kubernetes.io/{enforce,audit,warn}=privileged|baseline|restricted and {enforce,audit,warn}-version=latest|v1.N.",
 	Kinds:       []string{"Namespace"},
 	Scope:       check.ScopeObject,
+	Requires:    []check.Requirement{engines.PodSecurity},
 	Run:         runInvalidLabel,
 }
 

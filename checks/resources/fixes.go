@@ -13,13 +13,10 @@ import (
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
-// defaultValue is the quantity fix gives a container lacking res (a request, or a limit): a
-// LimitRange of the input that defaults it, else .kubeharden.yaml's resources.defaults, else
-// the built-in defaults. origin says which.
+// defaultValue is the quantity fix gives a container lacking res (a request, or a limit):
+// .kubeharden.yaml's resources.defaults, else the built-in defaults; origin says which. (A
+// LimitRange of the container's namespace that defaults res leaves no finding to fix.)
 func defaultValue(p *check.Pass, res corev1.ResourceName, limit bool) (resource.Quantity, string) {
-	if d, ok := inputDefaults(p.Inv)[defaultKey{res, limit}]; ok {
-		return d.q, d.origin
-	}
 	var cfg, builtin map[string]string
 	field := "requests"
 	if limit {
@@ -40,45 +37,6 @@ func defaultValue(p *check.Pass, res corev1.ResourceName, limit bool) (resource.
 		}
 	}
 	return resource.MustParse(builtin[string(res)]), "kubeharden's built-in defaults (set resources.defaults." + field + " in .kubeharden.yaml)"
-}
-
-type defaultKey struct {
-	res   corev1.ResourceName
-	limit bool
-}
-
-type inputDefault struct {
-	q      resource.Quantity
-	origin string
-}
-
-type inputDefaultsKey struct{}
-
-// inputDefaults are, for each resource, the first default a LimitRange of the input gives,
-// worked out once per inventory.
-func inputDefaults(inv *inventory.Inventory) map[defaultKey]inputDefault {
-	return inv.Memo(inputDefaultsKey{}, func() any {
-		out := map[defaultKey]inputDefault{}
-		for _, o := range inv.ByKind("LimitRange") {
-			lr, ok := o.Obj.(*corev1.LimitRange)
-			if !ok {
-				continue
-			}
-			d := Defaults([]*corev1.LimitRange{lr})
-			for _, l := range []struct {
-				list  corev1.ResourceList
-				limit bool
-			}{{d.Requests, false}, {d.Limits, true}} {
-				for r, q := range l.list {
-					k := defaultKey{r, l.limit}
-					if _, seen := out[k]; !seen {
-						out[k] = inputDefault{q, "LimitRange " + o.EffectiveNamespace() + "/" + o.Name}
-					}
-				}
-			}
-		}
-		return out
-	}).(map[defaultKey]inputDefault)
 }
 
 // containerFix sets the missing request or limit of c; a limit is never below the
