@@ -87,7 +87,28 @@ type Resources struct {
 	// RequireCPULimit makes a missing CPU limit a finding. Off by default: many teams omit CPU
 	// limits on purpose to avoid CFS throttling.
 	RequireCPULimit bool `json:"requireCPULimit,omitempty"`
+	// Defaults are the requests and limits (resource name → quantity) that kubeharden fix
+	// gives containers lacking them and writes into the LimitRange it adds; unset resources
+	// take DefaultRequests and DefaultLimits.
+	Defaults ResourceDefaults `json:"defaults,omitempty"`
+	// Quota is the hard limits of the ResourceQuota kubeharden fix adds; unset resources
+	// take DefaultQuota.
+	Quota map[string]string `json:"quota,omitempty"`
 }
+
+// ResourceDefaults are container requests and limits.
+type ResourceDefaults struct {
+	Requests map[string]string `json:"requests,omitempty"`
+	Limits   map[string]string `json:"limits,omitempty"`
+}
+
+// Built-in values for what kubeharden fix writes when the configuration gives none: a small
+// service's steady state, and a quota a few such services fit in.
+var (
+	DefaultRequests = map[string]string{"cpu": "100m", "memory": "128Mi"}
+	DefaultLimits   = map[string]string{"cpu": "1", "memory": "512Mi"}
+	DefaultQuota    = map[string]string{"requests.cpu": "4", "requests.memory": "8Gi", "limits.memory": "16Gi"}
+)
 
 // Images tunes the images practice.
 type Images struct {

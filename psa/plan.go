@@ -24,6 +24,8 @@ type Plan struct {
 	// Commands set the labels that enforce Strictest (pinned to Version) and warn and audit
 	// at the next level; empty when nothing should change.
 	Commands []string `json:"commands"`
+	// Set are the labels the commands set, for fixes that write them into manifests.
+	Set map[string]string `json:"-"`
 	// Version is the policy version the workloads were judged at: the namespace's pinned
 	// enforce-version, else the newest the cluster (or this library) knows.
 	Version string `json:"version"`
@@ -128,8 +130,9 @@ func (e *Evaluator) PlanNamespace(ns Namespace, templates []inventory.PodTemplat
 		p.Exempt = "the cluster's PodSecurity admission configuration: the API server ignores its labels"
 		return p
 	}
-	if cmd := labelCommand(ns, worst, version); cmd != "" {
+	if cmd, set := labelCommand(ns, worst, version); cmd != "" {
 		p.Commands = append(p.Commands, cmd)
+		p.Set = set
 	}
 	return p
 }
@@ -147,7 +150,7 @@ func indexOf(l api.Level) int {
 // pinned at version, with warn and audit one level stricter at latest, or "" when the
 // labels already say so. It never loosens an enforce label: workloads that violate the
 // current level are blockers to fix, not a reason to relax.
-func labelCommand(ns Namespace, target api.Level, version api.Version) string {
+func labelCommand(ns Namespace, target api.Level, version api.Version) (string, map[string]string) {
 	want := map[string]string{}
 	enforce := ns.Policy.Enforce.Level
 	_, labelled := ns.Labels[api.EnforceLevelLabel]
@@ -170,13 +173,18 @@ func labelCommand(ns Namespace, target api.Level, version api.Version) string {
 		}
 	}
 	var args []string
-	for _, k := range []string{api.EnforceLevelLabel, api.EnforceVersionLabel, api.AuditLevelLabel, api.AuditVersionLabel, api.WarnLevelLabel, api.WarnVersionLabel} {
+	set := map[string]string{}
+	for _, k := range LabelKeys {
 		if v, ok := want[k]; ok && ns.Labels[k] != v {
 			args = append(args, k+"="+v)
+			set[k] = v
 		}
 	}
 	if len(args) == 0 {
-		return ""
+		return "", nil
 	}
-	return "kubectl label namespace " + ns.Name + " --overwrite " + strings.Join(args, " ")
+	return "kubectl label namespace " + ns.Name + " --overwrite " + strings.Join(args, " "), set
 }
+
+// LabelKeys are the Pod Security labels in the order commands and fixes write them.
+var LabelKeys = []string{api.EnforceLevelLabel, api.EnforceVersionLabel, api.AuditLevelLabel, api.AuditVersionLabel, api.WarnLevelLabel, api.WarnVersionLabel}

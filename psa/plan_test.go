@@ -38,7 +38,7 @@ func TestLabelCommand(t *testing.T) {
 		{withDefault, nil, api.LevelPrivileged, pfx + "pod-security.kubernetes.io/audit=restricted pod-security.kubernetes.io/audit-version=latest pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/warn-version=latest"},
 	} {
 		ns := c.ev.Namespace("ns", c.labels, true)
-		if got := labelCommand(ns, c.target, v137); got != c.want {
+		if got, _ := labelCommand(ns, c.target, v137); got != c.want {
 			t.Errorf("%v → %s:\n got %q\nwant %q", c.labels, c.target, got, c.want)
 		}
 	}

@@ -1,6 +1,7 @@
 package images
 
 import (
+	"fmt"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubeharden/kubeharden/check"
@@ -19,6 +20,7 @@ var PullPolicy = &check.Check{
 		"by digest cannot change and is not reported. Fix it by pinning the image by digest, or by " +
 		"setting imagePullPolicy: Always.",
 	Severity:    check.Low,
+	Fixable:     true,
 	References:  []string{refImagesDoc, refImplant},
 	Remediation: "Pin the image by digest (preferred), or set imagePullPolicy: Always.",
 	Kinds:       []string{check.Workloads},
@@ -42,8 +44,12 @@ var PullPolicy = &check.Check{
 			if policy == DefaultPullPolicy(img.Image) {
 				how = ", the default for a tagged image"
 			}
-			p.Reportf(t.Owner, img.Path+".imagePullPolicy", "%s %q runs mutable image %q, and its imagePullPolicy is %s%s",
-				containerWord(img.Path), img.Container, img.Image, policy, how)
+			path := img.Path + ".imagePullPolicy"
+			p.Report(check.Diagnostic{Object: t.Owner, Path: path,
+				Message: fmt.Sprintf("%s %q runs mutable image %q, and its imagePullPolicy is %s%s",
+					containerWord(img.Path), img.Container, img.Image, policy, how),
+				Fixes: []check.SuggestedFix{{Message: "pull the image on every start",
+					Edits: []check.Edit{check.SetAt(t.Owner, path, string(corev1.PullAlways))}}}})
 		})
 	},
 }

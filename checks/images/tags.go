@@ -1,8 +1,10 @@
 package images
 
 import (
+	"fmt"
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/inventory"
+	"strings"
 )
 
 // LatestTag reports images that resolve to the "latest" tag.
@@ -16,6 +18,7 @@ var LatestTag = &check.Check{
 		"reported, whatever its tag, since the runtime pulls the digest. Fix it by deploying an " +
 		"explicit version tag, and better its digest (image: registry/app:1.4.2@sha256:…).",
 	Severity:    check.Medium,
+	Fixable:     true,
 	References:  []string{refNSA, refImagesDoc, refImplant, refSupply},
 	Remediation: "Use an explicit version tag, ideally with its digest: app:1.4.2@sha256:<digest>.",
 	CEL:         imageCEL("c.image.contains('@') || (c.image.matches(':[^/]*$') && !c.image.endsWith(':latest'))", "images/latest-tag: image %s uses the latest tag or no tag"),
@@ -27,13 +30,13 @@ var LatestTag = &check.Check{
 			if err != nil || !ref.Mutable() || !ref.Latest() {
 				return
 			}
-			if ref.Tag == "" {
-				p.Reportf(t.Owner, img.Path+".image", "%s %q runs image %q, which has no tag and so pulls :latest",
-					containerWord(img.Path), img.Container, img.Image)
-				return
-			}
-			p.Reportf(t.Owner, img.Path+".image", "%s %q runs image %q: :latest can name a different image on every pull",
+			msg := fmt.Sprintf("%s %q runs image %q: :latest can name a different image on every pull",
 				containerWord(img.Path), img.Container, img.Image)
+			if ref.Tag == "" {
+				msg = fmt.Sprintf("%s %q runs image %q, which has no tag and so pulls :latest",
+					containerWord(img.Path), img.Container, img.Image)
+			}
+			p.Report(check.Diagnostic{Object: t.Owner, Path: img.Path + ".image", Message: msg, Fixes: pinFix(p, t, img)})
 		})
 	},
 }
@@ -49,6 +52,7 @@ var NotPinned = &check.Check{
 		"(registry/app:1.4.2@sha256:…); tools such as crane digest or docker buildx imagetools " +
 		"inspect print it, and Renovate or Dependabot keep pinned digests up to date.",
 	Severity:    check.Low,
+	Fixable:     true,
 	References:  []string{refNSA, refCIS, refImagesDoc, refSupply},
 	Remediation: "Append the image's digest: app:1.4.2@sha256:<digest> (e.g. from `crane digest app:1.4.2`).",
 	CEL:         imageCEL("c.image.contains('@')", "images/not-pinned: image %s is not pinned by digest"),
@@ -60,12 +64,27 @@ var NotPinned = &check.Check{
 			if err != nil || !ref.Mutable() {
 				return
 			}
-			p.Reportf(t.Owner, img.Path+".image", "%s %q runs image %q, which is not pinned by digest",
-				containerWord(img.Path), img.Container, img.Image)
+			p.Report(check.Diagnostic{Object: t.Owner, Path: img.Path + ".image",
+				Message: fmt.Sprintf("%s %q runs image %q, which is not pinned by digest", containerWord(img.Path), img.Container, img.Image),
+				Fixes:   pinFix(p, t, img)})
 		})
 	},
 }
 
 func init() {
 	check.Register(LatestTag, NotPinned)
+}
+
+// pinFix pins an image to the digest its registry served when it was inspected (fix
+// --resolve-digests, scan --inspect-images); without one there is nothing to pin to.
+func pinFix(p *check.Pass, t inventory.PodTemplate, img inventory.ImageRef) []check.SuggestedFix {
+	f := p.Inv.ImageData().Facts[img.Image]
+	if f == nil || f.Error != "" || !strings.HasPrefix(f.Digest, "sha256:") {
+		return nil
+	}
+	return []check.SuggestedFix{{
+		Message: "pin the image to the digest its registry serves for it now",
+		Edits: []check.Edit{{Op: check.SetField, Object: t.Owner.Ref, Path: img.Path + ".image",
+			Value: img.Image + "@" + f.Digest, Origin: "the registry of " + img.Image}},
+	}}
 }

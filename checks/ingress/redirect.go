@@ -27,6 +27,7 @@ var HTTPNotRedirected = &check.Check{
 		"needs alb.ingress.kubernetes.io/ssl-redirect when it listens on HTTP and HTTPS. Fix it by " +
 		"turning the redirect on.",
 	Severity:   check.Medium,
+	Fixable:    true,
 	References: []string{refNSANet, refCISTransit, refRFC6797, refMITREAiTM},
 	Remediation: "ingress-nginx: remove ssl-redirect: \"false\" (or set force-ssl-redirect: \"true\"); " +
 		"Traefik: add --entrypoints.web.http.redirections.entrypoint.to=websecure; " +
@@ -49,12 +50,16 @@ var HTTPNotRedirected = &check.Check{
 				case cm != nil:
 					if !reportedCM[cm] {
 						reportedCM[cm] = true
-						p.Reportf(cm, path, "ingress-nginx ConfigMap %s/%s turns off the HTTP to HTTPS redirect for every Ingress that does not set %s (first: %s/%s)",
-							cm.EffectiveNamespace(), cm.Name, nginxSSLRedirect, o.EffectiveNamespace(), o.Name)
+						p.Report(check.Diagnostic{Object: cm, Path: path,
+							Message: fmt.Sprintf("ingress-nginx ConfigMap %s/%s turns off the HTTP to HTTPS redirect for every Ingress that does not set %s (first: %s/%s)",
+								cm.EffectiveNamespace(), cm.Name, nginxSSLRedirect, o.EffectiveNamespace(), o.Name),
+							Fixes: setFix(cm, path, "true", "turn ingress-nginx's HTTP to HTTPS redirect back on")})
 					}
 				default:
-					p.Reportf(o, path, "Ingress %s/%s has TLS but sets %s: \"false\", so its hosts are also served over plain HTTP",
-						o.EffectiveNamespace(), o.Name, nginxSSLRedirect)
+					p.Report(check.Diagnostic{Object: o, Path: path,
+						Message: fmt.Sprintf("Ingress %s/%s has TLS but sets %s: \"false\", so its hosts are also served over plain HTTP",
+							o.EffectiveNamespace(), o.Name, nginxSSLRedirect),
+						Fixes: setFix(o, path, "true", "redirect the Ingress's HTTP requests to HTTPS")})
 				}
 			case awsALB:
 				a := o.Annotations()
@@ -62,8 +67,10 @@ var HTTPNotRedirected = &check.Check{
 					return
 				}
 				if lp := a[albListenPorts]; strings.Contains(lp, `"HTTP"`) && strings.Contains(lp, `"HTTPS"`) {
-					p.Reportf(o, "metadata.annotations."+albListenPorts, "Ingress %s/%s listens on HTTP and HTTPS without %s, so HTTP is served, not redirected",
-						o.EffectiveNamespace(), o.Name, albSSLRedirect)
+					p.Report(check.Diagnostic{Object: o, Path: "metadata.annotations." + albListenPorts,
+						Message: fmt.Sprintf("Ingress %s/%s listens on HTTP and HTTPS without %s, so HTTP is served, not redirected",
+							o.EffectiveNamespace(), o.Name, albSSLRedirect),
+						Fixes: setFix(o, "metadata.annotations."+albSSLRedirect, "443", "redirect the load balancer's HTTP listener to HTTPS on 443")})
 				}
 			}
 		})
@@ -136,6 +143,7 @@ var HSTSDisabled = &check.Check{
 		"HSTS only when a headers middleware sets stsSeconds; that is not judged.) Fix it by " +
 		"removing those keys.",
 	Severity:    check.Medium,
+	Fixable:     true,
 	References:  []string{refRFC6797, refCISTransit, refNSANet},
 	Remediation: "Remove hsts: \"false\" and hsts-max-age: \"0\" from the ingress-nginx ConfigMap (default: on, max-age one year).",
 	Kinds:       []string{"ConfigMap"},
@@ -154,10 +162,14 @@ var HSTSDisabled = &check.Check{
 		sort.Slice(cms, func(i, j int) bool { return cms[i].Ref.String() < cms[j].Ref.String() })
 		for _, cm := range cms {
 			if v, ok := configValue(cm, "hsts"); ok && strings.EqualFold(v, "false") {
-				p.Reportf(cm, "data.hsts", "ingress-nginx ConfigMap %s/%s turns HSTS off for every host", cm.EffectiveNamespace(), cm.Name)
+				p.Report(check.Diagnostic{Object: cm, Path: "data.hsts",
+					Message: fmt.Sprintf("ingress-nginx ConfigMap %s/%s turns HSTS off for every host", cm.EffectiveNamespace(), cm.Name),
+					Fixes:   setFix(cm, "data.hsts", "true", "turn HSTS back on")})
 			}
 			if v, ok := configValue(cm, "hsts-max-age"); ok && v == "0" {
-				p.Reportf(cm, "data.hsts-max-age", "ingress-nginx ConfigMap %s/%s sets HSTS max-age to 0, which makes browsers forget it at once", cm.EffectiveNamespace(), cm.Name)
+				p.Report(check.Diagnostic{Object: cm, Path: "data.hsts-max-age",
+					Message: fmt.Sprintf("ingress-nginx ConfigMap %s/%s sets HSTS max-age to 0, which makes browsers forget it at once", cm.EffectiveNamespace(), cm.Name),
+					Fixes:   setFix(cm, "data.hsts-max-age", "31536000", "set HSTS max-age to one year, ingress-nginx's default")})
 			}
 		}
 	},

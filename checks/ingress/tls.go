@@ -3,6 +3,7 @@ package ingress
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -33,6 +34,7 @@ var NoTLS = &check.Check{
 		"that only redirect to https are not reported. Fix it by adding spec.tls with the hosts " +
 		"and a kubernetes.io/tls Secret (cert-manager can issue and renew it).",
 	Severity:    check.High,
+	Fixable:     true,
 	References:  []string{refNSANet, refCISTransit, refIngressDoc, refMITRESniff, refMITREAiTM},
 	Remediation: "Add spec.tls: [{hosts: [<host>], secretName: <tls-secret>}], e.g. with a cert-manager issuer annotation.",
 	Kinds:       []string{"Ingress"},
@@ -58,8 +60,12 @@ var NoTLS = &check.Check{
 			if len(hosts) == 0 {
 				what = "its default backend"
 			}
-			p.Reportf(o, "spec.tls", "Ingress %s/%s serves %s over plain HTTP: it has no spec.tls",
-				o.EffectiveNamespace(), o.Name, what)
+			d := check.Diagnostic{Object: o, Path: "spec.tls",
+				Message: fmt.Sprintf("Ingress %s/%s serves %s over plain HTTP: it has no spec.tls", o.EffectiveNamespace(), o.Name, what)}
+			if s := coveringSecret(p, o.EffectiveNamespace(), hosts); s != "" {
+				d.Fixes = tlsFix(o, hosts, s)
+			}
+			p.Report(d)
 		})
 	},
 }
@@ -76,6 +82,7 @@ var HostNotCovered = &check.Check{
 		"every host name and cannot be covered. Fix it by adding the host to a tls entry whose " +
 		"certificate covers it.",
 	Severity:    check.High,
+	Fixable:     true,
 	References:  []string{refNSANet, refCISTransit, refIngressDoc, refRFC6125},
 	Remediation: "Add the host to spec.tls[].hosts of an entry whose certificate covers it (or to a new entry).",
 	Kinds:       []string{"Ingress"},
@@ -91,8 +98,10 @@ var HostNotCovered = &check.Check{
 					p.Reportf(o, h.Path, "Ingress %s/%s has a rule without host: it matches every host name, and TLS covers only the hosts listed in spec.tls",
 						o.EffectiveNamespace(), o.Name)
 				case h.TLS < 0:
-					p.Reportf(o, h.Path, "host %q of Ingress %s/%s is in no spec.tls entry's hosts, so it is not served with a certificate for it",
-						h.Host, o.EffectiveNamespace(), o.Name)
+					p.Report(check.Diagnostic{Object: o, Path: h.Path,
+						Message: fmt.Sprintf("host %q of Ingress %s/%s is in no spec.tls entry's hosts, so it is not served with a certificate for it",
+							h.Host, o.EffectiveNamespace(), o.Name),
+						Fixes: hostFix(p, o, ing, h.Host)})
 				}
 			}
 		})
@@ -110,6 +119,7 @@ var TLSNoSecret = &check.Check{
 		"Certificate\" that every client rejects. Fix it by naming the Secret, or confirm the " +
 		"controller's default certificate covers the hosts.",
 	Severity:    check.Info,
+	Fixable:     true,
 	References:  []string{refIngressDoc, refCISTransit},
 	Remediation: "Set spec.tls[].secretName to a kubernetes.io/tls Secret, or make sure the controller's default certificate covers these hosts.",
 	Kinds:       []string{"Ingress"},
@@ -120,8 +130,14 @@ var TLSNoSecret = &check.Check{
 				if t.SecretName != "" {
 					continue
 				}
-				p.Reportf(o, fmt.Sprintf("spec.tls[%d]", i), "spec.tls[%d] of Ingress %s/%s names no secretName: hosts %s get the controller's default certificate",
-					i, o.EffectiveNamespace(), o.Name, hostList(t.Hosts))
+				d := check.Diagnostic{Object: o, Path: fmt.Sprintf("spec.tls[%d]", i),
+					Message: fmt.Sprintf("spec.tls[%d] of Ingress %s/%s names no secretName: hosts %s get the controller's default certificate",
+						i, o.EffectiveNamespace(), o.Name, hostList(t.Hosts))}
+				if s := coveringSecret(p, o.EffectiveNamespace(), t.Hosts); s != "" {
+					d.Fixes = []check.SuggestedFix{{Message: "serve the entry's hosts with TLS Secret " + s + ", whose certificate covers them",
+						Edits: []check.Edit{check.SetAt(o, fmt.Sprintf("spec.tls[%d].secretName", i), s)}}}
+				}
+				p.Report(d)
 			}
 		})
 	},
@@ -139,6 +155,7 @@ var TLSSecretMissing = &check.Check{
 		"alarms; Secrets that a cert-manager Certificate or issuer annotation will create are " +
 		"not reported either. Fix it by creating the Secret or correcting the name.",
 	Severity:    check.High,
+	Fixable:     true,
 	References:  []string{refIngressDoc, refGatewayDoc, refCISTransit},
 	Remediation: "Create the kubernetes.io/tls Secret in the same namespace (or let cert-manager issue it), or fix the name.",
 	Kinds:       []string{"Ingress", "Gateway"},
@@ -158,7 +175,21 @@ var TLSSecretMissing = &check.Check{
 			if !has || certManaged(p.Inv, u) {
 				continue
 			}
-			p.Reportf(u.Object, u.Path, "%s names TLS Secret %s/%s, which does not exist", u.where(), u.Namespace, u.Secret)
+			d := check.Diagnostic{Object: u.Object, Path: u.Path,
+				Message: fmt.Sprintf("%s names TLS Secret %s/%s, which does not exist", u.where(), u.Namespace, u.Secret)}
+			// An Ingress entry may name another TLS Secret of the input that covers its hosts
+			// (a misspelt name); a Gateway's certificateRefs are left to a person.
+			if u.Listener == "" && strings.HasSuffix(u.Path, ".secretName") {
+				var hosts []string
+				for _, h := range u.Hosts {
+					hosts = append(hosts, h.Host)
+				}
+				if s := coveringSecret(p, u.Namespace, hosts); s != "" {
+					d.Fixes = []check.SuggestedFix{{Message: "name TLS Secret " + s + " instead, whose certificate covers the entry's hosts",
+						Edits: []check.Edit{check.SetAt(u.Object, u.Path, s)}}}
+				}
+			}
+			p.Report(d)
 		}
 	},
 }

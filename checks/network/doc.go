@@ -48,15 +48,16 @@ func engine(p *check.Pass) *netpol.Engine { return engines.Netpol.Of(p) }
 
 // namespaceFinding reports msg where a namespace-wide finding goes: the Namespace object when it was
 // loaded, else the namespace's first workload.
-func namespaceFinding(p *check.Pass, e *netpol.Engine, ns, msg string) {
+func namespaceFinding(p *check.Pass, e *netpol.Engine, ns, msg string, fixes ...check.SuggestedFix) {
 	if o := p.Inv.Namespace(ns); o != nil {
-		p.Reportf(o, "metadata.name", "%s", msg)
+		p.Report(check.Diagnostic{Object: o, Path: "metadata.name", Message: msg, Fixes: fixes})
 		return
 	}
 	for _, ws := range [][]*netpol.Workload{e.WorkloadsIn(ns), e.HostNetworkWorkloads()} {
 		for _, w := range ws {
 			if w.Namespace == ns && w.Object != nil {
-				p.Reportf(w.Object, "metadata.namespace", "%s (reported on its first workload: the Namespace object was not loaded)", msg)
+				p.Report(check.Diagnostic{Object: w.Object, Path: "metadata.namespace", Fixes: fixes,
+					Message: msg + " (reported on its first workload: the Namespace object was not loaded)"})
 				return
 			}
 		}

@@ -22,6 +22,7 @@ var NoDefaultDenyEgress = &check.Check{
 		"finding sits on the Namespace object when it was loaded, else on the namespace's first " +
 		"workload. kube-system, kube-public and kube-node-lease are left to the platform.",
 	Severity:    check.Medium,
+	Fixable:     true,
 	References:  []string{refNSA, refCIS, refDocs},
 	Remediation: "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Egress]` that allows only DNS to kube-system, then allow each workload's destinations (`kubeharden netpol generate` writes both).",
 	Kinds:       []string{"Namespace", check.Workloads},

@@ -28,6 +28,7 @@ var NoDefaultDenyIngress = &check.Check{
 		"when it was loaded, else on the namespace's first workload. kube-system, kube-public " +
 		"and kube-node-lease are left to the platform.",
 	Severity:    check.High,
+	Fixable:     true,
 	References:  []string{refNSA, refCIS, refDocs, refLateral},
 	Remediation: "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress]` and no ingress rules, then allow each workload's clients (`kubeharden netpol generate` writes both).",
 	Kinds:       []string{"Namespace", check.Workloads},
@@ -68,6 +69,6 @@ func runNoDefaultDeny(p *check.Pass, d netpol.Direction) {
 		default:
 			detail = fmt.Sprintf("its workloads are isolated by their own policies, but new pods start open to all %s", dir)
 		}
-		namespaceFinding(p, e, ns, fmt.Sprintf("namespace %q has no default-deny %s policy: %s", ns, dir, detail))
+		namespaceFinding(p, e, ns, fmt.Sprintf("namespace %q has no default-deny %s policy: %s", ns, dir, detail), generated(p, ns)...)
 	}
 }

@@ -1,6 +1,7 @@
 package network
 
 import (
+	"fmt"
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/checks/engines"
 )
@@ -19,6 +20,7 @@ var UnselectedWorkload = &check.Check{
 		"selects every pod and so settles it. kube-system, kube-public and kube-node-lease are " +
 		"left to the platform; hostNetwork pods are left out, as no policy applies to them.",
 	Severity:    check.Medium,
+	Fixable:     true,
 	References:  []string{refNSA, refCIS, refDocs},
 	Remediation: "Add a default-deny policy (`podSelector: {}`) to the namespace, or fix the labels or selector so that the workload's own policy selects it.",
 	Kinds:       []string{check.Workloads},
@@ -45,8 +47,12 @@ func runUnselectedWorkload(p *check.Pass) {
 			if w.Class().Selected() || w.Class().ClusterSelected() || w.Object == nil {
 				continue
 			}
-			p.Reportf(w.Object, labelsPath(w), "%s %s is selected by none of the %s of namespace %q, so all ingress and egress is allowed for its pods (labels: %s)",
-				w.Kind, w.Name, count(valid, "policy"), ns, w.Labels.String())
+			// No policy selects the workload, so the namespace has no default deny: the
+			// generated one selects it.
+			p.Report(check.Diagnostic{Object: w.Object, Path: labelsPath(w),
+				Message: fmt.Sprintf("%s %s is selected by none of the %s of namespace %q, so all ingress and egress is allowed for its pods (labels: %s)",
+					w.Kind, w.Name, count(valid, "policy"), ns, w.Labels.String()),
+				Fixes: generated(p, ns)})
 		}
 	}
 }

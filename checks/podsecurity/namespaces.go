@@ -27,6 +27,7 @@ var NoEnforceLabel = &check.Check{
 		"configuration exempt are skipped. `kubeharden psa plan` gives the strictest level the " +
 		"namespace's workloads already meet and the label command to apply; each finding carries it.",
 	Severity:    check.Medium,
+	Fixable:     true,
 	References:  []string{refCIS521, refNSA, refPSA},
 	Remediation: "Label the namespace with pod-security.kubernetes.io/enforce=baseline (or restricted) and a pinned enforce-version; `kubeharden psa plan` prints the exact command.",
 	Kinds:       []string{"Namespace"},
@@ -49,6 +50,7 @@ var UnpinnedVersion = &check.Check{
 		"baseline or restricted with enforce-version missing or latest, or (when the cluster " +
 		"version is known) pinned below it.",
 	Severity:    check.Low,
+	Fixable:     true,
 	References:  []string{refPSA, refNSA},
 	Remediation: "Set pod-security.kubernetes.io/enforce-version to the cluster's minor version (e.g. v1.37), and warn-version/audit-version to latest.",
 	Kinds:       []string{"Namespace"},
@@ -70,6 +72,7 @@ var WarnAuditWeaker = &check.Check{
 		"enforce. (A missing warn label is not reported: the API server then warns at the " +
 		"enforce level.)",
 	Severity:    check.Low,
+	Fixable:     true,
 	References:  []string{refPSA, refNSA},
 	Remediation: "Set pod-security.kubernetes.io/warn and audit to the enforce level or stricter (ideally the next level, at latest).",
 	Kinds:       []string{"Namespace"},
@@ -90,10 +93,12 @@ var InvalidLabel = &check.Check{
 		"pod-security.kubernetes.io/ that is not one of enforce, audit, warn and their -version " +
 		"keys with a valid value.",
 	Severity:    check.High,
+	Fixable:     true,
 	References:  []string{refPSA},
 	Remediation: "Use pod-security.kubernetes.io/{enforce,audit,warn}=privileged|baseline|restricted and {enforce,audit,warn}-version=latest|v1.N.",
 	Kinds:       []string{"Namespace"},
 	Scope:       check.ScopeObject,
+	Requires:    []check.Requirement{engines.PodSecurity},
 	Run:         runInvalidLabel,
 }
 
@@ -150,8 +155,28 @@ func runNoEnforceLabel(pass *check.Pass) {
 		if cmds := s.plan(ns).Commands; len(cmds) > 0 {
 			d.Remediation = "Run: " + cmds[0]
 		}
+		// The fix judges the workloads as the pod fixes leave them, so that the level it
+		// writes holds once both are applied.
+		fixed := s.ev.PlanNamespace(*ns, hardenedTemplates(s.pass.Inv.PodTemplatesIn(ns.Name), s.pass.Inv.ImageData()))
+		if _, ok := fixed.Set[api.EnforceLevelLabel]; ok {
+			d.Fixes = []check.SuggestedFix{{
+				Message: fmt.Sprintf("label the namespace to enforce %s, the strictest level its workloads meet once their pod fixes are applied (psa plan), pinned to %s", fixed.Strictest, fixed.Version),
+				Edits:   labelEdits(o, fixed.Set),
+			}}
+		}
 		pass.Report(d)
 	})
+}
+
+// labelEdits sets labels on o in the order psa writes them.
+func labelEdits(o *inventory.Object, set map[string]string) []check.Edit {
+	var out []check.Edit
+	for _, k := range psa.LabelKeys {
+		if v, ok := set[k]; ok {
+			out = append(out, check.SetAt(o, labelPath(k), v))
+		}
+	}
+	return out
 }
 
 // plan plans one namespace with its workloads.
@@ -172,19 +197,25 @@ func runUnpinnedVersion(pass *check.Pass) {
 		if !labelled || (level != string(api.LevelBaseline) && level != string(api.LevelRestricted)) {
 			return
 		}
+		// Pinning to the version enforced today changes nothing the API server does now.
 		pin := s.ev.Latest().String()
+		if server != nil {
+			pin = server.String()
+		}
 		v, set := ns.Labels[api.EnforceVersionLabel]
 		switch {
 		case !set:
 			pass.Report(check.Diagnostic{Object: o, Path: labelPath(api.EnforceLevelLabel),
 				Message: fmt.Sprintf("namespace %q enforces %s without %s: it follows the API server's version, so an upgrade can start refusing pods",
 					o.Name, level, api.EnforceVersionLabel),
-				Remediation: "Set " + api.EnforceVersionLabel + "=" + pin + "."})
+				Remediation: "Set " + api.EnforceVersionLabel + "=" + pin + ".",
+				Fixes:       pinFix(o, pin)})
 		case v == api.VersionLatest:
 			pass.Report(check.Diagnostic{Object: o, Path: labelPath(api.EnforceVersionLabel),
 				Message: fmt.Sprintf("namespace %q enforces %s at version latest: an upgrade of the API server can start refusing pods",
 					o.Name, level),
-				Remediation: "Set " + api.EnforceVersionLabel + "=" + pin + "."})
+				Remediation: "Set " + api.EnforceVersionLabel + "=" + pin + ".",
+				Fixes:       pinFix(o, pin)})
 		case server != nil:
 			pv, err := api.ParseVersion(v)
 			if err != nil || !pv.Older(*server) {
@@ -201,6 +232,11 @@ func runUnpinnedVersion(pass *check.Pass) {
 				Remediation: "Check the namespace with `kubeharden psa plan`, then set " + api.EnforceVersionLabel + "=" + server.String() + "."})
 		}
 	})
+}
+
+func pinFix(o *inventory.Object, pin string) []check.SuggestedFix {
+	return []check.SuggestedFix{{Message: "pin " + api.EnforceVersionLabel + " to " + pin + ", the version enforced today",
+		Edits: []check.Edit{check.SetAt(o, labelPath(api.EnforceVersionLabel), pin)}}}
 }
 
 // newerChecks lists the checks that apply to level at version to but not at from.
@@ -221,40 +257,48 @@ func newerChecks(ev *psa.Evaluator, level api.Level, from, to api.Version) []str
 func runWarnAuditWeaker(pass *check.Pass) {
 	s := newScope(pass)
 	s.namespaces(func(o *inventory.Object, ns *psa.Namespace, _ int) {
-		level, labelled := ns.Labels[api.EnforceLevelLabel]
-		if !labelled || len(ns.Errors) > 0 || level == string(api.LevelPrivileged) {
-			return
-		}
-		enforce := ns.Policy.Enforce.Level
-		var weak []string
-		path := ""
-		for _, m := range []struct {
-			name, key string
-			lv        api.LevelVersion
-		}{{"audit", api.AuditLevelLabel, ns.Policy.Audit}, {"warn", api.WarnLevelLabel, ns.Policy.Warn}} {
-			if api.CompareLevels(m.lv.Level, enforce) >= 0 {
-				continue
-			}
-			if _, set := ns.Labels[m.key]; set {
-				weak = append(weak, fmt.Sprintf("%s is %s", m.name, m.lv.Level))
-				if path == "" {
-					path = labelPath(m.key)
-				}
-			} else {
-				weak = append(weak, fmt.Sprintf("%s is unset (cluster default %s)", m.name, m.lv.Level))
-			}
-		}
+		weak, path, edits := weaker(o, ns)
 		if len(weak) == 0 {
 			return
 		}
-		if path == "" {
-			path = labelPath(api.EnforceLevelLabel)
-		}
+		enforce := ns.Policy.Enforce.Level
 		pass.Report(check.Diagnostic{Object: o, Path: path,
 			Message: fmt.Sprintf("namespace %q enforces %s but %s: violations of the enforced level are not surfaced",
 				o.Name, enforce, strings.Join(weak, " and ")),
-			Remediation: fmt.Sprintf("Set %s=%s and %s=%s (or the next stricter level).", api.AuditLevelLabel, enforce, api.WarnLevelLabel, enforce)})
+			Remediation: fmt.Sprintf("Set %s=%s and %s=%s (or the next stricter level).", api.AuditLevelLabel, enforce, api.WarnLevelLabel, enforce),
+			Fixes:       []check.SuggestedFix{{Message: "raise warn and audit to the enforced level, " + string(enforce), Edits: edits}}})
 	})
+}
+
+// weaker describes the warn and audit levels of ns weaker than its enforce label, with the
+// path of the first and the edits that raise them.
+func weaker(o *inventory.Object, ns *psa.Namespace) (weak []string, path string, edits []check.Edit) {
+	level, labelled := ns.Labels[api.EnforceLevelLabel]
+	if !labelled || len(ns.Errors) > 0 || level == string(api.LevelPrivileged) {
+		return nil, "", nil
+	}
+	enforce := ns.Policy.Enforce.Level
+	for _, m := range []struct {
+		name, key string
+		lv        api.LevelVersion
+	}{{"audit", api.AuditLevelLabel, ns.Policy.Audit}, {"warn", api.WarnLevelLabel, ns.Policy.Warn}} {
+		if api.CompareLevels(m.lv.Level, enforce) >= 0 {
+			continue
+		}
+		edits = append(edits, check.SetAt(o, labelPath(m.key), string(enforce)))
+		if _, set := ns.Labels[m.key]; set {
+			weak = append(weak, fmt.Sprintf("%s is %s", m.name, m.lv.Level))
+			if path == "" {
+				path = labelPath(m.key)
+			}
+		} else {
+			weak = append(weak, fmt.Sprintf("%s is unset (cluster default %s)", m.name, m.lv.Level))
+		}
+	}
+	if path == "" {
+		path = labelPath(api.EnforceLevelLabel)
+	}
+	return weak, path, edits
 }
 
 // validKeys are the Pod Security label keys the API server reads.
@@ -265,6 +309,7 @@ var validKeys = map[string]bool{
 }
 
 func runInvalidLabel(pass *check.Pass) {
+	s := newScope(pass)
 	for _, o := range pass.Inv.ByKind("Namespace") {
 		if o.APIVersion != "v1" {
 			continue
@@ -296,10 +341,55 @@ func runInvalidLabel(pass *check.Pass) {
 				}
 			}
 			if msg != "" {
-				pass.Report(check.Diagnostic{Object: o, Path: labelPath(k), Message: msg})
+				d := check.Diagnostic{Object: o, Path: labelPath(k), Message: msg}
+				if fixed := normalLabel(k, v); fixed != "" {
+					d.Fixes = []check.SuggestedFix{{Message: "write " + k + " as the API server spells it: " + fixed,
+						Edits: append([]check.Edit{check.SetAt(o, labelPath(k), fixed)}, s.revealed(o, k, fixed)...)}}
+				}
+				pass.Report(d)
 			}
 		}
 	}
+}
+
+// revealed are the edits warn-audit-weaker would ask for once label k reads fixed: a valid
+// enforce label can make warn and audit weaker than it, and one run of fix should leave
+// nothing for the next.
+func (s *scope) revealed(o *inventory.Object, k, fixed string) []check.Edit {
+	labels := map[string]string{}
+	for key, v := range o.Labels() {
+		labels[key] = v
+		if n := normalLabel(key, v); n != "" {
+			labels[key] = n
+		}
+	}
+	labels[k] = fixed
+	ns := s.ev.Namespace(o.Name, labels, true)
+	_, _, edits := weaker(o, &ns)
+	return edits
+}
+
+// normalLabel is the valid spelling of a Pod Security label value that only differs from one
+// in case, spaces or a missing "v" ("Restricted", "1.30"), or "" when there is none: a
+// misspelt key or another level is for a person to decide.
+func normalLabel(key, v string) string {
+	if !validKeys[key] {
+		return ""
+	}
+	n := strings.ToLower(strings.TrimSpace(v))
+	if strings.HasSuffix(key, "-version") {
+		if n != api.VersionLatest && !strings.HasPrefix(n, "v") {
+			n = "v" + n
+		}
+		if _, err := api.ParseVersion(n); err == nil {
+			return n
+		}
+		return ""
+	}
+	if _, err := api.ParseLevel(n); err == nil {
+		return n
+	}
+	return ""
 }
 
 func plural(n int, what string) string {

@@ -202,6 +202,7 @@ var podChecks = func() []*check.Check {
 				"enforces (severity " + sev.String() + ") and at restricted (one severity lower when " +
 				"only restricted fails). Fix: " + m.fix,
 			Severity:    sev,
+			Fixable:     fixable[c.ID],
 			References:  m.refs,
 			Remediation: m.fix,
 			CEL:         celForms[c.ID],
@@ -231,7 +232,7 @@ func runPod(id string) func(*check.Pass) {
 				if ns.Source != psa.Assumed {
 					msg += ", so the API server refuses to create these pods"
 				}
-				d := check.Diagnostic{Object: t.Owner, Path: rebase(t, f.Path), Message: msg}
+				d := check.Diagnostic{Object: t.Owner, Path: rebase(t, f.Path), Message: msg, Fixes: s.fixes(id, t, ns.Judge)}
 				if id == "hostPathVolumes" {
 					hostPathSensitive(t, &d, pass.Check.Severity)
 				}
@@ -247,6 +248,7 @@ func runPod(id string) func(*check.Pass) {
 					Message: f.Message() + ": fails Pod Security " + string(f.Level) + "; " + ns.Describe() +
 						", so this only blocks moving it to " + string(f.Level),
 					Severity: pass.Check.Severity - 1,
+					Fixes:    s.fixes(id, t, ns.Restricted()),
 				}
 				if id == "hostPathVolumes" {
 					hostPathSensitive(t, &d, d.Severity)
@@ -255,6 +257,20 @@ func runPod(id string) func(*check.Pass) {
 			}
 		}
 	}
+}
+
+// fixes returns the fix of check id for template t when applying it makes t pass the check
+// at lv, else nil: a person has to decide (a privileged container, a root image).
+func (s *scope) fixes(id string, t inventory.PodTemplate, lv api.LevelVersion) []check.SuggestedFix {
+	fx := podFixes(t, id, s.pass.Inv.ImageData())
+	if fx == nil {
+		return nil
+	}
+	_, spec := hardening(t.Spec, s.pass.Inv.ImageData())
+	if _, bad := s.ev.EvaluateCheck(id, lv, t.Meta, spec); bad {
+		return nil
+	}
+	return fx
 }
 
 // rebase turns a path relative to a pod ("spec.containers[0]", "metadata.annotations.x")

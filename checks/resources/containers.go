@@ -21,6 +21,7 @@ var MissingCPURequest = &check.Check{
 		"CPU request or limit covers all its containers. Fix it by setting " +
 		"resources.requests.cpu on the container, or a defaultRequest in a LimitRange of the namespace.",
 	Severity:    check.Medium,
+	Fixable:     true,
 	References:  []string{refNSA, refDocs, refDoS},
 	Remediation: "Set resources.requests.cpu to what the container needs at steady state (e.g. 100m).",
 	Kinds:       []string{check.Workloads},
@@ -41,6 +42,7 @@ var MissingMemoryRequest = &check.Check{
 		"memory request or limit covers all its containers. Fix it by setting " +
 		"resources.requests.memory on the container, or a defaultRequest in a LimitRange of the namespace.",
 	Severity:    check.Medium,
+	Fixable:     true,
 	References:  []string{refNSA, refDocs, refDoS},
 	Remediation: "Set resources.requests.memory to the container's working set (e.g. 128Mi).",
 	Kinds:       []string{check.Workloads},
@@ -61,6 +63,7 @@ var MissingMemoryLimit = &check.Check{
 		"spec.resources memory limit bounds all its containers. Fix it by setting " +
 		"resources.limits.memory on the container, or a default in a LimitRange of the namespace.",
 	Severity:    check.Medium,
+	Fixable:     true,
 	References:  []string{refNSA, refDocs, refDoS, refHijack},
 	Remediation: "Set resources.limits.memory (e.g. equal to the memory request, for predictable OOM behaviour).",
 	Kinds:       []string{check.Workloads},
@@ -82,6 +85,7 @@ var MissingCPULimit = &check.Check{
 		"pod-level spec.resources CPU limit bounds all its containers. Fix it by setting " +
 		"resources.limits.cpu on the container, or a default in a LimitRange of the namespace.",
 	Severity:    check.Low,
+	Fixable:     true,
 	References:  []string{refNSA, refDocs, refHijack},
 	Remediation: "Set resources.limits.cpu (e.g. 500m).",
 	Kinds:       []string{check.Workloads},
@@ -141,7 +145,9 @@ func runContainers(p *check.Pass, res corev1.ResourceName, limit bool) {
 				why = fmt.Sprintf("no LimitRange in namespace %q defaults one", ns)
 			}
 			path := fmt.Sprintf("%s.%s[%d].resources.%s.%s", t.Path, list, i, field, res)
-			p.Reportf(t.Owner, path, "%s %q has no %s %s, and %s", kind, c.Name, resourceWord(res), what, why)
+			p.Report(check.Diagnostic{Object: t.Owner, Path: path,
+				Message: fmt.Sprintf("%s %q has no %s %s, and %s", kind, c.Name, resourceWord(res), what, why),
+				Fixes:   fixes(p, t, live, c, path, res, limit)})
 		}
 		for i := range t.Spec.InitContainers {
 			report(&t.Spec.InitContainers[i], "init container", "initContainers", i)
@@ -215,4 +221,13 @@ func limitRanges(inv *inventory.Inventory) map[string][]*corev1.LimitRange {
 		}
 	}
 	return out
+}
+
+// fixes sets the missing value, except on a pod the API server already admitted: its
+// resources cannot change.
+func fixes(p *check.Pass, t inventory.PodTemplate, live bool, c *corev1.Container, path string, res corev1.ResourceName, limit bool) []check.SuggestedFix {
+	if live {
+		return nil
+	}
+	return containerFix(p, t.Owner, c, path, res, limit)
 }

@@ -23,6 +23,7 @@ var NoLimitRange = &check.Check{
 		"platform, and a range there can keep critical system pods from starting. Fix it by " +
 		"adding a LimitRange with a type: Container item that sets default, defaultRequest and max.",
 	Severity:    check.Low,
+	Fixable:     true,
 	References:  []string{refNSA, refLimitDoc, refDoS},
 	Remediation: "Add a LimitRange with a `type: Container` item setting default, defaultRequest and max for cpu and memory.",
 	Kinds:       []string{"Namespace", check.Workloads},
@@ -45,6 +46,7 @@ var NoResourceQuota = &check.Check{
 		"to the platform, and a quota there can keep critical system pods from starting. Fix it " +
 		"by adding a ResourceQuota with hard requests.cpu, requests.memory and limits.memory.",
 	Severity:    check.Medium,
+	Fixable:     true,
 	References:  []string{refNSA, refQuotaDoc, refDoS, refHijack},
 	Remediation: "Add a ResourceQuota with hard requests.cpu, requests.memory, limits.cpu and limits.memory sized for the namespace.",
 	Kinds:       []string{"Namespace", check.Workloads},
@@ -62,15 +64,15 @@ func init() {
 var systemNamespaces = map[string]bool{"kube-system": true, "kube-public": true, "kube-node-lease": true}
 
 func runNoLimitRange(p *check.Pass) {
-	runNamespaces(p, "LimitRange", boundsContainers)
+	runNamespaces(p, "LimitRange", boundsContainers, limitRangeFix)
 }
 
 func runNoResourceQuota(p *check.Pass) {
-	runNamespaces(p, "ResourceQuota", capsCompute)
+	runNamespaces(p, "ResourceQuota", capsCompute, quotaFix)
 }
 
 // runNamespaces reports each namespace with workloads where no object of kind satisfies ok.
-func runNamespaces(p *check.Pass, kind string, ok func(*inventory.Object) bool) {
+func runNamespaces(p *check.Pass, kind string, ok func(*inventory.Object) bool, fix func(*check.Pass, string) []check.SuggestedFix) {
 	first := map[string]*inventory.Object{}
 	var order []string
 	for _, t := range p.Inv.PodTemplates() {
@@ -105,10 +107,11 @@ func runNamespaces(p *check.Pass, kind string, ok func(*inventory.Object) bool) 
 			}
 		}
 		if nsObj := p.Inv.Namespace(ns); nsObj != nil {
-			p.Reportf(nsObj, "metadata.name", "%s", msg)
+			p.Report(check.Diagnostic{Object: nsObj, Path: "metadata.name", Message: msg, Fixes: fix(p, ns)})
 			continue
 		}
-		p.Reportf(first[ns], "metadata.namespace", "%s (reported on its first workload: the Namespace object was not loaded)", msg)
+		p.Report(check.Diagnostic{Object: first[ns], Path: "metadata.namespace", Fixes: fix(p, ns),
+			Message: msg + " (reported on its first workload: the Namespace object was not loaded)"})
 	}
 }
 

@@ -31,6 +31,7 @@ var HardcodedCredential = &check.Check{
 		"repeats the Secret's values (as `kubectl apply` of a Secret leaves them). Move it into " +
 		"a Secret (or a secret manager) and rotate it: it has been exposed.",
 	Severity:    check.High,
+	Fixable:     true,
 	References:  []string{refNSA, refSecretsDocs, refCreds, refCredsFiles},
 	Remediation: "Move the value into a Secret or your secret manager, reference it from there, and rotate the credential: it is in the manifests' history.",
 	Kinds:       []string{check.AnyKind},
@@ -43,8 +44,10 @@ var HardcodedCredential = &check.Check{
 						continue
 					}
 					if k := credential(e.Name, e.Value, true); k != "" {
-						p.Reportf(t.Owner, fmt.Sprintf("%s.env[%d].value", c.path, i),
-							"environment variable %s of container %q holds a credential in plain text (%s; value not shown)", e.Name, c.name, k)
+						at := fmt.Sprintf("%s.env[%d]", c.path, i)
+						p.Report(check.Diagnostic{Object: t.Owner, Path: at + ".value",
+							Message: fmt.Sprintf("environment variable %s of container %q holds a credential in plain text (%s; value not shown)", e.Name, c.name, k),
+							Fixes:   secretRefFix(p, t, at, e.Name, e.Value)})
 					}
 				}
 			}
@@ -98,4 +101,55 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// secretRefFix moves a literal env value to a secretKeyRef when a Secret of the namespace in
+// the input holds the same value (a key named as the variable first). The value is compared,
+// never shown.
+func secretRefFix(p *check.Pass, t inventory.PodTemplate, at, name, value string) []check.SuggestedFix {
+	var secret, key string
+	for _, o := range p.Inv.InNamespace(t.Namespace()) {
+		s, ok := o.Obj.(*corev1.Secret)
+		if !ok || o.Kind != "Secret" {
+			continue
+		}
+		for _, k := range secretKeys(s) {
+			if v, ok := s.StringData[k]; ok && v != value {
+				continue
+			} else if !ok && string(s.Data[k]) != value {
+				continue
+			}
+			if secret == "" || (k == name && key != name) {
+				secret, key = o.Name, k
+			}
+		}
+	}
+	if secret == "" {
+		return nil
+	}
+	return []check.SuggestedFix{{
+		Message: "read " + name + " from Secret " + secret + " (key " + key + "), which holds the same value",
+		Edits: []check.Edit{
+			{Op: check.RemoveField, Object: t.Owner.Ref, Path: at + ".value"},
+			{Op: check.SetField, Object: t.Owner.Ref, Path: at + ".valueFrom.secretKeyRef.name", Value: secret, Origin: "Secret " + t.Namespace() + "/" + secret},
+			{Op: check.SetField, Object: t.Owner.Ref, Path: at + ".valueFrom.secretKeyRef.key", Value: key},
+		},
+	}}
+}
+
+// secretKeys lists a Secret's keys, stringData's and data's, sorted.
+func secretKeys(s *corev1.Secret) []string {
+	seen := map[string]bool{}
+	var out []string
+	for k := range s.StringData {
+		seen[k] = true
+		out = append(out, k)
+	}
+	for k := range s.Data {
+		if !seen[k] {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"fmt"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -58,6 +59,7 @@ var UnusedTokenAutomount = &check.Check{
 		"rbac/automount-token and rbac/workload-risky-serviceaccount. Static pods get no " +
 		"token and are skipped, and so are pods whose Vault agent logs in to Vault with the token.",
 	Severity:    check.Low,
+	Fixable:     true,
 	References:  []string{refCISTokens, refNSA, refCredsAPI},
 	Remediation: "Set automountServiceAccountToken: false on the pod template or on its ServiceAccount.",
 	Kinds:       []string{check.Workloads},
@@ -81,9 +83,12 @@ var UnusedTokenAutomount = &check.Check{
 			if uses {
 				continue
 			}
-			p.Reportf(t.Owner, t.Path+".automountServiceAccountToken",
-				"%s %s mounts the token of ServiceAccount %s/%s, which no binding grants anything of its own (only what every account has): set automountServiceAccountToken: false",
-				t.Owner.Kind, t.Owner.Name, k.ns, k.name)
+			path := t.Path + ".automountServiceAccountToken"
+			p.Report(check.Diagnostic{Object: t.Owner, Path: path,
+				Message: fmt.Sprintf("%s %s mounts the token of ServiceAccount %s/%s, which no binding grants anything of its own (only what every account has): set automountServiceAccountToken: false",
+					t.Owner.Kind, t.Owner.Name, k.ns, k.name),
+				Fixes: []check.SuggestedFix{{Message: "stop mounting the unused token",
+					Edits: []check.Edit{check.SetAt(t.Owner, path, false)}}}})
 		}
 	},
 }

@@ -71,6 +71,7 @@ var RemovedAPI = &check.Check{
 		"Fix it by moving the manifest to the replacement apiVersion (kubectl convert helps) and " +
 		"applying the field changes the migration guide lists.",
 	Severity:    check.High,
+	Fixable:     true,
 	References:  []string{refDeprGuide, refDeprPol, refNSA},
 	Remediation: "Move the manifest to the replacement apiVersion named in the finding (kubectl convert --output-version) and apply the migration guide's field changes.",
 	Kinds:       []string{check.AnyKind},
@@ -85,7 +86,9 @@ var RemovedAPI = &check.Check{
 			if known && a.RemovedBy(current) {
 				when = fmt.Sprintf("Kubernetes %s and later, including this cluster's %s", a.Removed, current.MinorString())
 			}
-			p.Reportf(o, "apiVersion", "%s %s is not served by %s: %s", o.APIVersion, o.Kind, when, migration(a, target))
+			p.Report(check.Diagnostic{Object: o, Path: "apiVersion",
+				Message: fmt.Sprintf("%s %s is not served by %s: %s", o.APIVersion, o.Kind, when, migration(a, target)),
+				Fixes:   moveFix(o, a, target)})
 		})
 	},
 }
@@ -101,6 +104,7 @@ var DeprecatedAPI = &check.Check{
 		"target version (see versions/removed-api) but still served, with the release that " +
 		"removes them when one is scheduled. Fix it by moving to the replacement apiVersion.",
 	Severity:    check.Low,
+	Fixable:     true,
 	References:  []string{refDeprGuide, refDeprPol},
 	Remediation: "Move the manifest to the replacement apiVersion named in the finding.",
 	Kinds:       []string{check.AnyKind},
@@ -114,8 +118,14 @@ var DeprecatedAPI = &check.Check{
 			if a.Removed != "" {
 				removal = "removed in " + a.Removed
 			}
-			p.Reportf(o, "apiVersion", "%s %s is deprecated since Kubernetes %s (%s; target %s): %s",
-				o.APIVersion, o.Kind, a.Deprecated, removal, target.MinorString(), migration(a, target))
+			d := check.Diagnostic{Object: o, Path: "apiVersion",
+				Message: fmt.Sprintf("%s %s is deprecated since Kubernetes %s (%s; target %s): %s",
+					o.APIVersion, o.Kind, a.Deprecated, removal, target.MinorString(), migration(a, target))}
+			// The replacement is served from the release that deprecates the old version.
+			if current, _, known := clusterVersion(p); !known || a.DeprecatedBy(current) {
+				d.Fixes = moveFix(o, a, target)
+			}
+			p.Report(d)
 		})
 	},
 }

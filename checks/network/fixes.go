@@ -1,0 +1,61 @@
+package network
+
+import (
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/netpol/generate"
+)
+
+type generateKey struct{}
+
+// generated is the fix of a namespace without a default deny: the policies `kubeharden
+// netpol generate` writes for it, a default deny and the allows its workloads need. They
+// are worked out once per inventory for every namespace, as the command does.
+func generated(p *check.Pass, ns string) []check.SuggestedFix {
+	res := p.Inv.Memo(generateKey{}, func() any { return generate.Generate(p.Inv, generate.Options{}) }).(*generate.Result)
+	var edits []check.Edit
+	for _, pol := range res.Policies {
+		np := pol.Object
+		if np.Namespace != ns {
+			continue
+		}
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(np)
+		if err != nil {
+			continue
+		}
+		edits = append(edits, check.Edit{
+			Op:     check.CreateObject,
+			Object: inventory.Ref{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: ns, Name: np.Name},
+			New:    prune(m).(map[string]any),
+			Origin: "netpol generate: " + pol.Comment,
+		})
+	}
+	if len(edits) == 0 {
+		return nil
+	}
+	return []check.SuggestedFix{{
+		Message: "add the NetworkPolicies netpol generate writes for " + ns + ": deny by default, then allow the connections its manifests show",
+		Edits:   edits,
+	}}
+}
+
+// prune drops the null fields the converter writes for unset ones (creationTimestamp).
+func prune(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e == nil {
+				delete(x, k)
+				continue
+			}
+			x[k] = prune(e)
+		}
+	case []any:
+		for i := range x {
+			x[i] = prune(x[i])
+		}
+	}
+	return v
+}

@@ -1,0 +1,205 @@
+package podsecurity
+
+import (
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// The fixes of the pod checks set only what cannot break a workload: allowPrivilegeEscalation
+// false (unless the container is privileged or adds SYS_ADMIN, which the API server refuses
+// with it), a RuntimeDefault seccomp profile where none is chosen, runAsNonRoot where every
+// container is known to run as a non-zero UID (runAsUser, or the inspected image's user), and
+// drop ALL capabilities for containers that run as non-root, whose processes hold no
+// capabilities anyway. What a workload clearly asks for (privileged, host namespaces,
+// hostPath, added capabilities, an explicit Unconfined profile, root) is left for a person.
+
+// fixable are the upstream pod checks the fixes address.
+var fixable = map[string]bool{
+	"allowPrivilegeEscalation":  true,
+	"capabilities_restricted":   true,
+	"seccompProfile_restricted": true,
+	"runAsNonRoot":              true,
+}
+
+// podEdit is one field the fixes set in a pod spec, relative to the spec, with the upstream
+// check it serves.
+type podEdit struct {
+	check string
+	path  string
+	value any
+	// append adds value to the list at path instead of setting it.
+	append bool
+}
+
+// hardening works out the fixes of a pod spec and applies them to a copy, which Pod Security
+// plans judge so that the level fix labels a namespace with holds for its fixed pods.
+func hardening(spec *corev1.PodSpec, images *inventory.ImageData) ([]podEdit, *corev1.PodSpec) {
+	out := spec.DeepCopy()
+	var edits []podEdit
+	if out.SecurityContext == nil {
+		out.SecurityContext = &corev1.PodSecurityContext{}
+	}
+	psc := out.SecurityContext
+
+	// seccomp: the pod-level profile covers every container that does not choose its own.
+	if psc.SeccompProfile == nil {
+		unconfined := false
+		for _, c := range containers(out) {
+			if sc := c.c.SecurityContext; sc != nil && sc.SeccompProfile != nil && sc.SeccompProfile.Type == corev1.SeccompProfileTypeUnconfined {
+				unconfined = true
+			}
+		}
+		if !unconfined {
+			psc.SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}
+			edits = append(edits, podEdit{check: "seccompProfile_restricted", path: "securityContext.seccompProfile.type", value: "RuntimeDefault"})
+		}
+	}
+
+	// runAsNonRoot: only where every container's user is known and not root.
+	nonRoot := map[int]bool{}
+	all := true
+	for i, c := range containers(out) {
+		nonRoot[i] = knownNonRoot(psc, c.c, images)
+		if !nonRoot[i] {
+			all = false
+		}
+		if sc := c.c.SecurityContext; sc != nil && sc.RunAsNonRoot != nil && !*sc.RunAsNonRoot {
+			all = false
+		}
+	}
+	if psc.RunAsNonRoot != nil && !*psc.RunAsNonRoot {
+		all = false
+	}
+	if all && (psc.RunAsNonRoot == nil) && len(nonRoot) > 0 {
+		t := true
+		psc.RunAsNonRoot = &t
+		edits = append(edits, podEdit{check: "runAsNonRoot", path: "securityContext.runAsNonRoot", value: true})
+	}
+
+	for i, c := range containers(out) {
+		sc := c.c.SecurityContext
+		if sc == nil {
+			sc = &corev1.SecurityContext{}
+			c.c.SecurityContext = sc
+		}
+		privileged := sc.Privileged != nil && *sc.Privileged
+		sysAdmin := false
+		if sc.Capabilities != nil {
+			for _, a := range sc.Capabilities.Add {
+				if strings.EqualFold(strings.TrimPrefix(string(a), "CAP_"), "SYS_ADMIN") {
+					sysAdmin = true
+				}
+			}
+		}
+		if !privileged && !sysAdmin && (sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation) {
+			f := false
+			sc.AllowPrivilegeEscalation = &f
+			edits = append(edits, podEdit{check: "allowPrivilegeEscalation", path: c.path + ".securityContext.allowPrivilegeEscalation", value: false})
+		}
+		if !privileged && nonRoot[i] && !dropsAll(sc) {
+			if sc.Capabilities == nil {
+				sc.Capabilities = &corev1.Capabilities{}
+			}
+			sc.Capabilities.Drop = append(sc.Capabilities.Drop, "ALL")
+			edits = append(edits, podEdit{check: "capabilities_restricted", path: c.path + ".securityContext.capabilities.drop", value: "ALL", append: true})
+		}
+	}
+	return edits, out
+}
+
+func dropsAll(sc *corev1.SecurityContext) bool {
+	if sc.Capabilities == nil {
+		return false
+	}
+	for _, d := range sc.Capabilities.Drop {
+		if d == "ALL" {
+			return true
+		}
+	}
+	return false
+}
+
+type containerAt struct {
+	c    *corev1.Container
+	path string
+}
+
+// containers are the init and regular containers of spec with their paths relative to it.
+func containers(spec *corev1.PodSpec) []containerAt {
+	var out []containerAt
+	for i := range spec.InitContainers {
+		out = append(out, containerAt{&spec.InitContainers[i], "initContainers[" + strconv.Itoa(i) + "]"})
+	}
+	for i := range spec.Containers {
+		out = append(out, containerAt{&spec.Containers[i], "containers[" + strconv.Itoa(i) + "]"})
+	}
+	return out
+}
+
+// knownNonRoot says whether container c is known to run as a non-zero UID: a runAsUser of
+// the container or the pod, or an inspected image whose numeric user is not 0.
+func knownNonRoot(psc *corev1.PodSecurityContext, c *corev1.Container, images *inventory.ImageData) bool {
+	if sc := c.SecurityContext; sc != nil && sc.RunAsUser != nil {
+		return *sc.RunAsUser != 0
+	}
+	if psc != nil && psc.RunAsUser != nil {
+		return *psc.RunAsUser != 0
+	}
+	if images == nil {
+		return false
+	}
+	f := images.Facts[c.Image]
+	if f == nil || f.Error != "" {
+		return false
+	}
+	user, _, _ := strings.Cut(f.User, ":")
+	uid, err := strconv.Atoi(user)
+	// A named user may map to any UID: the kubelet refuses runAsNonRoot for it.
+	return err == nil && uid != 0
+}
+
+// podFixes returns the fix for upstream check id on template t, or nil when none applies.
+func podFixes(t inventory.PodTemplate, id string, images *inventory.ImageData) []check.SuggestedFix {
+	if !fixable[id] {
+		return nil
+	}
+	edits, _ := hardening(t.Spec, images)
+	var out []check.Edit
+	for _, e := range edits {
+		if e.check != id {
+			continue
+		}
+		ed := check.Edit{Op: check.SetField, Object: t.Owner.Ref, Path: t.Path + "." + e.path, Value: e.value}
+		if e.append {
+			ed.Op = check.AppendItem
+		}
+		out = append(out, ed)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return []check.SuggestedFix{{Message: fixMessages[id], Edits: out}}
+}
+
+var fixMessages = map[string]string{
+	"allowPrivilegeEscalation":  "set allowPrivilegeEscalation: false on each container",
+	"capabilities_restricted":   "drop ALL capabilities on each container that runs as non-root",
+	"seccompProfile_restricted": "set the pod's seccomp profile to RuntimeDefault",
+	"runAsNonRoot":              "set runAsNonRoot: true on the pod, whose containers all run as non-zero UIDs",
+}
+
+// hardenedTemplates are the templates of ns as they are once the pod fixes are applied.
+func hardenedTemplates(ts []inventory.PodTemplate, images *inventory.ImageData) []inventory.PodTemplate {
+	out := make([]inventory.PodTemplate, len(ts))
+	for i, t := range ts {
+		_, spec := hardening(t.Spec, images)
+		t.Spec = spec
+		out[i] = t
+	}
+	return out
+}
