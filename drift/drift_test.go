@@ -24,7 +24,7 @@ func TestCompare(t *testing.T) {
 	cur := []check.Finding{
 		f("images/latest-tag", "images", "a", check.Medium, 30, false),
 		f("resources/no-limits", "resources", "b", check.Low, 31, true), // suppressed since
-		f("rbac/wildcard-verbs", "rbac", "c", check.High, 32, false), // exception gone: new
+		f("rbac/wildcard-verbs", "rbac", "c", check.High, 32, false),    // exception gone: new
 		f("images/privileged", "podsecurity", "e", check.Critical, 33, false),
 		f("ingress/nodeport", "ingress", "e", check.Medium, 34, false),
 		f("rbac/cluster-admin", "rbac", "e", check.Medium, 35, false),
