@@ -9,6 +9,7 @@ import (
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/config"
 	"github.com/kubeharden/kubeharden/netpol"
+	"github.com/kubeharden/kubeharden/netpol/generate"
 	"github.com/kubeharden/kubeharden/psa"
 	"github.com/kubeharden/kubeharden/rbac"
 )
@@ -75,4 +76,13 @@ var PodSecurity = &check.Engine[*psa.Evaluator]{
 		}
 		return ev
 	},
+}
+
+// NetpolPlan is what `kubeharden netpol generate` writes for the whole inventory: a default
+// deny per namespace and the allows its workloads need, from the Services, Ingresses and
+// ConfigMaps that show who talks to whom. The network checks offer it as their fix.
+var NetpolPlan = &check.Engine[*generate.Result]{
+	Name:  "netpol-plan",
+	Reads: append(append([]string{}, Netpol.Reads...), "Service", "Ingress", "ConfigMap"),
+	Build: func(env check.Env) *generate.Result { return generate.Generate(env.Inv, generate.Options{}) },
 }

@@ -38,7 +38,7 @@ var NoTLS = &check.Check{
 	References:  []string{refNSANet, refCISTransit, refIngressDoc, refMITRESniff, refMITREAiTM},
 	Remediation: "Add spec.tls: [{hosts: [<host>], secretName: <tls-secret>}], e.g. with a cert-manager issuer annotation.",
 	Kinds:       []string{"Ingress"},
-	Reads:       controllerReads,
+	Reads:       append([]string{"Secret"}, controllerReads...), // Secret: the TLS Secret a fix points to
 	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
 		x := newControllers(p.Inv)
@@ -86,7 +86,8 @@ var HostNotCovered = &check.Check{
 	References:  []string{refNSANet, refCISTransit, refIngressDoc, refRFC6125},
 	Remediation: "Add the host to spec.tls[].hosts of an entry whose certificate covers it (or to a new entry).",
 	Kinds:       []string{"Ingress"},
-	Scope:       check.ScopeObject,
+	Reads:       []string{"Secret"}, // the TLS Secret a fix points to
+	Scope:       check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		eachIngress(p.Inv, func(o *inventory.Object, ing *networkingv1.Ingress) {
 			if len(ing.Spec.TLS) == 0 {
@@ -123,7 +124,8 @@ var TLSNoSecret = &check.Check{
 	References:  []string{refIngressDoc, refCISTransit},
 	Remediation: "Set spec.tls[].secretName to a kubernetes.io/tls Secret, or make sure the controller's default certificate covers these hosts.",
 	Kinds:       []string{"Ingress"},
-	Scope:       check.ScopeObject,
+	Reads:       []string{"Secret"}, // the TLS Secret a fix points to
+	Scope:       check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		eachIngress(p.Inv, func(o *inventory.Object, ing *networkingv1.Ingress) {
 			for i, t := range ing.Spec.TLS {

@@ -4,17 +4,15 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/checks/engines"
 	"github.com/kubeharden/kubeharden/inventory"
-	"github.com/kubeharden/kubeharden/netpol/generate"
 )
-
-type generateKey struct{}
 
 // generated is the fix of a namespace without a default deny: the policies `kubeharden
 // netpol generate` writes for it, a default deny and the allows its workloads need. They
 // are worked out once per inventory for every namespace, as the command does.
 func generated(p *check.Pass, ns string) []check.SuggestedFix {
-	res := p.Inv.Memo(generateKey{}, func() any { return generate.Generate(p.Inv, generate.Options{}) }).(*generate.Result)
+	res := engines.NetpolPlan.Of(p)
 	var edits []check.Edit
 	for _, pol := range res.Policies {
 		np := pol.Object

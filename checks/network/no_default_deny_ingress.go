@@ -35,7 +35,7 @@ var NoDefaultDenyIngress = &check.Check{
 	// Network plugin policies may be the namespace's default deny.
 	Reads:    netpol.CNIKinds,
 	Scope:    check.ScopeCluster,
-	Requires: []check.Requirement{engines.Netpol},
+	Requires: []check.Requirement{engines.Netpol, engines.NetpolPlan},
 	Run:      func(p *check.Pass) { runNoDefaultDeny(p, netpol.Ingress) },
 }
 

@@ -25,7 +25,7 @@ var UnselectedWorkload = &check.Check{
 	Remediation: "Add a default-deny policy (`podSelector: {}`) to the namespace, or fix the labels or selector so that the workload's own policy selects it.",
 	Kinds:       []string{check.Workloads},
 	Scope:       check.ScopeCluster,
-	Requires:    []check.Requirement{engines.Netpol},
+	Requires:    []check.Requirement{engines.Netpol, engines.NetpolPlan},
 	Run:         runUnselectedWorkload,
 }
 

@@ -35,7 +35,8 @@ var HardcodedCredential = &check.Check{
 	References:  []string{refNSA, refSecretsDocs, refCreds, refCredsFiles},
 	Remediation: "Move the value into a Secret or your secret manager, reference it from there, and rotate the credential: it is in the manifests' history.",
 	Kinds:       []string{check.AnyKind},
-	Scope:       check.ScopeObject,
+	Reads:       []string{"Secret"}, // a fix reads the value from a Secret of the namespace that holds it
+	Scope:       check.ScopeNamespace,
 	Run: func(p *check.Pass) {
 		for _, t := range p.Inv.PodTemplates() {
 			for _, c := range envContainers(t) {
