@@ -49,8 +49,14 @@ type key struct{ check, object string }
 
 // resolvedByOtherFixes are checks without fixes of their own whose findings a fix of another
 // check settles: a risky ServiceAccount is no risk to a pod that no longer mounts its token
-// (secrets/unused-token-automount).
-var resolvedByOtherFixes = map[string]bool{"rbac/workload-risky-serviceaccount": true}
+// (secrets/unused-token-automount), and an attack path goes when a fix cuts one of its hops
+// (a default-deny NetworkPolicy, a token no longer mounted).
+var resolvedByOtherFixes = map[string]bool{
+	"rbac/workload-risky-serviceaccount": true,
+	"attack/internet-to-cluster-admin":   true,
+	"attack/internet-to-secrets":         true,
+	"attack/internet-to-node":            true,
+}
 
 func keys(res *scan.Result, keep func(check.Finding) bool) map[key]int {
 	out := map[key]int{}
