@@ -335,7 +335,16 @@ func (g *Graph) backward(t *Node, in map[*Node][]*Edge) map[*Node]*Edge {
 			if e.zero {
 				d = dist[v]
 			}
-			if old, ok := dist[e.From]; ok && old <= d {
+			if old, ok := dist[e.From]; ok && old < d {
+				continue
+			} else if ok && old == d {
+				// Among equally short ways on, the one by the smallest next node and evidence,
+				// so that the path does not depend on the order objects were read in (files or
+				// a live cluster).
+				if cur := next[e.From]; cur == nil || !edgeBefore(e, cur) {
+					continue
+				}
+				next[e.From] = e
 				continue
 			}
 			dist[e.From], next[e.From] = d, e
@@ -347,6 +356,13 @@ func (g *Graph) backward(t *Node, in map[*Node][]*Edge) map[*Node]*Edge {
 		}
 	}
 	return next
+}
+
+func edgeBefore(a, b *Edge) bool {
+	if a.To.ID != b.To.ID {
+		return a.To.ID < b.To.ID
+	}
+	return a.Evidence < b.Evidence
 }
 
 // describe fills the Pod Security level and vulnerabilities of the workloads on paths.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -41,8 +42,13 @@ func refKey(r inventory.Ref) objKey {
 // findingKey is what must agree between a live and a file scan: everything but file and line.
 func findingKey(f check.Finding) string {
 	return fmt.Sprintf("%s [%s] %s/%s %s/%s path=%s suppressed=%v: %s", f.Check, f.Severity,
-		refKey(f.Object).group, f.Object.Kind, refKey(f.Object).ns, f.Object.Name, f.Path, f.Suppressed, f.Message)
+		refKey(f.Object).group, f.Object.Kind, refKey(f.Object).ns, f.Object.Name, f.Path, f.Suppressed,
+		nodePort.ReplaceAllString(f.Message, "node:allocated/"))
 }
+
+// nodePort is a node port in an attack path's step: a manifest that names none gets one
+// allocated by the API server, which the live object then carries.
+var nodePort = regexp.MustCompile(`node:[0-9]+/`)
 
 // examples is examples/insecure as loaded from files, applied once to the test cluster.
 type examples struct {

@@ -71,8 +71,10 @@ func cpuTime() time.Duration {
 // KUBEHARDEN_LOAD_SECONDS shortens or lengthens the run.
 func TestWebhookLoad(t *testing.T) {
 	testcluster.Need(t, tc)
-	if testing.Short() {
-		t.Skip("30 s load test")
+	// The latency bound is about the webhook on a machine it has to itself: `make load` runs
+	// it alone. Inside `make test` other packages' control planes and builds share the cores.
+	if testing.Short() || os.Getenv("KUBEHARDEN_LOAD") != "1" {
+		t.Skip("30 s load test: run it alone with make load (KUBEHARDEN_LOAD=1)")
 	}
 	const rate = 500
 	seconds := 30
