@@ -171,7 +171,7 @@ func kubehardenVerdicts(t *testing.T, adm *config.PodSecurityAdmission, ns *core
 		t.Fatalf("load: %v", errs)
 	}
 	cfg := &config.Config{PodSecurity: config.PodSecurity{ExemptNamespaces: []string{}, Admission: adm}}
-	res := scan.Run(inventory.Build(objs), scan.Options{Config: cfg, Checks: podsecurity.Checks()})
+	res := scan.Run(inventory.Build(objs), scan.Options{Config: cfg, Checks: podsecurity.PSSChecks()})
 	if len(res.Errors) > 0 {
 		t.Fatalf("scan errors: %v", res.Errors)
 	}
