@@ -137,6 +137,12 @@ func Plan(inv *inventory.Inventory, findings []check.Finding, opts Options) *Res
 					res.Patches = append(res.Patches, &Patch{Object: e.Object, Fields: e.New, Checks: []string{f.Check}, Created: true})
 					continue
 				}
+				// An object added for a kustomization's or chart's objects belongs to the
+				// kustomization as a resource, not next to a base's files.
+				if o := lookup(inv, f.Object); o != nil && whereTo(o) == asPatch {
+					res.Patches = append(res.Patches, &Patch{Object: e.Object, Source: o.Source, Fields: e.New, Checks: []string{f.Check}, Created: true})
+					continue
+				}
 				creates = append(creates, created{edit: e, dir: dirFor(inv, f, e.Object), fix: fx.Message, check: f.Check})
 				continue
 			}
@@ -242,7 +248,7 @@ func lookup(inv *inventory.Inventory, ref inventory.Ref) *inventory.Object {
 // a file (live), rendered by Helm, or built by kustomize (no line table of their own) cannot
 // be edited where they were written.
 func whereTo(o *inventory.Object) target {
-	if o.Source.File == "" || o.Source.Rendered || o.Lines == nil {
+	if o.Source.File == "" || o.Source.Rendered || o.Source.Build != "" || o.Lines == nil {
 		return asPatch
 	}
 	if kustomizationName(filepath.Dir(o.Source.File)) != "" {
