@@ -656,20 +656,19 @@ func (g *gen) policies() []*Policy {
 			Rules:   [2][]string{nil, {fmt.Sprintf("Every pod resolves names through cluster DNS (%s in %s).", labels.Set(g.opts.DNSLabels), g.opts.DNSNamespace)}}})
 	}
 
+	// Each workload's paths in and out, in path order, found once: scanning every path per
+	// workload made generation quadratic in the cluster's size.
+	ins, egs := map[string][]*Path{}, map[string][]*Path{}
+	for _, p := range g.order {
+		ins[endKey(p.To)] = append(ins[endKey(p.To)], p)
+		egs[endKey(p.From)] = append(egs[endKey(p.From)], p)
+	}
 	for _, w := range g.allWorkloads() {
 		if !g.inScope(w.Namespace) {
 			continue
 		}
-		self := End{Kind: WorkloadEnd, Workload: w}
-		var in, eg []*Path
-		for _, p := range g.order {
-			if endKey(p.To) == endKey(self) {
-				in = append(in, p)
-			}
-			if endKey(p.From) == endKey(self) {
-				eg = append(eg, p)
-			}
-		}
+		self := endKey(End{Kind: WorkloadEnd, Workload: w})
+		in, eg := ins[self], egs[self]
 		if len(in)+len(eg) == 0 {
 			continue
 		}
