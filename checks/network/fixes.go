@@ -6,6 +6,7 @@ import (
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/checks/engines"
 	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/netpol/generate"
 )
 
 // generated is the fix of a namespace without a default deny: the policies `kubeharden
@@ -13,30 +14,39 @@ import (
 // are worked out once per inventory for every namespace, as the command does.
 func generated(p *check.Pass, ns string) []check.SuggestedFix {
 	res := engines.NetpolPlan.Of(p)
-	var edits []check.Edit
+	// Every unselected workload of a namespace offers the same fix: convert the policies
+	// once per plan, not once per finding.
+	byNS := p.Inv.Memo(fixesOf{res}, func() any { return policyFixes(res) }).(map[string][]check.SuggestedFix)
+	return byNS[ns]
+}
+
+// fixesOf keys the fixes of a plan, by namespace, in the inventory's memo.
+type fixesOf struct{ res *generate.Result }
+
+func policyFixes(res *generate.Result) map[string][]check.SuggestedFix {
+	edits := map[string][]check.Edit{}
 	for _, pol := range res.Policies {
 		np := pol.Object
-		if np.Namespace != ns {
-			continue
-		}
 		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(np)
 		if err != nil {
 			continue
 		}
-		edits = append(edits, check.Edit{
+		ns := np.Namespace
+		edits[ns] = append(edits[ns], check.Edit{
 			Op:     check.CreateObject,
 			Object: inventory.Ref{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: ns, Name: np.Name},
 			New:    prune(m).(map[string]any),
 			Origin: "netpol generate: " + pol.Comment,
 		})
 	}
-	if len(edits) == 0 {
-		return nil
+	out := make(map[string][]check.SuggestedFix, len(edits))
+	for ns, es := range edits {
+		out[ns] = []check.SuggestedFix{{
+			Message: "add the NetworkPolicies netpol generate writes for " + ns + ": deny by default, then allow the connections its manifests show",
+			Edits:   es,
+		}}
 	}
-	return []check.SuggestedFix{{
-		Message: "add the NetworkPolicies netpol generate writes for " + ns + ": deny by default, then allow the connections its manifests show",
-		Edits:   edits,
-	}}
+	return out
 }
 
 // prune drops the null fields the converter writes for unset ones (creationTimestamp).
