@@ -286,6 +286,18 @@ func asWritten(p *Patch, read func(string) ([]byte, error)) *Patch {
 	return p
 }
 
+// ChartDir is the directory of the chart an object was rendered from, or "".
+func ChartDir(src inventory.Source) string {
+	if !src.Rendered {
+		return ""
+	}
+	dir, helm := patchDir(src)
+	if !helm {
+		return ""
+	}
+	return dir
+}
+
 // patchDir is the kustomization or chart directory an object was built from.
 func patchDir(src inventory.Source) (string, bool) {
 	if src.Build != "" {
