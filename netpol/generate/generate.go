@@ -125,6 +125,8 @@ type gen struct {
 	order []*Path
 	notes []string
 	noted map[string]bool
+	// inNS are the workloads of each namespace, in allWorkloads order, for backends.
+	inNS map[string][]*netpol.Workload
 }
 
 // Generate works out the application's paths and the policies that allow exactly them.
@@ -253,9 +255,16 @@ func (g *gen) backends(svc *corev1.Service) []*netpol.Workload {
 	if ns == "" {
 		ns = inventory.DefaultNamespace
 	}
+	if g.inNS == nil {
+		// Every Service looks for its backends: index them once, not per Service.
+		g.inNS = map[string][]*netpol.Workload{}
+		for _, w := range g.allWorkloads() {
+			g.inNS[w.Namespace] = append(g.inNS[w.Namespace], w)
+		}
+	}
 	var out []*netpol.Workload
-	for _, w := range g.allWorkloads() {
-		if w.Namespace == ns && sel.Matches(w.Labels) {
+	for _, w := range g.inNS[ns] {
+		if sel.Matches(w.Labels) {
 			out = append(out, w)
 		}
 	}
