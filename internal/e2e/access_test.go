@@ -300,7 +300,7 @@ func TestForbiddenSecrets(t *testing.T) {
 
 	// The same read, offline.
 	snap := filepath.Join(t.TempDir(), "cluster.yaml")
-	s := kubeharden(t, kc, "snapshot", "-o", snap)
+	s := kubeharden(t, kc, "snapshot", "--file", snap)
 	if s.code != 2 || !strings.Contains(string(s.stderr), want) {
 		t.Errorf("snapshot: exit %d, stderr %q; want 2 and the error", s.code, s.stderr)
 	}

@@ -17,14 +17,14 @@ import (
 )
 
 // TestSnapshotRoundTrip: `kubeharden scan cluster.yaml` gives the findings `scan --cluster`
-// gave, from a snapshot taken with `kubeharden snapshot -o cluster.yaml`, and the snapshot
+// gave, from a snapshot taken with `kubeharden snapshot --file cluster.yaml`, and the snapshot
 // carries the cluster's facts.
 func TestSnapshotRoundTrip(t *testing.T) {
 	c := testcluster.Need(t, tc)
 	applyExamples(t, c)
 	kc := writeKubeconfig(t, c.Admin)
 	snap := filepath.Join(t.TempDir(), "cluster.yaml")
-	s := kubeharden(t, kc, "snapshot", "-o", snap)
+	s := kubeharden(t, kc, "snapshot", "--file", snap)
 	if s.code != 0 || len(s.stdout) != 0 {
 		t.Fatalf("snapshot: exit %d, stdout %q, stderr:\n%s", s.code, s.stdout, s.stderr)
 	}
