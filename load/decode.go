@@ -13,14 +13,15 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/kubeharden/kubeharden/check"
-	"github.com/kubeharden/kubeharden/inventory"
 	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
 	kjson "sigs.k8s.io/json"
+
+	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/inventory"
 )
 
 // builtin holds the kinds decoded to typed objects: client-go's built-in API groups. The loader

@@ -440,3 +440,8 @@ func (s *chartSource) file(chartName, name string) string {
 	}
 	return file
 }
+
+// oneLine folds a multi-line error message (Helm's, kustomize's) into one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/live"
 	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/monitor"
 	"github.com/kubeharden/kubeharden/scan"
@@ -163,7 +164,7 @@ func TestChartRBAC(t *testing.T) {
 	if !metrics {
 		t.Error("the reader does not grant get on /metrics alone")
 	}
-	for _, r := range load.ClusterResources() {
+	for _, r := range live.Resources() {
 		if !granted[r.Name()] {
 			t.Errorf("the chart does not grant watch on %s, which the monitor reads", r.Name())
 		}

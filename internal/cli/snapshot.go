@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/scan"
+	"github.com/kubeharden/kubeharden/snapshot"
 )
 
 func init() { register(newSnapshotCmd) }
@@ -42,11 +42,11 @@ unreachable.`,
 			if err != nil {
 				return err
 			}
-			snap := &load.Snapshot{Facts: input.facts, Errors: input.errs, Incomplete: input.incomplete}
+			snap := &snapshot.Snapshot{Facts: input.facts, Errors: input.errs, Incomplete: input.incomplete}
 			comment := fmt.Sprintf("kubeharden snapshot taken %s by kubeharden %s", time.Now().UTC().Format(time.RFC3339), Version())
 			if err := e.emit(file, output.value, nil, emitters{
 				"yaml": func(w io.Writer) error {
-					if err := load.WriteSnapshot(w, comment, input.inv.All(), snap); err != nil {
+					if err := snapshot.Write(w, comment, input.inv.All(), snap); err != nil {
 						return fmt.Errorf("write snapshot: %w", err)
 					}
 					return nil

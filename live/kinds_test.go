@@ -1,4 +1,4 @@
-package load_test
+package live_test
 
 import (
 	"os"
@@ -11,21 +11,21 @@ import (
 
 	"github.com/kubeharden/kubeharden/check"
 	_ "github.com/kubeharden/kubeharden/checks/all"
-	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/live"
 )
 
-// TestClusterResourcesFromChecks: the cluster loader lists exactly the kinds the registered
+// TestResourcesFromChecks: the cluster loader lists exactly the kinds the registered
 // checks read, and knows the resource of each (or knows that no cluster serves it).
-func TestClusterResourcesFromChecks(t *testing.T) {
-	listed := map[string]load.ClusterResource{}
-	for _, r := range load.ClusterResources() {
+func TestResourcesFromChecks(t *testing.T) {
+	listed := map[string]live.Resource{}
+	for _, r := range live.Resources() {
 		listed[r.Kind] = r
 		if len(r.Practices) == 0 {
 			t.Errorf("%s: listed for no practice", r.Name())
 		}
 	}
 	for _, k := range check.Set(check.All()).Kinds() {
-		if _, ok := listed[k]; !ok && !slices.Contains(load.NotListed, k) {
+		if _, ok := listed[k]; !ok && !slices.Contains(live.NotListed, k) {
 			t.Errorf("checks read %s, which the cluster loader does not list: add its resource to the catalog", k)
 		}
 		delete(listed, k)
@@ -38,14 +38,14 @@ func TestClusterResourcesFromChecks(t *testing.T) {
 	}
 }
 
-func find(t *testing.T, kind string) load.ClusterResource {
-	for _, r := range load.ClusterResources() {
+func find(t *testing.T, kind string) live.Resource {
+	for _, r := range live.Resources() {
 		if r.Kind == kind {
 			return r
 		}
 	}
 	t.Fatalf("%s not listed", kind)
-	return load.ClusterResource{}
+	return live.Resource{}
 }
 
 // TestRBACManifestMatchesChecks keeps deploy/rbac.yaml's ClusterRole in step with what the
@@ -78,7 +78,7 @@ func TestRBACManifestMatchesChecks(t *testing.T) {
 	if !found {
 		t.Fatal("deploy/rbac.yaml has no ClusterRole")
 	}
-	for _, r := range load.ClusterResources() {
+	for _, r := range live.Resources() {
 		if !granted[r.Name()] {
 			t.Errorf("deploy/rbac.yaml does not grant %s, which the checks need", r.Name())
 		}

@@ -1,11 +1,17 @@
-package load
+// Package snapshot writes what a live scan read (objects, facts, read errors) as one YAML file
+// that scans offline as the cluster did, and splits such a file back into objects and facts.
+// Secret values and encryption keys are never written.
+package snapshot
 
 import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"github.com/kubeharden/kubeharden/encryption"
 	"io"
+	"slices"
+
+	"github.com/kubeharden/kubeharden/encryption"
+	"github.com/kubeharden/kubeharden/live"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -30,8 +36,8 @@ import (
 //	errors: [{resource: secrets, message: "forbidden: ..."}]
 //	incomplete: [secrets, ingress]
 const (
-	SnapshotAPIVersion = "kubeharden.io/v1"
-	FactsKind          = "ClusterFacts"
+	APIVersion = "kubeharden.io/v1"
+	FactsKind  = "ClusterFacts"
 )
 
 // Snapshot is what a snapshot holds besides its objects.
@@ -51,10 +57,10 @@ type factsDoc struct {
 	Incomplete []string      `json:"incomplete,omitempty"`
 }
 
-// WriteSnapshot writes objs as a snapshot, led by the ClusterFacts document of s (nil: none).
+// Write writes objs as a snapshot, led by the ClusterFacts document of s (nil: none).
 // Secret values are removed as RedactSecret does, whatever the objects' source, so a
 // snapshot never holds more than a check needs. comment, when set, heads the file.
-func WriteSnapshot(w io.Writer, comment string, objs []*inventory.Object, s *Snapshot) error {
+func Write(w io.Writer, comment string, objs []*inventory.Object, s *Snapshot) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	if comment != "" {
 		fmt.Fprintf(bw, "# %s\n", comment)
@@ -73,7 +79,7 @@ func WriteSnapshot(w io.Writer, comment string, objs []*inventory.Object, s *Sna
 		return err
 	}
 	if s != nil {
-		fd := factsDoc{APIVersion: SnapshotAPIVersion, Kind: FactsKind, Metadata: map[string]string{"name": "cluster"},
+		fd := factsDoc{APIVersion: APIVersion, Kind: FactsKind, Metadata: map[string]string{"name": "cluster"},
 			Errors: s.Errors, Incomplete: s.Incomplete}
 		if s.Facts != nil {
 			fd.Facts = *s.Facts
@@ -97,7 +103,7 @@ func redacted(obj runtime.Object) runtime.Object {
 	switch s := obj.(type) {
 	case *corev1.Secret:
 		c := s.DeepCopy()
-		RedactSecret(c)
+		live.RedactSecret(c)
 		return c
 	case *unstructured.Unstructured:
 		if s.GetKind() == "EncryptionConfiguration" {
@@ -119,21 +125,21 @@ func redacted(obj runtime.Object) runtime.Object {
 			return u
 		}
 		typed.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-		RedactSecret(&typed)
+		live.RedactSecret(&typed)
 		return &typed
 	}
 	return obj
 }
 
-// SplitSnapshot removes the ClusterFacts documents from objs (read from files) and returns
+// Split removes the ClusterFacts documents from objs (read from files) and returns
 // them merged, or nil when there is none. A document that cannot be read as ClusterFacts
 // becomes an error at its file and line.
-func SplitSnapshot(objs []*inventory.Object) ([]*inventory.Object, *Snapshot, []check.Error) {
+func Split(objs []*inventory.Object) ([]*inventory.Object, *Snapshot, []check.Error) {
 	var snap *Snapshot
 	var errs []check.Error
 	out := objs[:0:0]
 	for _, o := range objs {
-		if o.APIVersion != SnapshotAPIVersion || o.Kind != FactsKind {
+		if o.APIVersion != APIVersion || o.Kind != FactsKind {
 			out = append(out, o)
 			continue
 		}
@@ -188,11 +194,7 @@ func mergeFacts(dst, src *inventory.Facts) {
 
 func appendUnique(dst []string, src ...string) []string {
 	for _, s := range src {
-		found := false
-		for _, d := range dst {
-			found = found || d == s
-		}
-		if !found {
+		if !slices.Contains(dst, s) {
 			dst = append(dst, s)
 		}
 	}

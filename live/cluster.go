@@ -1,4 +1,11 @@
-package load
+// Package live reads a running cluster into inventory objects: Cluster lists, through the
+// API server, every kind the registered checks read (Resources), tidies and redacts what it
+// read as a snapshot of the cluster would, and collects the cluster's facts (versions, the API
+// server's flags, deprecated API use). The watcher of kubeharden monitor shares its pieces
+// (Tidy, Objects, FillFacts, SecretTypeReader) so that an object read by a watch is the
+// object scan --cluster would have read. Files, Helm charts and kustomizations are package
+// load's.
+package live
 
 import (
 	"context"
@@ -6,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -32,8 +40,8 @@ import (
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
-// ClusterOptions tune Cluster.
-type ClusterOptions struct {
+// Options tune Cluster.
+type Options struct {
 	// Namespace limits namespaced kinds to one namespace (and the Namespace kind to that one
 	// object); empty reads every namespace. Cluster-scoped kinds are always read.
 	Namespace string
@@ -49,9 +57,9 @@ type ClusterOptions struct {
 	ProbeTimeout time.Duration
 }
 
-// ClusterResult is what Cluster read.
-type ClusterResult struct {
-	// Objects in the order of ClusterResources, then namespace and name as the server lists
+// Result is what Cluster read.
+type Result struct {
+	// Objects in the order of Resources, then namespace and name as the server lists
 	// them. See Cluster for the objects left out.
 	Objects []*inventory.Object
 	Facts   *inventory.Facts
@@ -85,7 +93,7 @@ func (e *UnreachableError) Error() string {
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
-// Cluster reads, from the API server cfg points at, every kind in ClusterResources that the
+// Cluster reads, from the API server cfg points at, every kind in Resources that the
 // server serves, with paginated lists in parallel, and returns them as inventory objects
 // identical to those read from files (typed for built-in kinds, file empty).
 //
@@ -105,7 +113,7 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 // A list that fails becomes an Error (403s name the missing permission) and marks its
 // practices incomplete; the rest is still read. Only an API server that cannot be reached at
 // all is returned as an error (*UnreachableError).
-func Cluster(ctx context.Context, cfg *rest.Config, opts ClusterOptions) (*ClusterResult, error) {
+func Cluster(ctx context.Context, cfg *rest.Config, opts Options) (*Result, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 8
 	}
@@ -134,7 +142,7 @@ func Cluster(ctx context.Context, cfg *rest.Config, opts ClusterOptions) (*Clust
 	}
 	facts.ServerVersion = v.GitVersion
 
-	res := &ClusterResult{Facts: facts}
+	res := &Result{Facts: facts}
 	failed := map[string]bool{}
 	tasks, perrs := l.plan(ctx)
 	for _, pe := range perrs {
@@ -166,7 +174,7 @@ func Cluster(ctx context.Context, cfg *rest.Config, opts ClusterOptions) (*Clust
 
 // task is one list: a resource in one namespace (or all, or cluster scope).
 type task struct {
-	res        ClusterResource
+	res        Resource
 	namespaced bool
 	ns         string
 	// get names a single object to read instead of a list (the namespace given with -n).
@@ -189,7 +197,7 @@ type taskResult struct {
 }
 
 type lister struct {
-	opts  ClusterOptions
+	opts  Options
 	disco *discovery.DiscoveryClient
 	dyn   *dynamic.DynamicClient
 	mu    sync.Mutex
@@ -198,7 +206,7 @@ type lister struct {
 	http  *http.Client
 }
 
-func newLister(cfg *rest.Config, opts ClusterOptions) (*lister, error) {
+func newLister(cfg *rest.Config, opts Options) (*lister, error) {
 	cfg = rest.CopyConfig(cfg)
 	// One rate limiter for every client, so that QPS and burst bound the whole scan rather
 	// than each group's client separately.
@@ -353,7 +361,7 @@ func (l *lister) plan(ctx context.Context) ([]task, []planError) {
 	return tasks, perrs
 }
 
-func (l *lister) tasksFor(r ClusterResource, namespaced bool) []task {
+func (l *lister) tasksFor(r Resource, namespaced bool) []task {
 	ns := l.opts.Namespace
 	switch {
 	case r.Group == "" && r.Resource == "namespaces" && ns != "":
@@ -421,7 +429,7 @@ func (l *lister) listTyped(ctx context.Context, t task, fieldSelector string, ke
 		}
 		for _, o := range items {
 			o.GetObjectKind().SetGroupVersionKind(gvk)
-			tidy(o)
+			dropRepeated(o)
 			if o = keep(o); o != nil {
 				out = append(out, o)
 			}
@@ -452,7 +460,7 @@ func (l *lister) getTyped(ctx context.Context, t task) ([]runtime.Object, error)
 		return nil, err
 	}
 	o.GetObjectKind().SetGroupVersionKind(gvk)
-	tidy(o)
+	dropRepeated(o)
 	return []runtime.Object{o}, nil
 }
 
@@ -475,7 +483,7 @@ func (l *lister) listCustom(ctx context.Context, t task) ([]runtime.Object, erro
 			if u.GetKind() == "" {
 				u.SetGroupVersionKind(gvk)
 			}
-			tidy(u)
+			dropRepeated(u)
 			out = append(out, u)
 		}
 		if cont = list.GetContinue(); cont == "" {
@@ -489,7 +497,7 @@ func (l *lister) listCustom(ctx context.Context, t task) ([]runtime.Object, erro
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // tidy drops what only repeats the object.
-func tidy(o runtime.Object) {
+func dropRepeated(o runtime.Object) {
 	m, err := meta.Accessor(o)
 	if err != nil {
 		return
@@ -530,6 +538,16 @@ func listError(t task, err error) check.Error {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// appendUnique appends to dst the strings of src it does not hold yet.
+func appendUnique(dst []string, src ...string) []string {
+	for _, s := range src {
+		if !slices.Contains(dst, s) {
+			dst = append(dst, s)
+		}
+	}
+	return dst
 }
 
 // dropControlled converts objs to inventory objects, leaving out Pods, ReplicaSets and Jobs
@@ -574,7 +592,7 @@ func hasPodTemplate(o *inventory.Object) bool {
 
 // collectFacts fills the kubelet versions from the nodes read, and the API server flags from
 // its static pod in kube-system when it can be seen.
-func collectFacts(ctx context.Context, l *lister, res *ClusterResult) {
+func collectFacts(ctx context.Context, l *lister, res *Result) {
 	var apiserver []*corev1.Pod
 	for _, o := range res.Objects {
 		switch x := o.Obj.(type) {
