@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubeharden/kubeharden/internal/apiserverflags"
+
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -664,38 +666,20 @@ func (l *lister) listPods(ctx context.Context, ns, selector string) ([]*corev1.P
 	return out, nil
 }
 
-// apiServerFlags reads --name=value flags from the kube-apiserver container's command and
-// args. A flag given twice keeps both values, comma-separated; a flag without a value is
-// "true".
+// apiServerFlags reads the flags of the kube-apiserver container of its static pod: the one
+// running the binary, else the one named kube-apiserver, else the first.
 func apiServerFlags(p *corev1.Pod) map[string]string {
-	var c *corev1.Container
-	for i := range p.Spec.Containers {
-		if p.Spec.Containers[i].Name == "kube-apiserver" || c == nil {
-			c = &p.Spec.Containers[i]
+	i := apiserverflags.Container(&p.Spec)
+	for j := range p.Spec.Containers {
+		if i < 0 && p.Spec.Containers[j].Name == "kube-apiserver" {
+			i = j
 		}
 	}
-	if c == nil {
+	if i < 0 && len(p.Spec.Containers) > 0 {
+		i = 0
+	}
+	if i < 0 {
 		return nil
 	}
-	argv := append(append([]string{}, c.Command...), c.Args...)
-	flags := map[string]string{}
-	for i := 0; i < len(argv); i++ {
-		a := argv[i]
-		if !strings.HasPrefix(a, "-") {
-			continue
-		}
-		name, val, ok := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !ok {
-			val = "true"
-			if i+1 < len(argv) && !strings.HasPrefix(argv[i+1], "-") {
-				val = argv[i+1]
-				i++
-			}
-		}
-		if prev, dup := flags[name]; dup {
-			val = prev + "," + val
-		}
-		flags[name] = val
-	}
-	return flags
+	return apiserverflags.Of(&p.Spec.Containers[i])
 }

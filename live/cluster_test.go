@@ -25,7 +25,7 @@ func TestAPIServerFlags(t *testing.T) {
 			Args: []string{"--b", "two", "--a=3", "-v=2", "--c"}},
 	}}}
 	got := apiServerFlags(p)
-	want := map[string]string{"a": "1,3", "profiling": "true", "b": "two", "v": "2", "c": "true"}
+	want := map[string]string{"a": "3", "profiling": "true", "b": "two", "v": "2", "c": "true"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
