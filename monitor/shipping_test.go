@@ -51,7 +51,7 @@ func clean(t *testing.T, what string, inv *inventory.Inventory) *scan.Result {
 }
 
 // TestChartScansClean renders the chart as installed by default, with a digest, and with
-// its options off and on, and scans each with every kubeharden check: no finding but the
+// its options (the webhook among them) off and on, and scans each with every kubeharden check: no finding but the
 // suppressions the chart states with their reasons.
 func TestChartScansClean(t *testing.T) {
 	for _, tc := range []struct {
@@ -63,6 +63,11 @@ func TestChartScansClean(t *testing.T) {
 		{"digest", []string{"image.digest=sha256:" + strings.Repeat("a", 64)}, 4},
 		{"servicemonitor", []string{"metrics.serviceMonitor.enabled=true"}, 5},
 		{"config", []string{"config.resources.requireCPULimit=true"}, 5},
+		// The webhook adds its token (it reads the cluster), its reach from the API server's
+		// unknown addresses, and its unpinned image.
+		{"webhook", []string{"webhook.enabled=true", "webhook.tls.secretName=tls", "webhook.tls.caBundle=Q0EK", "config.resources.requireCPULimit=true"}, 8},
+		{"webhook-cert-manager", []string{"webhook.enabled=true", "webhook.tls.certManager.enabled=true",
+			"image.digest=sha256:" + strings.Repeat("a", 64), "networkPolicy.apiServerCIDRs={10.0.0.1/32}"}, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			inv := render(t, tc.set...)
