@@ -18,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -44,7 +43,7 @@ const (
 type Snapshot struct {
 	Facts *inventory.Facts
 	// Errors and Incomplete are those of the read the snapshot was taken from.
-	Errors     []check.Error
+	Errors     []inventory.Error
 	Incomplete []string
 }
 
@@ -53,8 +52,8 @@ type factsDoc struct {
 	Kind       string            `json:"kind"`
 	Metadata   map[string]string `json:"metadata"`
 	inventory.Facts
-	Errors     []check.Error `json:"errors,omitempty"`
-	Incomplete []string      `json:"incomplete,omitempty"`
+	Errors     []inventory.Error `json:"errors,omitempty"`
+	Incomplete []string          `json:"incomplete,omitempty"`
 }
 
 // Write writes objs as a snapshot, led by the ClusterFacts document of s (nil: none).
@@ -134,9 +133,9 @@ func redacted(obj runtime.Object) runtime.Object {
 // Split removes the ClusterFacts documents from objs (read from files) and returns
 // them merged, or nil when there is none. A document that cannot be read as ClusterFacts
 // becomes an error at its file and line.
-func Split(objs []*inventory.Object) ([]*inventory.Object, *Snapshot, []check.Error) {
+func Split(objs []*inventory.Object) ([]*inventory.Object, *Snapshot, []inventory.Error) {
 	var snap *Snapshot
-	var errs []check.Error
+	var errs []inventory.Error
 	out := objs[:0:0]
 	for _, o := range objs {
 		if o.APIVersion != APIVersion || o.Kind != FactsKind {
@@ -154,7 +153,7 @@ func Split(objs []*inventory.Object) ([]*inventory.Object, *Snapshot, []check.Er
 			err = json.Unmarshal(b, &fd)
 		}
 		if err != nil {
-			errs = append(errs, check.Error{File: o.Source.File, Line: o.Source.Line, Message: "ClusterFacts: " + err.Error()})
+			errs = append(errs, inventory.Error{File: o.Source.File, Line: o.Source.Line, Message: "ClusterFacts: " + err.Error()})
 			continue
 		}
 		if snap == nil {

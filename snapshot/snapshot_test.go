@@ -13,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/snapshot"
@@ -31,7 +30,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	dep := &appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: "n"}}
 	dep.Spec.Template.Spec.Containers = []corev1.Container{{Name: "c", Image: "example.com/c:1"}}
 	in := []*inventory.Object{inventory.New(sec, inventory.Source{}, nil), inventory.New(usec, inventory.Source{}, nil), inventory.New(dep, inventory.Source{}, nil)}
-	errs := []check.Error{{Resource: "nodes", Message: "forbidden"}}
+	errs := []inventory.Error{{Resource: "nodes", Message: "forbidden"}}
 	var buf bytes.Buffer
 	if err := snapshot.Write(&buf, "test", in, &snapshot.Snapshot{Facts: facts, Errors: errs, Incomplete: []string{"versions"}}); err != nil {
 		t.Fatal(err)
