@@ -2,6 +2,7 @@ package monitor_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"flag"
 	"os"
@@ -14,12 +15,20 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/discovery"
+	memory "k8s.io/client-go/discovery/cached"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeharden/kubeharden/admission"
+	"github.com/kubeharden/kubeharden/internal/testcluster"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/live"
 	"github.com/kubeharden/kubeharden/live/livetest"
+	"github.com/kubeharden/kubeharden/load"
 )
 
 var update = flag.Bool("update", false, "rewrite the chart's files/webhook-rules.yaml from the checks")
@@ -168,5 +177,49 @@ func TestChartWebhookCertManager(t *testing.T) {
 		"webhook.tls.certManager.issuerRef.name=corp-ca", "webhook.tls.certManager.issuerRef.kind=ClusterIssuer")
 	if n := len(named.ByKind("Issuer")); n != 0 {
 		t.Errorf("%d Issuers rendered though issuerRef names one", n)
+	}
+}
+
+// TestChartWebhookAcceptedByAPIServer creates the chart's webhook objects, rendered into a
+// namespace of the test cluster, with a server-side dry run: the real API server validates
+// the ValidatingWebhookConfiguration (rules, selector, the CEL of its match condition) and
+// the Deployment, Service, PodDisruptionBudget, NetworkPolicy and RBAC as written.
+func TestChartWebhookAcceptedByAPIServer(t *testing.T) {
+	c := testcluster.Need(t, tc)
+	ns := c.Namespace(t, "kh-chart", nil)
+	objs, errs := load.Files([]string{chart}, load.Options{HelmNamespace: ns, HelmSet: []string{
+		"webhook.enabled=true", "webhook.tls.secretName=tls", "webhook.tls.caBundle=" + base64.StdEncoding.EncodeToString([]byte("CA")),
+		"config.resources.requireCPULimit=true"}})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	dyn := dynamic.NewForConfigOrDie(c.Admin)
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(c.Admin)))
+	n := 0
+	for _, o := range objs {
+		if !strings.Contains(o.Name, "webhook") && o.Kind != "ConfigMap" {
+			continue
+		}
+		u, err := testcluster.ToUnstructured(o.Obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gvk := u[0].GroupVersionKind()
+		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			t.Errorf("%s: %v", o.Ref, err)
+			continue
+		}
+		var ri dynamic.ResourceInterface = dyn.Resource(m.Resource)
+		if m.Scope.Name() == meta.RESTScopeNameNamespace {
+			ri = dyn.Resource(m.Resource).Namespace(ns)
+		}
+		if _, err := ri.Create(context.Background(), u[0], metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err != nil {
+			t.Errorf("%s: the API server refuses it: %v", o.Ref, err)
+		}
+		n++
+	}
+	if n < 9 {
+		t.Errorf("%d webhook objects created, want the ServiceAccount, ClusterRole, binding, Deployment, Service, PDB, NetworkPolicy, ConfigMap and configuration", n)
 	}
 }
