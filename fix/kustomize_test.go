@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kubeharden/kubeharden/fix"
+	"github.com/kubeharden/kubeharden/fix/fixtest"
 	"github.com/kubeharden/kubeharden/scan"
 )
 
@@ -24,8 +25,7 @@ func planKustomize(t *testing.T, dir string) (*fix.Result, *scan.Result) {
 // kept), the base is not touched, the rebuilt overlay offers no fix any more, and a second
 // run changes nothing.
 func TestKustomizeExample(t *testing.T) {
-	root := t.TempDir()
-	copyDir(t, filepath.Join("..", "examples", "kustomize"), root)
+	root := fixtest.Copy(t, filepath.Join("..", "examples", "kustomize"))
 	overlay := filepath.Join(root, "overlays", "insecure")
 	kfile := filepath.Join(overlay, "kustomization.yaml")
 	// A comment the edit must keep.

@@ -14,33 +14,13 @@ import (
 	_ "github.com/kubeharden/kubeharden/checks/all"
 	"github.com/kubeharden/kubeharden/fix"
 	"github.com/kubeharden/kubeharden/fix/chartvalues"
+	"github.com/kubeharden/kubeharden/fix/fixtest"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/scan"
 )
 
 var judgedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if fi.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 func scanDir(t *testing.T, dir string, lo load.Options) (*inventory.Inventory, *scan.Result) {
 	t.Helper()
@@ -140,8 +120,7 @@ func TestOverlay(t *testing.T) {
 		{"../../examples/chart", nil},
 	} {
 		t.Run(filepath.Base(tc.chart), func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "chart")
-			copyDir(t, tc.chart, dir)
+			dir := fixtest.Copy(t, tc.chart)
 			_, before := scanDir(t, dir, load.Options{})
 			res := fixChart(t, dir)
 			set := map[string]bool{}
