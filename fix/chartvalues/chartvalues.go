@@ -127,7 +127,11 @@ func Overlay(dir string, patches []*fix.Patch, opts Options) (*Result, error) {
 	all := overlay(func(int) bool { return true })
 	rest, err := replan(dir, all, opts)
 	if err != nil {
-		return nil, err
+		// The chart does not render with the values (a schema that forbids them, a template
+		// that chokes): everything is left to the post-renderer.
+		texts, _ := load.ChartText(dir, opts.Load)
+		asRendered(patches, texts)
+		return &Result{Rest: patches}, nil
 	}
 	// A value whose field still needs the same fix did not take: drop it.
 	left := map[string]bool{}
