@@ -114,6 +114,22 @@ type Result struct {
 	// Notes are what could not be expressed as NetworkPolicy (hostNetwork workloads,
 	// external host names, unlabelled pods).
 	Notes []string
+
+	byNS map[string][]*Policy
+}
+
+// PoliciesIn returns the policies generated for namespace ns, in Policies' order.
+func (r *Result) PoliciesIn(ns string) []*Policy {
+	if r.byNS == nil {
+		var out []*Policy
+		for _, p := range r.Policies {
+			if p.Object.Namespace == ns {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	return r.byNS[ns]
 }
 
 type gen struct {
@@ -142,6 +158,10 @@ func Generate(inv *inventory.Inventory, opts Options) *Result {
 	g.findExposedServices()
 	res := &Result{Paths: g.order}
 	res.Policies = g.policies()
+	res.byNS = map[string][]*Policy{}
+	for _, p := range res.Policies {
+		res.byNS[p.Object.Namespace] = append(res.byNS[p.Object.Namespace], p)
+	}
 	g.clusterNotes()
 	res.Notes = g.notes
 	return res
@@ -656,20 +676,19 @@ func (g *gen) policies() []*Policy {
 			Rules:   [2][]string{nil, {fmt.Sprintf("Every pod resolves names through cluster DNS (%s in %s).", labels.Set(g.opts.DNSLabels), g.opts.DNSNamespace)}}})
 	}
 
+	// Each workload's paths in and out, in path order: looking them up by scanning every
+	// path for every workload was quadratic in the cluster's size.
+	ins, egs := map[string][]*Path{}, map[string][]*Path{}
+	for _, p := range g.order {
+		ins[endKey(p.To)] = append(ins[endKey(p.To)], p)
+		egs[endKey(p.From)] = append(egs[endKey(p.From)], p)
+	}
 	for _, w := range g.allWorkloads() {
 		if !g.inScope(w.Namespace) {
 			continue
 		}
-		self := End{Kind: WorkloadEnd, Workload: w}
-		var in, eg []*Path
-		for _, p := range g.order {
-			if endKey(p.To) == endKey(self) {
-				in = append(in, p)
-			}
-			if endKey(p.From) == endKey(self) {
-				eg = append(eg, p)
-			}
-		}
+		self := endKey(End{Kind: WorkloadEnd, Workload: w})
+		in, eg := ins[self], egs[self]
 		if len(in)+len(eg) == 0 {
 			continue
 		}
