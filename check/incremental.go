@@ -46,7 +46,9 @@ type Delta struct {
 // full run (RunAt) over the final inventory gives; they are not suppressed (callers apply
 // Suppress). An Evaluator is safe for concurrent use; its methods run one at a time.
 type Evaluator struct {
-	mu      sync.Mutex
+	// mu is held to write by Apply, which changes the inventory and engines in place, and to
+	// read by everything else: Judge calls run at once, judging against views of their own.
+	mu      sync.RWMutex
 	inv     *inventory.Inventory
 	cfg     *config.Config
 	facts   *inventory.Facts
@@ -87,8 +89,8 @@ func (ev *Evaluator) Inventory() *inventory.Inventory { return ev.inv }
 
 // Findings returns the current findings, sorted as RunAt sorts them.
 func (ev *Evaluator) Findings() []Finding {
-	ev.mu.Lock()
-	defer ev.mu.Unlock()
+	ev.mu.RLock()
+	defer ev.mu.RUnlock()
 	out := []Finding{}
 	for _, units := range ev.units {
 		keys := make([]string, 0, len(units))
@@ -106,8 +108,8 @@ func (ev *Evaluator) Findings() []Finding {
 
 // Errors returns the errors of checks that failed on their last run, in check order.
 func (ev *Evaluator) Errors() []Error {
-	ev.mu.Lock()
-	defer ev.mu.Unlock()
+	ev.mu.RLock()
+	defer ev.mu.RUnlock()
 	var out []Error
 	for _, e := range ev.errs {
 		if e != nil {
@@ -187,10 +189,12 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 
 // Judge returns what the checks that report on obj's kind find on obj if it were upserted,
 // judged with the rest of the current inventory, without changing the evaluator's state:
-// what admission asks of an object about to be created or updated.
+// what admission asks of an object about to be created or updated. Judge calls run
+// concurrently with each other: each judges on a view of its own (a subset, or for checks
+// of cluster scope the inventory With obj), sharing the engines obj cannot change.
 func (ev *Evaluator) Judge(obj *inventory.Object) []Finding {
-	ev.mu.Lock()
-	defer ev.mu.Unlock()
+	ev.mu.RLock()
+	defer ev.mu.RUnlock()
 	workload := len(obj.PodTemplates()) > 0
 	var objChecks, nsChecks, clusterChecks []*Check
 	for _, c := range ev.checks {
@@ -239,23 +243,14 @@ func (ev *Evaluator) Judge(obj *inventory.Object) []Finding {
 		collect(ev.inv.Subset(objs), nsChecks)
 	}
 	if len(clusterChecks) > 0 {
-		// Judge in place, then put back the inventory and the engines it had.
-		nsBefore := slices.Clone(ev.inv.Namespaces())
-		old := ev.inv.Upsert(obj)
 		changed := []*inventory.Object{obj}
-		if old != nil {
+		if old := ev.inv.Lookup(obj.Key()); old != nil {
 			changed = append(changed, old)
 		}
-		stale := staleFor(changedKinds(changed, !slices.Equal(nsBefore, ev.inv.Namespaces())))
-		saved := ev.inv.Forget(stale)
-		collect(ev.inv, clusterChecks)
-		if old != nil {
-			ev.inv.Upsert(old)
-		} else {
-			ev.inv.Delete(obj.Ref)
-		}
-		ev.inv.Forget(stale)
-		ev.inv.Restore(saved)
+		// A new namespace changes the set of namespaces: Namespace-reading engines go stale.
+		newNS := obj.Group() != "" && !slices.Contains(ev.inv.Namespaces(), obj.Group())
+		stale := staleFor(changedKinds(changed, newNS))
+		collect(ev.inv.With(inventory.Change{Upsert: []*inventory.Object{obj}}, stale), clusterChecks)
 	}
 	SortFindings(out)
 	return out

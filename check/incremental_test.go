@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -245,4 +246,77 @@ func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
 		}
 	}
 	return n
+}
+
+// TestJudgeConcurrent runs Judge from several goroutines while Apply switches an object
+// between two versions (run it with -race): each Judge answers as it does for one of the
+// two states, never a mix, and judging leaves the evaluator's findings those of a full run.
+func TestJudgeConcurrent(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 13))
+	inv := inventory.Build(wrap(gen.Objects(30, 7)))
+	checks := check.All()
+	ev := check.NewEvaluator(inv, check.EvalOptions{Checks: checks, Now: judgeAt})
+	all := ev.Inventory().All()
+	// The object Apply switches: a namespace's labels, which many checks read, and a
+	// RoleBinding and a NetworkPolicy, which engines read.
+	var toggled []*inventory.Object
+	for _, kind := range []string{"Namespace", "RoleBinding", "NetworkPolicy"} {
+		if objs := ev.Inventory().ByKind(kind); len(objs) > 0 {
+			toggled = append(toggled, objs[len(objs)/2])
+		}
+	}
+	var judged []*inventory.Object
+	for range 6 {
+		judged = append(judged, mutate(r, all[r.IntN(len(all))]))
+	}
+	states := [][]*inventory.Object{toggled, nil}
+	for _, o := range toggled {
+		states[1] = append(states[1], mutate(r, o))
+	}
+	// What each judged object gets in either state, judged alone.
+	want := make([]map[string]bool, len(judged))
+	for i := range want {
+		want[i] = map[string]bool{}
+	}
+	for _, s := range []int{1, 0} {
+		ev.Apply(inventory.Change{Upsert: states[s]})
+		for i, o := range judged {
+			want[i][string(jsonOf(t, ev.Judge(o)))] = true
+		}
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	errs := make(chan string, 100)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				i := (g + n) % len(judged)
+				b, _ := json.Marshal(ev.Judge(judged[i]))
+				if !want[i][string(b)] {
+					select {
+					case errs <- fmt.Sprintf("Judge(%s) = %s, in neither state", judged[i].Ref, b):
+					default:
+					}
+				}
+			}
+		}()
+	}
+	for i := range 20 {
+		ev.Apply(inventory.Change{Upsert: states[(i+1)%2]})
+		_ = ev.Findings()
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	equalRuns(t, "after concurrent Judge", ev, checks)
 }
