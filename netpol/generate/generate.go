@@ -141,6 +141,8 @@ type gen struct {
 	order []*Path
 	notes []string
 	noted map[string]bool
+	// byNS are allWorkloads by namespace, in their order.
+	byNS map[string][]*netpol.Workload
 }
 
 // Generate works out the application's paths and the policies that allow exactly them.
@@ -273,9 +275,15 @@ func (g *gen) backends(svc *corev1.Service) []*netpol.Workload {
 	if ns == "" {
 		ns = inventory.DefaultNamespace
 	}
+	if g.byNS == nil {
+		g.byNS = map[string][]*netpol.Workload{}
+		for _, w := range g.allWorkloads() {
+			g.byNS[w.Namespace] = append(g.byNS[w.Namespace], w)
+		}
+	}
 	var out []*netpol.Workload
-	for _, w := range g.allWorkloads() {
-		if w.Namespace == ns && sel.Matches(w.Labels) {
+	for _, w := range g.byNS[ns] {
+		if sel.Matches(w.Labels) {
 			out = append(out, w)
 		}
 	}
