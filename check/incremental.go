@@ -432,11 +432,33 @@ func cancel(added, removed []Finding) (a, r []Finding) {
 		old[k] = append(old[k], i)
 	}
 	gone := make([]bool, len(removed))
+	// Findings of one check often share their fixes (a namespace's generated policies, on
+	// each of its workloads): compare each pair of fix lists once.
+	type pair struct {
+		a, b *SuggestedFix
+		n    int
+	}
+	same := map[pair]bool{}
+	sameFixes := func(a, b []SuggestedFix) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		if len(a) == 0 {
+			return (a == nil) == (b == nil)
+		}
+		p := pair{&a[0], &b[0], len(a)}
+		eq, ok := same[p]
+		if !ok {
+			eq = reflect.DeepEqual(a, b)
+			same[p] = eq
+		}
+		return eq
+	}
 	for i := range added {
 		f := &added[i]
 		k := fingerprint(f)
 		idx := old[k]
-		j := slices.IndexFunc(idx, func(j int) bool { return reflect.DeepEqual(f.Fixes, removed[j].Fixes) })
+		j := slices.IndexFunc(idx, func(j int) bool { return sameFixes(f.Fixes, removed[j].Fixes) })
 		if j < 0 {
 			a = append(a, *f)
 			continue
