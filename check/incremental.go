@@ -126,22 +126,40 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 	defer ev.mu.Unlock()
 	nsBefore := slices.Clone(ev.inv.Namespaces())
 	var changed []*inventory.Object
+	// replaced are the objects changed in place, before and after; inPlace says every
+	// object changed was replaced, each once (none added or removed).
+	var replaced [][2]*inventory.Object
+	inPlace := true
 	for _, r := range c.Delete {
 		if old := ev.inv.Delete(r); old != nil {
 			changed = append(changed, old)
+			inPlace = false
 		}
 	}
+	once := map[inventory.Key]bool{}
 	for _, o := range c.Upsert {
 		changed = append(changed, o)
-		if old := ev.inv.Upsert(o); old != nil {
+		old := ev.inv.Upsert(o)
+		if old != nil {
 			changed = append(changed, old)
 		}
+		if old == nil || once[o.Key()] {
+			inPlace = false
+		} else {
+			replaced = append(replaced, [2]*inventory.Object{old, o})
+		}
+		once[o.Key()] = true
 	}
 	if len(changed) == 0 {
 		return Delta{}
 	}
-	kinds := changedKinds(changed, !slices.Equal(nsBefore, ev.inv.Namespaces()))
-	ev.inv.Forget(staleFor(kinds))
+	nsSame := slices.Equal(nsBefore, ev.inv.Namespaces())
+	kinds := changedKinds(changed, !nsSame)
+	var kept map[Requirement]bool
+	if nsSame && inPlace {
+		kept = ev.kept(kinds, replaced)
+	}
+	ev.inv.Forget(staleExcept(kinds, kept))
 
 	// The objects changed that are still there, once each, and their namespaces.
 	keys := map[string]bool{}
@@ -163,7 +181,7 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 	for i, c := range ev.checks {
 		// A check that declares nothing (one never registered) runs again on every change.
 		undeclared := c.Scope == 0 || len(c.Kinds) == 0
-		if !undeclared && !dependsOnAny(c, kinds) {
+		if !undeclared && !dependsOnAny(c, kinds, kept) {
 			continue
 		}
 		t := task{check: i, inv: ev.inv, mode: full}
@@ -360,7 +378,10 @@ func changedKinds(changed []*inventory.Object, namespaces bool) map[string]bool 
 
 // staleFor matches the memoized values a change of kinds makes stale: engines that read one
 // of them, and whatever else was memoized (nothing says what it read).
-func staleFor(kinds map[string]bool) func(key any) bool {
+func staleFor(kinds map[string]bool) func(key any) bool { return staleExcept(kinds, nil) }
+
+// staleExcept is staleFor but for the engines kept.
+func staleExcept(kinds map[string]bool, kept map[Requirement]bool) func(key any) bool {
 	return func(key any) bool {
 		ek, ok := key.(engineKey)
 		if !ok {
@@ -369,6 +390,9 @@ func staleFor(kinds map[string]bool) func(key any) bool {
 		r, ok := ek.e.(Requirement)
 		if !ok {
 			return true
+		}
+		if kept[r] {
+			return false
 		}
 		for k := range kinds {
 			if matchKind(r.EngineReads(), k) {
@@ -379,13 +403,60 @@ func staleFor(kinds map[string]bool) func(key any) bool {
 	}
 }
 
-func dependsOnAny(c *Check, kinds map[string]bool) bool {
+// dependsOnAny says whether a change of kinds can change c's findings: c reports on or reads
+// one of them, or requires an engine that reads one and was not kept.
+func dependsOnAny(c *Check, kinds map[string]bool, kept map[Requirement]bool) bool {
 	for k := range kinds {
-		if c.DependsOn(k) {
+		if matchKind(c.Kinds, k) || matchKind(c.Reads, k) {
 			return true
+		}
+		for _, r := range c.Requires {
+			if !kept[r] && matchKind(r.EngineReads(), k) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// kept are the engines that a change of objects in place (replaced: before and after) leaves
+// as they were although they read a changed kind: each says so of every object (Keeps).
+func (ev *Evaluator) kept(kinds map[string]bool, replaced [][2]*inventory.Object) map[Requirement]bool {
+	if len(replaced) == 0 {
+		return nil
+	}
+	env := Env{Inv: ev.inv, Config: ev.cfg, Facts: ev.facts}
+	var out map[Requirement]bool
+	seen := map[Requirement]bool{}
+	for _, c := range ev.checks {
+		for _, r := range c.Requires {
+			if seen[r] {
+				continue
+			}
+			seen[r] = true
+			reads := false
+			for k := range kinds {
+				reads = reads || matchKind(r.EngineReads(), k)
+			}
+			if !reads {
+				continue
+			}
+			keep := true
+			for _, p := range replaced {
+				if !r.EngineKeeps(env, p[0], p[1]) {
+					keep = false
+					break
+				}
+			}
+			if keep {
+				if out == nil {
+					out = map[Requirement]bool{}
+				}
+				out[r] = true
+			}
+		}
+	}
+	return out
 }
 
 // clusterScopedChange says whether a check of namespace scope depends on a changed object

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
@@ -218,6 +221,28 @@ func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
 		delete(labels, "app")
 	}
 	n.Meta.SetLabels(labels)
+	// What engines read besides labels: RBAC subjects, a service account's token, a
+	// policy's selector.
+	switch x := n.Obj.(type) {
+	case *rbacv1.RoleBinding:
+		if r.IntN(2) == 0 {
+			x.Subjects = append(x.Subjects, rbacv1.Subject{Kind: "ServiceAccount", Name: "default", Namespace: x.Namespace})
+		} else if len(x.Subjects) > 0 {
+			x.Subjects = x.Subjects[1:]
+		}
+	case *rbacv1.ClusterRoleBinding:
+		if r.IntN(2) == 0 {
+			x.Subjects = append(x.Subjects, rbacv1.Subject{Kind: "Group", Name: "system:authenticated"})
+		}
+	case *corev1.ServiceAccount:
+		x.AutomountServiceAccountToken = ptr.To(r.IntN(2) == 0)
+	case *networkingv1.NetworkPolicy:
+		if r.IntN(2) == 0 {
+			x.Spec.PodSelector = metav1.LabelSelector{MatchLabels: map[string]string{"app": fmt.Sprintf("changed-%d", r.IntN(3))}}
+		} else {
+			x.Spec.PodSelector = metav1.LabelSelector{}
+		}
+	}
 	for _, t := range n.PodTemplates() {
 		spec := t.Spec
 		switch r.IntN(6) {
