@@ -236,6 +236,14 @@ func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
 		}
 	case *corev1.ServiceAccount:
 		x.AutomountServiceAccountToken = ptr.To(r.IntN(2) == 0)
+	case *corev1.ConfigMap:
+		if r.IntN(2) == 0 {
+			x.Data = map[string]string{"URL": fmt.Sprintf("http://api-%d:8080", r.IntN(3))}
+		}
+	case *corev1.Service:
+		if r.IntN(2) == 0 {
+			x.Spec.Selector = map[string]string{"app": fmt.Sprintf("changed-%d", r.IntN(3))}
+		}
 	case *networkingv1.NetworkPolicy:
 		if r.IntN(2) == 0 {
 			x.Spec.PodSelector = metav1.LabelSelector{MatchLabels: map[string]string{"app": fmt.Sprintf("changed-%d", r.IntN(3))}}

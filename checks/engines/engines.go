@@ -6,8 +6,10 @@ package engines
 import (
 	"fmt"
 	"maps"
+	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/utils/ptr"
 
 	"github.com/kubeharden/kubeharden/check"
@@ -132,5 +134,27 @@ var PodSecurity = &check.Engine[*psa.Evaluator]{
 var NetpolPlan = &check.Engine[*generate.Result]{
 	Name:  "netpol-plan",
 	Reads: append(append([]string{}, Netpol.Reads...), "Service", "Ingress", "ConfigMap"),
-	Build: func(env check.Env) *generate.Result { return generate.Generate(env.Inv, generate.Options{}) },
+	Build: func(env check.Env) *generate.Result {
+		return generate.Generate(env.Inv, generate.Options{Engine: Netpol.For(env)})
+	},
+	Keeps: keepsPlan,
+}
+
+// keepsPlan says whether replacing old by new leaves the generated policies as they were:
+// of the kinds the plan reads besides the reachability engine's, it reads a ConfigMap's
+// data (hosts named in it), a Service's spec and an Ingress's spec, never their metadata
+// besides the name.
+func keepsPlan(_ check.Env, old, new *inventory.Object) bool {
+	switch a := old.Obj.(type) {
+	case *corev1.ConfigMap:
+		b, ok := new.Obj.(*corev1.ConfigMap)
+		return ok && maps.Equal(a.Data, b.Data)
+	case *corev1.Service:
+		b, ok := new.Obj.(*corev1.Service)
+		return ok && reflect.DeepEqual(a.Spec, b.Spec)
+	case *networkingv1.Ingress:
+		b, ok := new.Obj.(*networkingv1.Ingress)
+		return ok && reflect.DeepEqual(a.Spec, b.Spec)
+	}
+	return false
 }

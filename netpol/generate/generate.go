@@ -38,6 +38,9 @@ type Options struct {
 	// k8s-app=kube-dns, which CoreDNS keeps for compatibility).
 	DNSNamespace string
 	DNSLabels    map[string]string
+	// Engine, when set, is the reachability engine of the inventory already built (as the
+	// checks share it); nil builds one.
+	Engine *netpol.Engine
 }
 
 func (o *Options) defaults() {
@@ -148,7 +151,11 @@ type gen struct {
 // Generate works out the application's paths and the policies that allow exactly them.
 func Generate(inv *inventory.Inventory, opts Options) *Result {
 	opts.defaults()
-	g := &gen{inv: inv, eng: netpol.FromInventory(inv), opts: opts, paths: map[[2]string]*Path{}, noted: map[string]bool{}}
+	eng := opts.Engine
+	if eng == nil {
+		eng = netpol.FromInventory(inv)
+	}
+	g := &gen{inv: inv, eng: eng, opts: opts, paths: map[[2]string]*Path{}, noted: map[string]bool{}}
 	if len(opts.Namespaces) > 0 {
 		g.scope = map[string]bool{}
 		for _, ns := range opts.Namespaces {
