@@ -40,6 +40,10 @@ type Source struct {
 	// Rendered is set when File is a template (in a Helm chart) and lines count lines of the
 	// template's rendered output, not of the file as written.
 	Rendered bool `json:"rendered,omitempty"`
+	// Build is the directory of the kustomization that was built to make the object (the
+	// one given as input, not a base File is in); empty for objects no kustomization built.
+	// Fixes of such objects become patches of that kustomization.
+	Build string `json:"-"`
 }
 
 // Object is one Kubernetes object. Obj is a typed k8s.io/api object for known kinds and
