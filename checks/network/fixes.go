@@ -14,39 +14,37 @@ import (
 // are worked out once per inventory for every namespace, as the command does.
 func generated(p *check.Pass, ns string) []check.SuggestedFix {
 	res := engines.NetpolPlan.Of(p)
-	// Every unselected workload of a namespace offers the same fix: convert the policies
-	// once per plan, not once per finding.
-	byNS := p.Inv.Memo(fixesOf{res}, func() any { return policyFixes(res) }).(map[string][]check.SuggestedFix)
-	return byNS[ns]
+	// Three checks offer the fix, one of them once per workload: work it out once.
+	return p.Inv.Memo(planFix{res, ns}, func() any { return planFixes(res, ns) }).([]check.SuggestedFix)
 }
 
-// fixesOf keys the fixes of a plan, by namespace, in the inventory's memo.
-type fixesOf struct{ res *generate.Result }
+type planFix struct {
+	res *generate.Result
+	ns  string
+}
 
-func policyFixes(res *generate.Result) map[string][]check.SuggestedFix {
-	edits := map[string][]check.Edit{}
-	for _, pol := range res.Policies {
+func planFixes(res *generate.Result, ns string) []check.SuggestedFix {
+	var edits []check.Edit
+	for _, pol := range res.PoliciesIn(ns) {
 		np := pol.Object
 		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(np)
 		if err != nil {
 			continue
 		}
-		ns := np.Namespace
-		edits[ns] = append(edits[ns], check.Edit{
+		edits = append(edits, check.Edit{
 			Op:     check.CreateObject,
 			Object: inventory.Ref{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: ns, Name: np.Name},
 			New:    prune(m).(map[string]any),
 			Origin: "netpol generate: " + pol.Comment,
 		})
 	}
-	out := make(map[string][]check.SuggestedFix, len(edits))
-	for ns, es := range edits {
-		out[ns] = []check.SuggestedFix{{
-			Message: "add the NetworkPolicies netpol generate writes for " + ns + ": deny by default, then allow the connections its manifests show",
-			Edits:   es,
-		}}
+	if len(edits) == 0 {
+		return nil
 	}
-	return out
+	return []check.SuggestedFix{{
+		Message: "add the NetworkPolicies netpol generate writes for " + ns + ": deny by default, then allow the connections its manifests show",
+		Edits:   edits,
+	}}
 }
 
 // prune drops the null fields the converter writes for unset ones (creationTimestamp).

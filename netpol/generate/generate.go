@@ -38,6 +38,9 @@ type Options struct {
 	// k8s-app=kube-dns, which CoreDNS keeps for compatibility).
 	DNSNamespace string
 	DNSLabels    map[string]string
+	// Engine, when set, is the reachability engine of the inventory already built (as the
+	// checks share it); nil builds one.
+	Engine *netpol.Engine
 }
 
 func (o *Options) defaults() {
@@ -114,6 +117,22 @@ type Result struct {
 	// Notes are what could not be expressed as NetworkPolicy (hostNetwork workloads,
 	// external host names, unlabelled pods).
 	Notes []string
+
+	byNS map[string][]*Policy
+}
+
+// PoliciesIn returns the policies generated for namespace ns, in Policies' order.
+func (r *Result) PoliciesIn(ns string) []*Policy {
+	if r.byNS == nil {
+		var out []*Policy
+		for _, p := range r.Policies {
+			if p.Object.Namespace == ns {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	return r.byNS[ns]
 }
 
 type gen struct {
@@ -125,14 +144,18 @@ type gen struct {
 	order []*Path
 	notes []string
 	noted map[string]bool
-	// inNS are the workloads of each namespace, in allWorkloads order, for backends.
-	inNS map[string][]*netpol.Workload
+	// byNS are allWorkloads by namespace, in their order.
+	byNS map[string][]*netpol.Workload
 }
 
 // Generate works out the application's paths and the policies that allow exactly them.
 func Generate(inv *inventory.Inventory, opts Options) *Result {
 	opts.defaults()
-	g := &gen{inv: inv, eng: netpol.FromInventory(inv), opts: opts, paths: map[[2]string]*Path{}, noted: map[string]bool{}}
+	eng := opts.Engine
+	if eng == nil {
+		eng = netpol.FromInventory(inv)
+	}
+	g := &gen{inv: inv, eng: eng, opts: opts, paths: map[[2]string]*Path{}, noted: map[string]bool{}}
 	if len(opts.Namespaces) > 0 {
 		g.scope = map[string]bool{}
 		for _, ns := range opts.Namespaces {
@@ -144,6 +167,10 @@ func Generate(inv *inventory.Inventory, opts Options) *Result {
 	g.findExposedServices()
 	res := &Result{Paths: g.order}
 	res.Policies = g.policies()
+	res.byNS = map[string][]*Policy{}
+	for _, p := range res.Policies {
+		res.byNS[p.Object.Namespace] = append(res.byNS[p.Object.Namespace], p)
+	}
 	g.clusterNotes()
 	res.Notes = g.notes
 	return res
@@ -255,15 +282,14 @@ func (g *gen) backends(svc *corev1.Service) []*netpol.Workload {
 	if ns == "" {
 		ns = inventory.DefaultNamespace
 	}
-	if g.inNS == nil {
-		// Every Service looks for its backends: index them once, not per Service.
-		g.inNS = map[string][]*netpol.Workload{}
+	if g.byNS == nil {
+		g.byNS = map[string][]*netpol.Workload{}
 		for _, w := range g.allWorkloads() {
-			g.inNS[w.Namespace] = append(g.inNS[w.Namespace], w)
+			g.byNS[w.Namespace] = append(g.byNS[w.Namespace], w)
 		}
 	}
 	var out []*netpol.Workload
-	for _, w := range g.inNS[ns] {
+	for _, w := range g.byNS[ns] {
 		if sel.Matches(w.Labels) {
 			out = append(out, w)
 		}
@@ -665,8 +691,8 @@ func (g *gen) policies() []*Policy {
 			Rules:   [2][]string{nil, {fmt.Sprintf("Every pod resolves names through cluster DNS (%s in %s).", labels.Set(g.opts.DNSLabels), g.opts.DNSNamespace)}}})
 	}
 
-	// Each workload's paths in and out, in path order, found once: scanning every path per
-	// workload made generation quadratic in the cluster's size.
+	// Each workload's paths in and out, in path order: looking them up by scanning every
+	// path for every workload was quadratic in the cluster's size.
 	ins, egs := map[string][]*Path{}, map[string][]*Path{}
 	for _, p := range g.order {
 		ins[endKey(p.To)] = append(ins[endKey(p.To)], p)
