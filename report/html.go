@@ -68,6 +68,8 @@ type htmlReport struct {
 	Checks                                 []htmlCheck
 	Errors                                 []htmlError
 	Attack                                 *htmlAttack
+	Filter                                 string
+	Namespaces                             []htmlNamespace
 }
 
 type htmlCount struct {
@@ -132,6 +134,8 @@ func writeHTML(w io.Writer, r *scan.Result, opts Options) error {
 		ShowSuppressed: opts.ShowSuppressed,
 		Attack:         attackView(opts.AttackPaths),
 		Incomplete:     sanitize(incompleteNote(r)),
+		Filter:         filterLine(r.Summary),
+		Namespaces:     htmlNamespaces(r.Summary.Namespaces),
 	}
 	for _, s := range check.Severities {
 		v.Severities = append(v.Severities, htmlCount{s.String(), r.Summary.BySeverity[s.String()]})

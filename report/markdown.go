@@ -45,7 +45,11 @@ func writeMarkdown(w io.Writer, r *scan.Result, opts Options) error {
 	if l := readLine(r); l != "" {
 		fmt.Fprintf(bw, "%s\n\n", mdEscape(strings.TrimSuffix(l, " (-v lists them)")))
 	}
+	if l := filterLine(s); l != "" {
+		fmt.Fprintf(bw, "%s\n\n", mdEscape(l))
+	}
 	m.summaryTable(r)
+	mdNamespaceTable(bw, s.Namespaces)
 
 	groups := groupByPractice(r.Findings, func(f *check.Finding) bool { return !f.Suppressed })
 	for _, g := range groups {

@@ -32,6 +32,8 @@ func newScanCmd(e *env) *cobra.Command {
 		baseline       string
 		color          string
 		allContexts    bool
+		nsFilter       scan.Namespaces
+		by             string
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [PATH|-]...",
@@ -59,6 +61,15 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				if fail, err = check.ParseSeverity(failOn); err != nil {
 					return exit(scan.ExitInput, fmt.Errorf("--fail-on: %w", err))
 				}
+			}
+			switch by {
+			case "", "practice":
+			case "namespace":
+			default:
+				return exit(scan.ExitInput, fmt.Errorf("--by %q: want namespace (or practice, the default)", by))
+			}
+			if err := nsFilter.Validate(); err != nil {
+				return exit(scan.ExitInput, err)
 			}
 			// Patterns may name only custom checks, which the config read below holds.
 			checks, selErr := selectChecks(only)
@@ -90,6 +101,11 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				}
 				opts := input.scanOptions()
 				opts.Checks = checks
+				opts.Namespaces = scan.Namespaces{
+					Include: append(append([]string{}, input.cfg.Namespaces.Include...), nsFilter.Include...),
+					Exclude: append(append([]string{}, input.cfg.Namespaces.Exclude...), nsFilter.Exclude...),
+				}
+				opts.ByNamespace = by == "namespace"
 				if baseline != "" {
 					if opts.Baseline, err = scan.ReadBaseline(baseline); err != nil {
 						return nil, exit(scan.ExitInput, fmt.Errorf("--baseline: %w", err))
@@ -180,6 +196,9 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 	addEncryptionConfigFlag(f, &encConfig)
 	img.addFlags(f)
 	addInputFlags(cmd, &in)
+	f.StringArrayVar(&nsFilter.Include, "include-namespace", nil, "report only on namespaces matching this glob (repeatable; cluster-scoped objects are kept unless --exclude-namespace '(cluster)'); checks still read every namespace")
+	f.StringArrayVar(&nsFilter.Exclude, "exclude-namespace", nil, "leave out namespaces matching this glob (repeatable; '(cluster)' leaves out cluster-scoped objects)")
+	f.StringVar(&by, "by", "", "add a score per namespace to the summary: namespace")
 	f.BoolVar(&allContexts, "all-contexts", false, "with --cluster, scan the cluster of every kubeconfig context into one report (--context may also be given several times)")
 	return cmd
 }
