@@ -101,10 +101,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				}
 				opts := input.scanOptions()
 				opts.Checks = checks
-				opts.Namespaces = scan.Namespaces{
-					Include: append(append([]string{}, input.cfg.Namespaces.Include...), nsFilter.Include...),
-					Exclude: append(append([]string{}, input.cfg.Namespaces.Exclude...), nsFilter.Exclude...),
-				}
+				opts.Namespaces = nsFilterOf(input, nsFilter)
 				opts.ByNamespace = by == "namespace"
 				if baseline != "" {
 					if opts.Baseline, err = scan.ReadBaseline(baseline); err != nil {
@@ -163,6 +160,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				SourceRoot:     root,
 				LinkBase:       linkBase,
 				AttackPaths:    reportAttackPaths(output, single, res),
+				Exposure:       reportExposure(output, single, nsFilterOf(single, nsFilter)),
 				Verbose:        verbose,
 			})
 			if err != nil {
