@@ -74,6 +74,7 @@ type htmlReport struct {
 	// when the input was not read completely, so N/100 never reads as a clean bill.
 	TitleScore, ScoreState, ScoreWhy string
 	Chart                            *htmlChart
+	Framework                        *htmlFramework
 	Exposure                         *htmlExposure
 }
 
@@ -143,6 +144,7 @@ func writeHTML(w io.Writer, r *scan.Result, opts Options) error {
 		TitleScore:     strings.TrimPrefix(strings.ToLower(scoreText(r.Summary)[:1])+scoreText(r.Summary)[1:], "score: "),
 		ScoreWhy:       scoreExplanation(r),
 		Chart:          chartView(r),
+		Framework:      htmlFrameworkOf(r.Summary.Framework),
 		Exposure:       exposureView(opts.Exposure, r),
 		Namespaces:     htmlNamespaces(r.Summary.Namespaces),
 	}

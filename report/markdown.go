@@ -50,6 +50,9 @@ func writeMarkdown(w io.Writer, r *scan.Result, opts Options) error {
 	}
 	m.summaryTable(r)
 	mdNamespaceTable(bw, s.Namespaces)
+	if s.Framework != nil {
+		mdFramework(bw, s.Framework)
+	}
 
 	groups := groupByPractice(r.Findings, func(f *check.Finding) bool { return !f.Suppressed })
 	for _, g := range groups {

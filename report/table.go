@@ -374,6 +374,10 @@ func (t *table) summary(r *scan.Result) {
 		fmt.Fprintln(t.w)
 		namespaceTable(t.w, s.Namespaces)
 	}
+	if s.Framework != nil {
+		fmt.Fprintln(t.w)
+		frameworkTable(t.w, s.Framework)
+	}
 	if t.opts.Verbose {
 		for _, sk := range r.Skipped {
 			fmt.Fprintln(t.w, indent+"skipped "+sanitize(sk.File)+": "+sk.Reason)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/compliance"
 	"github.com/kubeharden/kubeharden/config"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/load"
@@ -53,6 +54,8 @@ type Summary struct {
 	Filter *Namespaces `json:"namespaceFilter,omitempty"`
 	// Namespaces scores each namespace on its own (`scan --by namespace`).
 	Namespaces []NamespaceScore `json:"namespaces,omitempty"`
+	// Framework judges the scan control by control (`scan --framework`).
+	Framework *compliance.Summary `json:"framework,omitempty"`
 }
 
 // Weights are how much one unsuppressed finding of each severity costs the score.
