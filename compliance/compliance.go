@@ -13,7 +13,9 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -157,7 +159,7 @@ func parse(table, frameworks []byte) (*Data, error) {
 	for {
 		rec, err := r.Read()
 		if err != nil {
-			if err.Error() == "EOF" {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			return nil, fmt.Errorf("mapping.csv: %v", err)
