@@ -100,3 +100,11 @@ func TestChecksFramework(t *testing.T) {
 		t.Errorf("md: exit %d\n%s", code, md)
 	}
 }
+
+// TestExplainControls: explain names the controls a check maps to.
+func TestExplainControls(t *testing.T) {
+	code, out, _ := runCLI(t, "", "explain", "podsecurity/privileged")
+	if code != 0 || !strings.Contains(out, "  - CIS 5.2.2\n") || !strings.Contains(out, "  - PSS baseline/Privileged Containers\n") {
+		t.Errorf("explain: exit %d\n%s", code, out)
+	}
+}
