@@ -49,7 +49,7 @@ func mdFramework(w io.Writer, s *compliance.Summary) {
 	for _, c := range s.Controls {
 		var checks []string
 		for _, id := range c.Checks {
-			checks = append(checks, mdCode(id))
+			checks = append(checks, "`"+mdCode(id)+"`")
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", mdEscape(c.ID), mdEscape(c.Title), controlVerdict(c), strings.Join(checks, " "))
 	}

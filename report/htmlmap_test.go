@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/compliance"
 	"github.com/kubeharden/kubeharden/exposure"
 	"github.com/kubeharden/kubeharden/internal/browser"
 	"github.com/kubeharden/kubeharden/scan"
@@ -181,5 +182,27 @@ func TestScoreExplanation(t *testing.T) {
 	}
 	if got := scoreExplanation(&scan.Result{Summary: scan.Summary{Objects: 3, Score: 100}}); got != "100: no unsuppressed findings." {
 		t.Errorf("clean scan: %q", got)
+	}
+}
+
+// TestFrameworkFormats: the control-level summary appears in the table, Markdown and HTML.
+func TestFrameworkFormats(t *testing.T) {
+	r := fixture()
+	r.Summary.Framework = &compliance.Summary{Framework: "cis", Name: "CIS Kubernetes Benchmark", Version: "v1.10.0", Passed: 1, Failed: 1,
+		Controls: []compliance.ControlResult{
+			{ID: "5.2.2", Title: "Minimize the admission of privileged containers", Checks: []string{"podsecurity/privileged"}, Findings: 2, Worst: "critical"},
+			{ID: "5.2.13", Title: "Minimize the admission of containers which use HostPorts", Checks: []string{"podsecurity/hostPorts"}, Passed: true},
+		}}
+	for format, want := range map[string][]string{
+		"table": {"CIS Kubernetes Benchmark v1.10.0: 1 of 2 controls checked pass", "  FAIL 5.2.2   Minimize the admission of privileged containers · 2 findings, worst critical", "  PASS 5.2.13  Minimize"},
+		"md":    {"**CIS Kubernetes Benchmark v1.10.0: 1 of 2 controls checked pass**", "| 5.2.2 | Minimize the admission of privileged containers | FAIL (2 findings, worst critical) | `podsecurity/privileged` |"},
+		"html":  {`<caption>CIS Kubernetes Benchmark v1.10.0: 1 of 2 controls checked pass</caption>`, `<tr class="fail"><th scope="row"><code>5.2.2</code></th>`, `<tr class="pass">`},
+	} {
+		out := render(t, r, Options{Format: format})
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("-o %s lacks %q", format, w)
+			}
+		}
 	}
 }
