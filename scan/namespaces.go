@@ -61,6 +61,19 @@ func (n Namespaces) Keep(ns string) bool {
 	return false
 }
 
+// keeper is Keep remembered per namespace: a scan has far fewer namespaces than findings.
+func (n Namespaces) keeper() func(string) bool {
+	seen := map[string]bool{}
+	return func(ns string) bool {
+		k, ok := seen[ns]
+		if !ok {
+			k = n.Keep(ns)
+			seen[ns] = k
+		}
+		return k
+	}
+}
+
 // NamespaceOf is the namespace a reference belongs to for filters and per-namespace scores:
 // its own, the default namespace for a namespaced object written without one, the name of a
 // Namespace object, or ClusterScope.
@@ -87,14 +100,37 @@ type NamespaceScore struct {
 	Score      int            `json:"score"`
 }
 
+// scope is what a namespace filter leaves: the objects kept, in all and by namespace.
+type scope struct {
+	objects int
+	byNS    map[string]int
+}
+
+// scopeFindings drops the findings outside n (in place) and counts the objects n keeps.
+func scopeFindings(inv *inventory.Inventory, fs []check.Finding, n Namespaces) ([]check.Finding, int, map[string]int) {
+	objects, byNS := countObjects(inv, n)
+	return filterNamespaces(fs, n), objects, byNS
+}
+
+// ScopeFindings is the work a namespace filter and --by namespace add to a scan, for the
+// benchmark: fs filtered in place, and the namespace rows when byNS is set.
+func ScopeFindings(inv *inventory.Inventory, fs []check.Finding, n Namespaces, byNS bool) ([]check.Finding, []NamespaceScore) {
+	kept, _, objects := scopeFindings(inv, fs, n)
+	if !byNS {
+		return kept, nil
+	}
+	return kept, byNamespace(objects, kept)
+}
+
 // countObjects counts the objects of inv by namespace, keeping only those n keeps.
 func countObjects(inv *inventory.Inventory, n Namespaces) (total int, byNS map[string]int) {
 	byNS = map[string]int{}
+	keep := n.keeper()
 	for _, o := range inv.All() {
 		ref := o.Ref
 		ref.Namespace = o.EffectiveNamespace()
 		ns := NamespaceOf(ref)
-		if n.Keep(ns) {
+		if keep(ns) {
 			byNS[ns]++
 			total++
 		}
@@ -105,8 +141,9 @@ func countObjects(inv *inventory.Inventory, n Namespaces) (total int, byNS map[s
 // filterNamespaces drops the findings outside the namespaces n keeps.
 func filterNamespaces(fs []check.Finding, n Namespaces) []check.Finding {
 	out := fs[:0]
+	keep := n.keeper()
 	for _, f := range fs {
-		if n.Keep(NamespaceOf(f.Object)) {
+		if keep(NamespaceOf(f.Object)) {
 			out = append(out, f)
 		}
 	}

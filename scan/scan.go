@@ -99,10 +99,12 @@ func Run(inv *inventory.Inventory, opts Options) *Result {
 	findings, errs := check.RunAt(inv, opts.Config, opts.Facts, opts.Checks, opts.Now)
 	errs = append(errs, check.Suppress(findings, inv, opts.Config, opts.Now)...)
 	errs = append(errs, check.UnknownSuppressions(inv, opts.Config, opts.Checks)...)
-	objects, objectsByNS := inv.Len(), map[string]int(nil)
+	objects := inv.Len()
+	var scoped *scope
 	if opts.Namespaces.active() || opts.ByNamespace {
-		findings = filterNamespaces(findings, opts.Namespaces)
-		objects, objectsByNS = countObjects(inv, opts.Namespaces)
+		scoped = &scope{}
+		findings, scoped.objects, scoped.byNS = scopeFindings(inv, findings, opts.Namespaces)
+		objects = scoped.objects
 	}
 	baselined := 0
 	if opts.Baseline != nil {
@@ -123,7 +125,7 @@ func Run(inv *inventory.Inventory, opts Options) *Result {
 		r.Summary.Filter = &nf
 	}
 	if opts.ByNamespace {
-		r.Summary.Namespaces = byNamespace(objectsByNS, findings)
+		r.Summary.Namespaces = byNamespace(scoped.byNS, findings)
 	}
 	r.Skipped, r.Builds = opts.Skipped, opts.Builds
 	r.Summary.Skipped = len(opts.Skipped)
