@@ -21,7 +21,8 @@ func init() { register(newChecksCmd) }
 func matchID(pattern, id string) (bool, error) { return path.Match(pattern, id) }
 
 func newChecksCmd(e *env) *cobra.Command {
-	var output, framework string
+	output := newFormat("table", "json", "md")
+	var framework string
 	cmd := &cobra.Command{
 		Use:   "checks",
 		Short: "List every check with its severity and practice",
@@ -38,26 +39,20 @@ a Markdown table.`,
 				if err != nil {
 					return exit(scan.ExitInput, fmt.Errorf("--framework: %w", err))
 				}
-				switch output {
-				case "table", "md", "json":
-					return writeFrameworkChecks(e.stdout, output, d, fw, d.Filter(cs, fw.ID))
+				mapped := d.Filter(cs, fw.ID)
+				by := emitters{}
+				for _, f := range []string{"table", "json", "md"} {
+					by[f] = func(w io.Writer) error { return writeFrameworkChecks(w, f, d, fw, mapped) }
 				}
-				return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table, json or md)", output))
+				return e.emit("", output.value, nil, by)
 			}
-			switch output {
-			case "table":
-				return writeChecksTable(e.stdout, cs)
-			case "json":
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(cs)
-			case "md":
-				return writeChecksMarkdown(e.stdout, cs)
-			}
-			return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table, json or md)", output))
+			return e.emit("", output.value, cs, emitters{
+				"table": func(w io.Writer) error { return writeChecksTable(w, cs) },
+				"md":    func(w io.Writer) error { return writeChecksMarkdown(w, cs) },
+			})
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table|json|md")
+	addFormatFlag(cmd.Flags(), output, "")
 	cmd.Flags().StringVar(&framework, "framework", "", "list the checks mapped to this compliance framework with its control IDs: "+strings.Join(compliance.Frameworks(), "|"))
 	return cmd
 }
