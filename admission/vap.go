@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubeharden/kubeharden/check"
@@ -19,6 +20,50 @@ type VAPOptions struct {
 	Actions []admissionregistrationv1.ValidationAction
 	// Config gives the checks' parameters and namespace exemptions.
 	Config *config.Config
+	// ParamsNamespace is where the parameters' ConfigMap lives (ParamsName); empty means
+	// DefaultParamsNamespace.
+	ParamsNamespace string
+}
+
+// ParamsName is the ConfigMap that holds the parameters of the exported policies.
+const ParamsName = "kubeharden-params"
+
+// DefaultParamsNamespace is where the parameters' ConfigMap goes by default: a namespace
+// every cluster has and only administrators write to.
+const DefaultParamsNamespace = "kube-system"
+
+// VAPParams is the ConfigMap of the parameters of checks' policies, the configuration's
+// values of every check with Params; nil when none has.
+func VAPParams(checks []*check.Check, opts VAPOptions) *corev1.ConfigMap {
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = &config.Config{}
+	}
+	data := map[string]string{}
+	for _, c := range checks {
+		if c.CEL == nil || c.CEL.Params == nil {
+			continue
+		}
+		for k, v := range c.CEL.Params(cfg) {
+			data[k] = v
+		}
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	return &corev1.ConfigMap{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{Name: ParamsName, Namespace: paramsNamespace(opts),
+			Labels: map[string]string{"app.kubernetes.io/managed-by": "kubeharden"}},
+		Data: data,
+	}
+}
+
+func paramsNamespace(opts VAPOptions) string {
+	if opts.ParamsNamespace != "" {
+		return opts.ParamsNamespace
+	}
+	return DefaultParamsNamespace
 }
 
 // Skipped is a check ExportVAP could not export, with the reason.
@@ -70,7 +115,7 @@ func ExportVAP(checks []*check.Check, opts VAPOptions) ([]Policy, []Skipped) {
 			skipped = append(skipped, Skipped{c.ID, notCELReason(c)})
 			continue
 		}
-		p, err := exportOne(c, cfg, actions)
+		p, err := exportOne(c, cfg, actions, paramsNamespace(opts))
 		if err != nil {
 			skipped = append(skipped, Skipped{c.ID, err.Error()})
 			continue
@@ -92,7 +137,7 @@ func notCELReason(c *check.Check) string {
 	return "has no CEL form (enforce it with the webhook)"
 }
 
-func exportOne(c *check.Check, cfg *config.Config, actions []admissionregistrationv1.ValidationAction) (Policy, error) {
+func exportOne(c *check.Check, cfg *config.Config, actions []admissionregistrationv1.ValidationAction, paramsNS string) (Policy, error) {
 	kinds, unknown := expandKinds(c.CEL.Kinds)
 	if len(kinds) == 0 {
 		return Policy{}, fmt.Errorf("its kinds %s are not built-in kinds", strings.Join(unknown, ", "))
@@ -135,6 +180,12 @@ func exportOne(c *check.Check, cfg *config.Config, actions []admissionregistrati
 	binding := admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{
 		PolicyName:        name,
 		ValidationActions: actions,
+	}
+	if c.CEL.Params != nil {
+		spec.ParamKind = &admissionregistrationv1.ParamKind{APIVersion: "v1", Kind: "ConfigMap"}
+		// Without its parameters the policy cannot judge: refuse rather than admit all.
+		deny := admissionregistrationv1.DenyAction
+		binding.ParamRef = &admissionregistrationv1.ParamRef{Name: ParamsName, Namespace: paramsNS, ParameterNotFoundAction: &deny}
 	}
 	if c.CEL.NamespaceExempt != nil {
 		var names []string

@@ -20,6 +20,11 @@ type CEL struct {
 	// NamespaceExempt names the namespaces the check skips, as the Go form does, from the
 	// configuration; the export turns them into the binding's namespaceSelector.
 	NamespaceExempt func(*config.Config) []string
+	// Params are the check's parameters from the configuration, by key. A check that has
+	// them reads them in CEL as params.data[key] (strings): the export writes them into a
+	// ConfigMap that the binding names as its paramRef, so that changing a parameter needs
+	// no new policy.
+	Params func(*config.Config) map[string]string
 }
 
 // Validation is one CEL expression and the message shown when it is false.

@@ -17,12 +17,14 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/internal/parallel"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -137,6 +139,12 @@ func Plan(inv *inventory.Inventory, findings []check.Finding, opts Options) *Res
 					res.Patches = append(res.Patches, &Patch{Object: e.Object, Fields: e.New, Checks: []string{f.Check}, Created: true})
 					continue
 				}
+				// An object added for a kustomization's or chart's objects belongs to the
+				// kustomization as a resource, not next to a base's files.
+				if o := lookup(inv, f.Object); o != nil && whereTo(o) == asPatch {
+					res.Patches = append(res.Patches, &Patch{Object: e.Object, Source: o.Source, Fields: e.New, Checks: []string{f.Check}, Created: true})
+					continue
+				}
 				creates = append(creates, created{edit: e, dir: dirFor(inv, f, e.Object), fix: fx.Message, check: f.Check})
 				continue
 			}
@@ -177,42 +185,55 @@ func Plan(inv *inventory.Inventory, findings []check.Finding, opts Options) *Res
 		}
 		byFile[name] = append(byFile[name], oe)
 	}
-	for _, name := range files {
-		old, err := read(name)
-		if err != nil {
-			res.skipAll(byFile[name], err.Error())
-			continue
-		}
-		f, err := parseFile(name, old)
-		if err != nil {
-			res.skipAll(byFile[name], "cannot edit: "+err.Error())
-			continue
-		}
-		for _, oe := range byFile[name] {
-			root := f.locate(oe.obj)
-			if root == nil {
-				res.skipAll([]*objEdits{oe}, "cannot find the object in its file")
-				continue
-			}
-			for i, e := range oe.edits {
-				if err := f.edit(root, e); err != nil {
-					res.Skipped = append(res.Skipped, Skip{Check: oe.checks[i], Object: oe.obj.Ref, File: name, Reason: err.Error()})
-				}
-			}
-		}
-		if err := f.flush(); err != nil {
-			res.Skipped = append(res.Skipped, Skip{File: name, Reason: err.Error()})
-		}
-		out, err := f.apply()
-		if err != nil {
-			res.Skipped = append(res.Skipped, Skip{File: name, Reason: err.Error()})
-		}
-		if !bytes.Equal(out, old) {
-			res.Changes = append(res.Changes, Change{Path: name, Old: old, New: out})
-		}
+	// Files are independent: edit them on every core, then collect in order.
+	edited := make([]*Result, len(files))
+	parallel.Each(len(files), runtime.GOMAXPROCS(0), func(i int) {
+		edited[i] = editFile(files[i], byFile[files[i]], read)
+	}, nil)
+	for _, r := range edited {
+		res.Changes = append(res.Changes, r.Changes...)
+		res.Skipped = append(res.Skipped, r.Skipped...)
 	}
 	res.Changes = append(res.Changes, newFiles(creates, read)...)
 	sort.SliceStable(res.Changes, func(i, j int) bool { return res.Changes[i].Path < res.Changes[j].Path })
+	return res
+}
+
+// editFile applies the edits of the objects of one file.
+func editFile(name string, oes []*objEdits, read func(string) ([]byte, error)) *Result {
+	res := &Result{}
+	old, err := read(name)
+	if err != nil {
+		res.skipAll(oes, err.Error())
+		return res
+	}
+	f, err := parseFile(name, old)
+	if err != nil {
+		res.skipAll(oes, "cannot edit: "+err.Error())
+		return res
+	}
+	for _, oe := range oes {
+		root := f.locate(oe.obj)
+		if root == nil {
+			res.skipAll([]*objEdits{oe}, "cannot find the object in its file")
+			continue
+		}
+		for i, e := range oe.edits {
+			if err := f.edit(root, e); err != nil {
+				res.Skipped = append(res.Skipped, Skip{Check: oe.checks[i], Object: oe.obj.Ref, File: name, Reason: err.Error()})
+			}
+		}
+	}
+	if err := f.flush(); err != nil {
+		res.Skipped = append(res.Skipped, Skip{File: name, Reason: err.Error()})
+	}
+	out, err := f.apply()
+	if err != nil {
+		res.Skipped = append(res.Skipped, Skip{File: name, Reason: err.Error()})
+	}
+	if !bytes.Equal(out, old) {
+		res.Changes = append(res.Changes, Change{Path: name, Old: old, New: out})
+	}
 	return res
 }
 
@@ -242,7 +263,7 @@ func lookup(inv *inventory.Inventory, ref inventory.Ref) *inventory.Object {
 // a file (live), rendered by Helm, or built by kustomize (no line table of their own) cannot
 // be edited where they were written.
 func whereTo(o *inventory.Object) target {
-	if o.Source.File == "" || o.Source.Rendered || o.Lines == nil {
+	if o.Source.File == "" || o.Source.Rendered || o.Source.Build != "" || o.Lines == nil {
 		return asPatch
 	}
 	if kustomizationName(filepath.Dir(o.Source.File)) != "" {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubeharden/kubeharden/check"
@@ -158,18 +159,21 @@ func (p *Patch) YAML() string {
 // PatchFiles writes the patches of objects built by kustomize or rendered by Helm as
 // strategic-merge patch files: for a kustomization, under its kubeharden-patches/ and listed
 // in its patches; for a chart, in a kustomization under its kubeharden-postrender/, which a
-// post-renderer builds over the rendered manifests. Patches of live objects are left out.
+// post-renderer builds over the rendered manifests. Objects fixes add become resources of
+// the same kustomization. Patches of live objects are left out. A file a previous run wrote
+// is kept: new patches get new names, and the kustomization is edited, not rewritten.
 func PatchFiles(ps []*Patch, read func(string) ([]byte, error)) []Change {
 	type kdir struct {
-		dir     string
-		patches []string
-		files   map[string]*strings.Builder
-		helm    bool
+		dir                string
+		sub                string
+		patches, resources []string
+		files              map[string]*strings.Builder
+		helm               bool
 	}
 	dirs := map[string]*kdir{}
 	var order []string
 	for _, p := range ps {
-		if p.Source.File == "" || p.Created || len(p.Fields) == 0 {
+		if p.Source.File == "" || len(p.Fields) == 0 {
 			continue
 		}
 		dir, helm := patchDir(p.Source)
@@ -178,65 +182,127 @@ func PatchFiles(ps []*Patch, read func(string) ([]byte, error)) []Change {
 		}
 		k := dirs[dir]
 		if k == nil {
-			k = &kdir{dir: dir, files: map[string]*strings.Builder{}, helm: helm}
+			k = &kdir{dir: dir, sub: "kubeharden-patches", files: map[string]*strings.Builder{}, helm: helm}
+			if helm {
+				k.sub = "kubeharden-postrender"
+			}
 			dirs[dir] = k
 			order = append(order, dir)
 		}
-		name := strings.ToLower(p.Object.Kind) + "-" + p.Object.Name + ".yaml"
+		name := strings.ToLower(p.Object.Kind) + "-" + p.Object.Name
 		if p.Object.Namespace != "" {
 			name = p.Object.Namespace + "-" + name
+		}
+		if p.Created {
+			name = "new-" + name
+		}
+		if k.helm {
+			name = "patches/" + name
 		}
 		b := k.files[name]
 		if b == nil {
 			b = &strings.Builder{}
 			k.files[name] = b
-			k.patches = append(k.patches, name)
+			// Never overwrite what an earlier run wrote: its patches are listed already.
+			file := name + ".yaml"
+			for i := 2; ; i++ {
+				if _, err := read(filepath.Join(dir, k.sub, file)); err != nil {
+					break
+				}
+				file = fmt.Sprintf("%s-%d.yaml", name, i)
+			}
+			k.files[file] = b
+			delete(k.files, name)
+			if p.Created {
+				k.resources = append(k.resources, file)
+			} else {
+				k.patches = append(k.patches, file)
+			}
+		}
+		if b.Len() > 0 {
+			b.WriteString("---\n")
+		}
+		if p.Source.Build != "" && !p.Created {
+			p = asWritten(p, read)
 		}
 		fmt.Fprintf(b, "# kubeharden fix: %s\n%s", strings.Join(p.Checks, ", "), p.YAML())
 	}
 	var out []Change
 	for _, dir := range order {
 		k := dirs[dir]
-		sub := "kubeharden-patches"
-		if k.helm {
-			sub = "kubeharden-postrender"
+		for _, name := range append(append([]string{}, k.patches...), k.resources...) {
+			path := filepath.Join(dir, k.sub, name)
+			out = append(out, Change{Path: path, New: []byte(k.files[name].String())})
 		}
-		for _, name := range k.patches {
-			path := dir + "/" + sub + "/" + name
-			if k.helm {
-				path = dir + "/" + sub + "/patches/" + name
-			}
-			old, err := read(path)
-			if err != nil {
-				old = nil
-			}
-			out = append(out, Change{Path: path, Old: old, New: []byte(k.files[name].String())})
-		}
+		kfile, prefix := kustomizationName(dir), k.sub+"/"
+		var empty []byte
 		if k.helm {
-			var b strings.Builder
-			b.WriteString("# Written by kubeharden fix: a post-renderer builds this kustomization over the\n" +
+			kfile, prefix = filepath.Join(dir, k.sub, "kustomization.yaml"), ""
+			empty = []byte("# Written by kubeharden fix: a post-renderer builds this kustomization over the\n" +
 				"# chart's rendered manifests (saved as rendered.yaml) to apply the fixes the chart's values cannot.\n" +
-				"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - rendered.yaml\npatches:\n")
-			for _, name := range k.patches {
-				b.WriteString("  - path: patches/" + name + "\n")
-			}
-			path := dir + "/" + sub + "/kustomization.yaml"
-			old, err := read(path)
-			if err != nil {
-				old = nil
-			}
-			out = append(out, Change{Path: path, Old: old, New: []byte(b.String())})
-			continue
+				"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - rendered.yaml\n")
 		}
-		if c, ok := addPatches(dir, sub, k.patches, read); ok {
+		if c, ok := listIn(kfile, empty, prefix, k.patches, k.resources, read); ok {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
+// asWritten is p naming its object as the document it came from does: a kustomization
+// applies its patches before its own namespace and name prefix, and matches them by any
+// name the object had on the way.
+func asWritten(p *Patch, read func(string) ([]byte, error)) *Patch {
+	src, err := read(p.Source.File)
+	if err != nil {
+		return p
+	}
+	f, err := parseFile(p.Source.File, src)
+	if err != nil {
+		return p
+	}
+	for _, n := range f.byLine[p.Source.Line] {
+		if k := get(n, "kind"); k == nil || k.Value != p.Object.Kind {
+			continue
+		}
+		m := get(n, "metadata")
+		if m == nil {
+			return p
+		}
+		meta := map[string]any{}
+		for _, key := range []string{"name", "namespace"} {
+			if v := get(m, key); v != nil && v.Kind == yaml.ScalarNode {
+				meta[key] = v.Value
+			}
+		}
+		q := *p
+		q.Fields = map[string]any{}
+		for k, v := range p.Fields {
+			q.Fields[k] = v
+		}
+		q.Fields["metadata"] = meta
+		return &q
+	}
+	return p
+}
+
+// ChartDir is the directory of the chart an object was rendered from, or "".
+func ChartDir(src inventory.Source) string {
+	if !src.Rendered {
+		return ""
+	}
+	dir, helm := patchDir(src)
+	if !helm {
+		return ""
+	}
+	return dir
+}
+
 // patchDir is the kustomization or chart directory an object was built from.
 func patchDir(src inventory.Source) (string, bool) {
+	if src.Build != "" {
+		return src.Build, false
+	}
 	dir := filepath.Dir(src.File)
 	for d := dir; ; {
 		if src.Rendered {
@@ -263,21 +329,30 @@ func kustomizationName(dir string) string {
 	return ""
 }
 
-// addPatches lists patch files in the kustomization's patches, editing it as fix edits
-// manifests.
-func addPatches(dir, sub string, names []string, read func(string) ([]byte, error)) (Change, bool) {
-	kfile := kustomizationName(dir)
+// listIn adds patch files to the patches of the kustomization kfile and new objects' files
+// to its resources, editing it as fix edits manifests. A missing kfile starts as empty
+// (nil: nothing is written).
+func listIn(kfile string, empty []byte, prefix string, patches, resources []string, read func(string) ([]byte, error)) (Change, bool) {
 	old, err := read(kfile)
+	src := old
 	if err != nil {
-		return Change{}, false
+		if empty == nil {
+			return Change{}, false
+		}
+		old, src = nil, empty
 	}
-	f, err := parseFile(kfile, old)
+	f, err := parseFile(kfile, src)
 	if err != nil || len(f.docs) == 0 || len(f.docs[0].Content) == 0 {
 		return Change{}, false
 	}
 	root := f.docs[0].Content[0]
-	for _, n := range names {
-		if err := f.appendItem(root, []seg{{key: "patches", index: -1}}, map[string]any{"path": sub + "/" + n}); err != nil {
+	for _, n := range resources {
+		if err := f.appendItem(root, []seg{{key: "resources", index: -1}}, prefix+n); err != nil {
+			return Change{}, false
+		}
+	}
+	for _, n := range patches {
+		if err := f.appendItem(root, []seg{{key: "patches", index: -1}}, map[string]any{"path": prefix + n}); err != nil {
 			return Change{}, false
 		}
 	}

@@ -6,6 +6,7 @@ package inventory
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -39,6 +40,10 @@ type Source struct {
 	// Rendered is set when File is a template (in a Helm chart) and lines count lines of the
 	// template's rendered output, not of the file as written.
 	Rendered bool `json:"rendered,omitempty"`
+	// Build is the directory of the kustomization that was built to make the object (the
+	// one given as input, not a base File is in); empty for objects no kustomization built.
+	// Fixes of such objects become patches of that kustomization.
+	Build string `json:"-"`
 }
 
 // Object is one Kubernetes object. Obj is a typed k8s.io/api object for known kinds and
@@ -125,6 +130,9 @@ type Inventory struct {
 type memoEntry struct {
 	once sync.Once
 	v    any
+	// done is set once v is built: only built values may be shared with another inventory
+	// (With), since whoever builds first builds from their own inventory.
+	done atomic.Bool
 }
 
 // Memo returns what build returns for key, calling build once per inventory however many
@@ -142,7 +150,7 @@ func (inv *Inventory) Memo(key any, build func() any) any {
 		inv.memo[key] = e
 	}
 	inv.memoMu.Unlock()
-	e.once.Do(func() { e.v = build() })
+	e.once.Do(func() { e.v = build(); e.done.Store(true) })
 	return e.v
 }
 

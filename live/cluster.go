@@ -560,7 +560,7 @@ func dropControlled(objs []runtime.Object) ([]*inventory.Object, int) {
 	for _, o := range objs {
 		io := inventory.New(o, inventory.Source{}, nil)
 		inv = append(inv, io)
-		if hasPodTemplate(io) {
+		if HasPodTemplate(io.Obj) {
 			templated[io.Meta.GetUID()] = true
 		}
 	}
@@ -579,9 +579,10 @@ func dropControlled(objs []runtime.Object) ([]*inventory.Object, int) {
 	return out, dropped
 }
 
-// hasPodTemplate reports whether o is a workload whose template stands for its pods.
-func hasPodTemplate(o *inventory.Object) bool {
-	switch x := o.Obj.(type) {
+// HasPodTemplate reports whether o is a workload whose template stands for its pods: the
+// Pods, ReplicaSets and Jobs it controls are left out, as its findings are theirs.
+func HasPodTemplate(o runtime.Object) bool {
+	switch x := o.(type) {
 	case *appsv1.Deployment, *appsv1.StatefulSet, *appsv1.DaemonSet, *appsv1.ReplicaSet,
 		*batchv1.Job, *batchv1.CronJob, *corev1.ReplicationController:
 		return true

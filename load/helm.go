@@ -237,17 +237,34 @@ func (s *chartSource) chartFile() string {
 	return filepath.Join(s.path, "Chart.yaml")
 }
 
-// renderChart renders the chart at src with vals (the user's values) and decodes what it
-// renders. The chart's crds/ files are read as they are, with their own lines.
-func renderChart(src chartSource, vals map[string]any, opts Options) ([]*inventory.Object, []inventory.Error) {
+// ChartText renders the chart in dir as `helm template` does, with opts' values, and returns
+// what each template renders, by the file name its objects' Source names, undecoded: fix
+// reads it to learn which value renders into which field, including fields a typed decoding
+// would drop.
+func ChartText(dir string, opts Options) (map[string]string, []inventory.Error) {
+	vals, errs := helmValues(opts)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	src := chartSource{path: dir}
 	ch, lerr := src.load(opts.MaxFileSize)
 	if lerr != nil {
 		return nil, []inventory.Error{*lerr}
 	}
+	out := map[string]string{}
+	files, _, errs := renderChartText(&src, ch, vals, opts)
+	for name, text := range files {
+		out[src.file(ch.Name(), name)] = text
+	}
+	return out, errs
+}
+
+// renderChartText renders the templates of ch with vals (the user's values).
+func renderChartText(src *chartSource, ch *chart.Chart, vals map[string]any, opts Options) (map[string]string, string, []inventory.Error) {
 	chartFile := src.chartFile()
 	errs := missingDependencies(chartFile, ch)
-	fail := func(file, format string, args ...any) ([]*inventory.Object, []inventory.Error) {
-		return nil, append(errs, inventory.Error{File: file, Message: fmt.Sprintf(format, args...)})
+	fail := func(file, format string, args ...any) (map[string]string, string, []inventory.Error) {
+		return nil, "", append(errs, inventory.Error{File: file, Message: fmt.Sprintf(format, args...)})
 	}
 	if err := chartutil.ProcessDependencies(ch, vals); err != nil {
 		return fail(chartFile, "helm: processing dependencies: %v", err)
@@ -268,6 +285,21 @@ func renderChart(src chartSource, vals map[string]any, opts Options) ([]*invento
 			file = src.file(ch.Name(), ch.Name()+"/values.schema.json")
 		}
 		return fail(file, "helm: %v", oneLine(err.Error()))
+	}
+	files, terrs := renderTemplates(src, ch, rv)
+	return files, ns, append(errs, terrs...)
+}
+
+// renderChart renders the chart at src with vals (the user's values) and decodes what it
+// renders. The chart's crds/ files are read as they are, with their own lines.
+func renderChart(src chartSource, vals map[string]any, opts Options) ([]*inventory.Object, []inventory.Error) {
+	ch, lerr := src.load(opts.MaxFileSize)
+	if lerr != nil {
+		return nil, []inventory.Error{*lerr}
+	}
+	files, ns, errs := renderChartText(&src, ch, vals, opts)
+	if files == nil && len(errs) > 0 && ns == "" {
+		return nil, errs
 	}
 
 	var objs []*inventory.Object
@@ -294,8 +326,6 @@ func renderChart(src chartSource, vals map[string]any, opts Options) ([]*invento
 		o, e := Decode(file, crd.File.Data)
 		add(o, e, false)
 	}
-	files, terrs := renderTemplates(&src, ch, rv)
-	errs = append(errs, terrs...)
 	names := make([]string, 0, len(files))
 	for name := range files {
 		names = append(names, name)

@@ -74,7 +74,7 @@ func buildKustomization(dir, real string) ([]*inventory.Object, []inventory.Erro
 		}
 		got, derrs := Decode(file, data)
 		for _, o := range got {
-			o.Source, o.Lines = inventory.Source{File: file, Line: line}, nil
+			o.Source, o.Lines = inventory.Source{File: file, Line: line, Build: dir}, nil
 			if orig != nil {
 				o.Source.Line, o.Lines = orig.Source.Line, orig.Lines
 			}

@@ -7,7 +7,6 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -83,7 +82,7 @@ func keep(raw []runtime.Object) ([]runtime.Object, map[string]bool) {
 		if ns, ok := o.(*corev1.Namespace); ok && ns.DeletionTimestamp != nil {
 			deleting[ns.Name] = true
 		}
-		if hasPodTemplate(o) {
+		if live.HasPodTemplate(o) {
 			templated[o.(metav1.Object).GetUID()] = true
 		}
 	}
@@ -106,19 +105,6 @@ func keep(raw []runtime.Object) ([]runtime.Object, map[string]bool) {
 		out = append(out, o)
 	}
 	return out, deleting
-}
-
-// hasPodTemplate is load's test of a workload whose template stands for its pods.
-func hasPodTemplate(o runtime.Object) bool {
-	switch x := o.(type) {
-	case *appsv1.Deployment, *appsv1.StatefulSet, *appsv1.DaemonSet, *appsv1.ReplicaSet,
-		*batchv1.Job, *batchv1.CronJob, *corev1.ReplicationController:
-		return true
-	case *unstructured.Unstructured:
-		_, ok, _ := unstructured.NestedSlice(x.Object, "spec", "template", "spec", "containers")
-		return ok
-	}
-	return false
 }
 
 func keyOf(o runtime.Object) inventory.Key {

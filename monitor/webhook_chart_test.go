@@ -69,6 +69,18 @@ func webhookConfig(t *testing.T, inv *inventory.Inventory) *admissionregistratio
 	return vs[0].Obj.(*admissionregistrationv1.ValidatingWebhookConfiguration)
 }
 
+// named is the chart's object of kind and name.
+func named(t *testing.T, inv *inventory.Inventory, kind, name string) *inventory.Object {
+	t.Helper()
+	for _, o := range inv.ByKind(kind) {
+		if o.Name == name {
+			return o
+		}
+	}
+	t.Fatalf("the chart renders no %s %s", kind, name)
+	return nil
+}
+
 // TestChartWebhook renders the chart with the webhook on: its ValidatingWebhookConfiguration
 // is the one `kubeharden webhook manifest --service` prints for the chart's Service (rules,
 // exempt namespaces, the webhook's own service account, failure policy, timeout, CA); its
@@ -95,15 +107,7 @@ func TestChartWebhook(t *testing.T) {
 		t.Errorf("chart's webhooks:\n%s\nwebhook manifest's:\n%s", g, w)
 	}
 
-	var d *appsv1.Deployment
-	for _, o := range inv.ByKind("Deployment") {
-		if o.Name == "release-webhook" {
-			d = o.Obj.(*appsv1.Deployment)
-		}
-	}
-	if d == nil {
-		t.Fatal("no webhook Deployment")
-	}
+	d := named(t, inv, "Deployment", "release-webhook").Obj.(*appsv1.Deployment)
 	args := d.Spec.Template.Spec.Containers[0].Args
 	for _, a := range []string{"webhook", "serve", "--mode=warn", "--fail-on=high", "--exempt-namespace=kube-system,kubeharden,legacy,team-*"} {
 		if !slices.Contains(args, a) {
@@ -114,15 +118,7 @@ func TestChartWebhook(t *testing.T) {
 		t.Errorf("webhook volumes %+v: want the TLS Secret", v)
 	}
 
-	var role *rbacv1.ClusterRole
-	for _, o := range inv.ByKind("ClusterRole") {
-		if o.Name == "release-webhook-reader" {
-			role = o.Obj.(*rbacv1.ClusterRole)
-		}
-	}
-	if role == nil {
-		t.Fatal("no ClusterRole for the webhook's cache")
-	}
+	role := named(t, inv, "ClusterRole", "release-webhook-reader").Obj.(*rbacv1.ClusterRole)
 	granted := livetest.Granted(role.Rules)
 	for _, k := range admission.CachedKinds {
 		name := ""

@@ -21,7 +21,7 @@ var LatestTag = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refImagesDoc, refImplant, refSupply},
 	Remediation: "Use an explicit version tag, ideally with its digest: app:1.4.2@sha256:<digest>.",
-	CEL:         imageCEL("c.image.contains('@') || (c.image.matches(':[^/]*$') && !c.image.endsWith(':latest'))", "images/latest-tag: image %s uses the latest tag or no tag"),
+	CEL:         imageCEL(refCEL("!valid || rest.contains('@') || (hasTag && tag != 'latest')"), "images/latest-tag: image %s uses the latest tag or no tag"),
 	Kinds:       []string{check.Workloads},
 	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {
@@ -55,7 +55,7 @@ var NotPinned = &check.Check{
 	Fixable:     true,
 	References:  []string{refNSA, refCIS, refImagesDoc, refSupply},
 	Remediation: "Append the image's digest: app:1.4.2@sha256:<digest> (e.g. from `crane digest app:1.4.2`).",
-	CEL:         imageCEL("c.image.contains('@')", "images/not-pinned: image %s is not pinned by digest"),
+	CEL:         imageCEL(refCEL("!valid || rest.contains('@')"), "images/not-pinned: image %s is not pinned by digest"),
 	Kinds:       []string{check.Workloads},
 	Scope:       check.ScopeObject,
 	Run: func(p *check.Pass) {

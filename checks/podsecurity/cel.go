@@ -19,10 +19,16 @@ var celForms = map[string]*check.CEL{
 	"hostNamespaces": podCEL(
 		"!(has(variables.spec.hostNetwork) && variables.spec.hostNetwork) && !(has(variables.spec.hostPID) && variables.spec.hostPID) && !(has(variables.spec.hostIPC) && variables.spec.hostIPC)",
 		"'podsecurity/hostNamespaces: the pod shares the host\\'s network, PID or IPC namespace'"),
+	// A pod on the host's network gets hostPort = containerPort by defaulting when it is
+	// created; a template (Deployment, ...) is no longer defaulted so, but its pods will be,
+	// and the Go form judges the pod as created.
 	"hostPorts": podCEL(
-		"variables.containers.all(c, !has(c.ports) || c.ports.all(p, !has(p.hostPort) || p.hostPort == 0))",
-		"'podsecurity/hostPorts: container ' + variables.containers.filter(c, has(c.ports) && c.ports.exists(p, has(p.hostPort) && p.hostPort != 0)).map(c, c.name).join(', ') + ' binds a host port'"),
+		"variables.containers.all(c, !has(c.ports) || c.ports.all(p, (!has(p.hostPort) || p.hostPort == 0) && "+hostNetworkTemplate+"))",
+		"'podsecurity/hostPorts: container ' + variables.containers.filter(c, has(c.ports) && c.ports.exists(p, (has(p.hostPort) && p.hostPort != 0) || !"+hostNetworkTemplate+")).map(c, c.name).join(', ') + ' binds a host port'"),
 }
+
+// hostNetworkTemplate is false for a pod template on the host's network.
+const hostNetworkTemplate = "!(object.kind != 'Pod' && has(variables.spec.hostNetwork) && variables.spec.hostNetwork)"
 
 func podCEL(expr, msg string) *check.CEL {
 	return &check.CEL{

@@ -294,6 +294,7 @@ func newExportCmd(e *env) *cobra.Command {
 		only       []string
 		action     []string
 		configPath string
+		paramsNS   string
 	)
 	vap := &cobra.Command{
 		Use:   "vap",
@@ -301,7 +302,12 @@ func newExportCmd(e *env) *cobra.Command {
 		Long: `Export vap prints an admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy and
 ValidatingAdmissionPolicyBinding for every check that can be expressed in CEL on a single
 object, and the config's custom checks. Each validation's message starts with the check ID.
-The checks that could not be exported are listed on stderr with the reason.`,
+The checks that could not be exported are listed on stderr with the reason.
+
+Checks with parameters from the config (images.allowedRegistries) read them at admission
+time from the ConfigMap kubeharden-params (printed first, in --params-namespace), which
+their bindings name as paramRef: edit it, or export again, to change them. Without it the
+API server refuses what those policies match.`,
 		Example: `  kubeharden export vap --check 'podsecurity/*' --action Deny | kubectl apply -f -`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -322,11 +328,15 @@ The checks that could not be exported are listed on stderr with the reason.`,
 					return exit(scan.ExitInput, fmt.Errorf("--action %q is not Deny, Warn or Audit", a))
 				}
 			}
-			pols, skipped := admission.ExportVAP(checks, admission.VAPOptions{Actions: actions, Config: cfg})
+			vopts := admission.VAPOptions{Actions: actions, Config: cfg, ParamsNamespace: paramsNS}
+			pols, skipped := admission.ExportVAP(checks, vopts)
 			for _, s := range skipped {
 				fmt.Fprintf(e.stderr, "not exported: %s: %s\n", s.Check, s.Reason)
 			}
 			var objs []runtime.Object
+			if params := admission.VAPParams(checks, vopts); params != nil {
+				objs = append(objs, params)
+			}
 			for _, p := range pols {
 				objs = append(objs, p.Policy, p.Binding)
 			}
@@ -338,6 +348,7 @@ The checks that could not be exported are listed on stderr with the reason.`,
 	f.StringSliceVar(&only, "check", nil, "export only these checks (IDs or globs; repeatable)")
 	f.StringSliceVar(&action, "action", []string{"Deny"}, "validationActions of the bindings: Deny|Warn|Audit (repeatable)")
 	f.StringVar(&configPath, "config", "", "config file ("+config.FileName+"): parameters, exempt namespaces, custom checks")
+	f.StringVar(&paramsNS, "params-namespace", admission.DefaultParamsNamespace, "namespace of the ConfigMap kubeharden-params that parameterised policies read")
 	cmd.AddCommand(vap)
 	return cmd
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/fix"
+	"github.com/kubeharden/kubeharden/fix/chartvalues"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/scan"
@@ -105,6 +106,12 @@ applies them server-side, after a dry run of all of them.`,
 				return os.ReadFile(name)
 			}})
 			if !input.live {
+				overlays, err := chartOverlays(plan, chartvalues.Options{Load: in.load, Checks: only,
+					Scan: scan.Options{Config: opts.Config, Facts: opts.Facts, Checks: opts.Checks, Now: opts.Now}})
+				if err != nil {
+					return exit(scan.ExitInput, err)
+				}
+				plan.Changes = append(plan.Changes, overlays...)
 				plan.Changes = append(plan.Changes, fix.PatchFiles(plan.Patches, os.ReadFile)...)
 			}
 			report := fixSummary(e, res, plan, only)
@@ -146,9 +153,54 @@ applies them server-side, after a dry run of all of them.`,
 	f.BoolVar(&apply, "apply", false, "with --cluster: apply the fixes server-side (after a dry run)")
 	f.StringVar(&fieldMgr, "field-manager", "kubeharden", "with --apply: the field manager of the applied fields")
 	addAdmissionConfigFlag(f, new(string))
+	f.StringSliceVar(&in.load.HelmValues, "values", nil, "Helm values file for the charts fixed (repeatable, as helm --values; e.g. an earlier kubeharden-values.yaml)")
+	f.StringArrayVar(&in.load.HelmSet, "set", nil, "Helm value for the charts fixed: key=value (repeatable, as helm --set)")
 	img.addFlags(f)
 	addInputFlags(cmd, &in)
 	return cmd
+}
+
+// chartOverlays moves the fixes of objects rendered from charts that the charts' values
+// can make into a kubeharden-values.yaml per chart; plan keeps the rest, as rendered, for
+// the post-renderer.
+func chartOverlays(plan *fix.Result, opts chartvalues.Options) ([]fix.Change, error) {
+	byChart := map[string][]*fix.Patch{}
+	var charts []string
+	var other []*fix.Patch
+	for _, p := range plan.Patches {
+		dir := fix.ChartDir(p.Source)
+		if dir == "" {
+			other = append(other, p)
+			continue
+		}
+		if _, ok := byChart[dir]; !ok {
+			charts = append(charts, dir)
+		}
+		byChart[dir] = append(byChart[dir], p)
+	}
+	var out []fix.Change
+	for _, dir := range charts {
+		res, err := chartvalues.Overlay(dir, byChart[dir], opts)
+		if err != nil {
+			return nil, err
+		}
+		other = append(other, res.Rest...)
+		if res.Values == nil {
+			continue
+		}
+		name := chartvalues.Path(dir)
+		old, err := os.ReadFile(name)
+		if err != nil {
+			old = nil
+		}
+		b, err := chartvalues.File(old, res.Values)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fix.Change{Path: name, Old: old, New: b})
+	}
+	plan.Patches = other
+	return out, nil
 }
 
 // fixSummary tells on stderr what fix changes and what it leaves for a person, and says

@@ -29,7 +29,37 @@ import (
 
 var tc *testcluster.Cluster
 
-func TestMain(m *testing.M) { os.Exit(testcluster.Main(m, &tc, testcluster.Options{})) }
+// auditLog is the API server's audit log: Metadata events of pods and Deployments, which
+// carry the audit annotations the webhook returns in audit mode.
+var auditLog string
+
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  resources:
+  - group: ""
+    resources: [pods]
+  - group: apps
+    resources: [deployments]
+- level: None
+`
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kubeharden-enforce-")
+	if err != nil {
+		panic(err)
+	}
+	policy := filepath.Join(dir, "audit-policy.yaml")
+	if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
+		panic(err)
+	}
+	auditLog = filepath.Join(dir, "audit.log")
+	code := testcluster.Main(m, &tc, testcluster.Options{AuditPolicy: policy, AuditLog: auditLog})
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // servingCert writes a CA and a certificate it signed for 127.0.0.1 into dir; it returns the
 // files and the CA's PEM.
