@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	pathpkg "path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -32,8 +33,28 @@ type Config struct {
 	Versions Versions `json:"versions,omitempty"`
 	// CustomChecks are checks written in CEL that run with the built-in ones.
 	CustomChecks []CustomCheck `json:"customChecks,omitempty"`
+	// Namespaces limits what scan reports to some namespaces, as --include-namespace and
+	// --exclude-namespace (which add to these).
+	Namespaces NamespaceFilter `json:"namespaces,omitempty"`
 	// Path is where the config was read from; empty for the default.
 	Path string `json:"-"`
+}
+
+// NamespaceFilter holds path.Match globs of namespaces to report on and to leave out.
+type NamespaceFilter struct {
+	Include []string `json:"include,omitempty"`
+	Exclude []string `json:"exclude,omitempty"`
+}
+
+func (n *NamespaceFilter) validate() error {
+	for field, set := range map[string][]string{"include": n.Include, "exclude": n.Exclude} {
+		for _, p := range set {
+			if _, err := pathpkg.Match(p, ""); err != nil {
+				return fmt.Errorf("namespaces.%s: %q: %v", field, p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Ingress tunes the ingress practice.
@@ -344,6 +365,9 @@ func Load(path string) (*Config, error) {
 		}
 	}
 	if err := c.Ingress.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if err := c.Namespaces.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	if err := c.locateCustomChecks(b, path); err != nil {

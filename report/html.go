@@ -68,6 +68,14 @@ type htmlReport struct {
 	Checks                                 []htmlCheck
 	Errors                                 []htmlError
 	Attack                                 *htmlAttack
+	Filter                                 string
+	Namespaces                             []htmlNamespace
+	// TitleScore is the score as the page title gives it; ScoreState says "incomplete" first
+	// when the input was not read completely, so N/100 never reads as a clean bill.
+	TitleScore, ScoreState, ScoreWhy string
+	Chart                            *htmlChart
+	Framework                        *htmlFramework
+	Exposure                         *htmlExposure
 }
 
 type htmlCount struct {
@@ -132,6 +140,19 @@ func writeHTML(w io.Writer, r *scan.Result, opts Options) error {
 		ShowSuppressed: opts.ShowSuppressed,
 		Attack:         attackView(opts.AttackPaths),
 		Incomplete:     sanitize(incompleteNote(r)),
+		Filter:         filterLine(r.Summary),
+		TitleScore:     strings.TrimPrefix(strings.ToLower(scoreText(r.Summary)[:1])+scoreText(r.Summary)[1:], "score: "),
+		ScoreWhy:       scoreExplanation(r),
+		Chart:          chartView(r),
+		Framework:      htmlFrameworkOf(r.Summary.Framework),
+		Exposure:       exposureView(opts.Exposure, r),
+		Namespaces:     htmlNamespaces(r.Summary.Namespaces),
+	}
+	if r.Summary.Incomplete {
+		v.ScoreState = "incomplete"
+		if r.Summary.Objects == 0 {
+			v.ScoreWhy = "No score: nothing was read."
+		}
 	}
 	for _, s := range check.Severities {
 		v.Severities = append(v.Severities, htmlCount{s.String(), r.Summary.BySeverity[s.String()]})

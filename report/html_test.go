@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/exposure"
 	"github.com/kubeharden/kubeharden/internal/browser"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/load"
@@ -173,9 +174,10 @@ func TestHTMLSelfContained(t *testing.T) {
 // real headless Chromium, as a person would: filters, search, the suppressed toggle.
 func TestHTMLInChromium(t *testing.T) {
 	b := browser.Start(t)
-	r := insecureScan(t)
+	r, inv := insecureScan(t)
 	attackPaths := insecureAttackPaths(t)
-	page := render(t, r, Options{Format: "html", ToolVersion: "test", AttackPaths: attackPaths})
+	entries := exposure.List(inv, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	page := render(t, r, Options{Format: "html", ToolVersion: "test", AttackPaths: attackPaths, Exposure: entries})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write([]byte(page))
@@ -204,9 +206,20 @@ func TestHTMLInChromium(t *testing.T) {
 	shown := func() string { t.Helper(); return b.Find("#shown").Text() }
 
 	b.Open(srv.URL)
-	if got, want := b.Title(), "kubeharden report: score "+strconv.Itoa(r.Summary.Score)+"/100"; got != want {
+	// The broken file makes the scan incomplete: the page says so before any number.
+	if !r.Summary.Incomplete {
+		t.Fatal("the scan with a broken file is not incomplete")
+	}
+	if got, want := b.Title(), "kubeharden report: incomplete (what could be read scores "+strconv.Itoa(r.Summary.Score)+")"; got != want {
 		t.Fatalf("title %q, want %q", got, want)
 	}
+	if got := b.Find("#score-state").Text(); got != "incomplete" {
+		t.Errorf("score card shows %q first, want incomplete", got)
+	}
+	if n := b.Count("meter"); n != 0 {
+		t.Errorf("an incomplete score is drawn as a meter (%d)", n)
+	}
+	checkScoreChartAndMap(t, b, r, entries)
 	if n := rows(); n != open {
 		t.Errorf("%d finding rows shown, want the %d unsuppressed findings", n, open)
 	}
@@ -407,7 +420,7 @@ func TestHTMLInChromium(t *testing.T) {
 // insecureScan scans examples/insecure as `kubeharden scan` does, plus what a report must
 // handle and the example lacks: a file that does not parse, an image reference carrying
 // markup, an exception that suppresses and one that has expired.
-func insecureScan(t *testing.T) *scan.Result {
+func insecureScan(t *testing.T) (*scan.Result, *inventory.Inventory) {
 	t.Helper()
 	dir := filepath.Join("..", "examples", "insecure")
 	cfg, err := config.Find(dir)
@@ -417,6 +430,16 @@ func insecureScan(t *testing.T) *scan.Result {
 	extra := t.TempDir()
 	files := map[string]string{
 		"broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: [unclosed\n",
+		// An entry point with TLS, for the exposure map to label.
+		"tls.yaml": `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: api-tls, namespace: shop-api}
+spec:
+  tls: [{hosts: [api.example.com], secretName: api-tls}]
+  rules:
+  - host: api.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 8080}}}}]}
+`,
 		"markup.yaml": `apiVersion: v1
 kind: Pod
 metadata: {name: markup, namespace: shop-api}
@@ -436,8 +459,9 @@ spec:
 		config.Exception{Check: "images/not-pinned", Namespace: "shop-db", Reason: "the mirror pins digests"},
 		config.Exception{Check: "resources/no-limitrange", Reason: "migrating", Expires: mustDate(t, "2020-01-31")})
 	objs, errs := load.Files([]string{dir, extra}, load.Options{})
-	return scan.Run(inventory.Build(objs), scan.Options{Config: &c, Checks: check.All(),
-		Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), Errors: errs})
+	inv := inventory.Build(objs)
+	return scan.Run(inv, scan.Options{Config: &c, Checks: check.All(),
+		Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), Errors: errs}), inv
 }
 
 func mustDate(t *testing.T, s string) config.Date {

@@ -45,7 +45,14 @@ func writeMarkdown(w io.Writer, r *scan.Result, opts Options) error {
 	if l := readLine(r); l != "" {
 		fmt.Fprintf(bw, "%s\n\n", mdEscape(strings.TrimSuffix(l, " (-v lists them)")))
 	}
+	if l := filterLine(s); l != "" {
+		fmt.Fprintf(bw, "%s\n\n", mdEscape(l))
+	}
 	m.summaryTable(r)
+	mdNamespaceTable(bw, s.Namespaces)
+	if s.Framework != nil {
+		mdFramework(bw, s.Framework)
+	}
 
 	groups := groupByPractice(r.Findings, func(f *check.Finding) bool { return !f.Suppressed })
 	for _, g := range groups {

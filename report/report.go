@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/exposure"
 	"github.com/kubeharden/kubeharden/scan"
 )
 
@@ -48,6 +49,8 @@ type Options struct {
 	SourceRoot string
 	// AttackPaths are drawn by the HTML report, in its own section.
 	AttackPaths []AttackPath
+	// Exposure are the entry points the HTML report draws as its exposure map.
+	Exposure []exposure.Entry
 	// Verbose lists, in the table, the files skipped as not Kubernetes.
 	Verbose bool
 }

@@ -365,6 +365,19 @@ func (t *table) summary(r *scan.Result) {
 			fmt.Fprintln(t.w, l)
 		}
 	}
+	if l := filterLine(s); l != "" {
+		for _, l := range wrap(l, t.opts.Width) {
+			fmt.Fprintln(t.w, l)
+		}
+	}
+	if len(s.Namespaces) > 0 {
+		fmt.Fprintln(t.w)
+		namespaceTable(t.w, s.Namespaces)
+	}
+	if s.Framework != nil {
+		fmt.Fprintln(t.w)
+		frameworkTable(t.w, s.Framework)
+	}
 	if t.opts.Verbose {
 		for _, sk := range r.Skipped {
 			fmt.Fprintln(t.w, indent+"skipped "+sanitize(sk.File)+": "+sk.Reason)

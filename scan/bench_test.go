@@ -123,3 +123,33 @@ func BenchmarkScan(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNamespaceScope is what --include-namespace, --exclude-namespace and --by namespace
+// add to a scan, on the findings of a full scan of the generated cluster: the findings
+// filtered, the objects counted and every namespace scored (scan.ScopeFindings). The scan
+// itself runs once, before the timer.
+func BenchmarkNamespaceScope(b *testing.B) {
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
+			objs, errs := load.Files([]string{cluster(b, n)}, load.Options{})
+			if len(errs) > 0 {
+				b.Fatal(errs[0])
+			}
+			inv := inventory.Build(objs)
+			r := scan.Run(inv, scan.Options{Now: time.Unix(1_800_000_000, 0)})
+			ns := scan.Namespaces{Include: []string{"*"}, Exclude: []string{"*-3*"}}
+			fs := make([]check.Finding, len(r.Findings))
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := benchmetric.CPUTime()
+			var rows []scan.NamespaceScore
+			for i := 0; i < b.N; i++ {
+				copy(fs, r.Findings)
+				_, rows = scan.ScopeFindings(inv, fs, ns, true)
+			}
+			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(len(r.Findings)), "findings")
+			b.ReportMetric(float64(len(rows)), "namespaces")
+		})
+	}
+}

@@ -20,8 +20,17 @@ func Merge(byCluster map[string]*Result) *Result {
 	seen := map[string]bool{}
 	var checks []*check.Check
 	inc := map[string]bool{}
+	var namespaces []NamespaceScore
 	for _, name := range names {
 		r := byCluster[name]
+		for _, ns := range r.Summary.Namespaces {
+			// Namespaces of different clusters are different teams' namespaces.
+			ns.Namespace = name + ":" + ns.Namespace
+			namespaces = append(namespaces, ns)
+		}
+		if out.Summary.Filter == nil {
+			out.Summary.Filter = r.Summary.Filter
+		}
 		for _, f := range r.Findings {
 			f.Cluster = name
 			out.Findings = append(out.Findings, f)
@@ -45,7 +54,9 @@ func Merge(byCluster map[string]*Result) *Result {
 	}
 	check.SortChecks(checks)
 	out.Checks = checks
+	filter := out.Summary.Filter
 	out.Summary = summarize(objects, out.Findings, checks)
+	out.Summary.Filter, out.Summary.Namespaces = filter, namespaces
 	for _, p := range check.Practices {
 		if inc[p] {
 			out.Summary.IncompletePractices = append(out.Summary.IncompletePractices, p)

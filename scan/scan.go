@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/compliance"
 	"github.com/kubeharden/kubeharden/config"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/load"
@@ -49,6 +50,12 @@ type Summary struct {
 	// IncompletePractices lists practices whose input could not be fully read (e.g.
 	// forbidden lists).
 	IncompletePractices []string `json:"incompletePractices,omitempty"`
+	// Filter is the namespace filter the findings, objects and scores are limited to.
+	Filter *Namespaces `json:"namespaceFilter,omitempty"`
+	// Namespaces scores each namespace on its own (`scan --by namespace`).
+	Namespaces []NamespaceScore `json:"namespaces,omitempty"`
+	// Framework judges the scan control by control (`scan --framework`).
+	Framework *compliance.Summary `json:"framework,omitempty"`
 }
 
 // Weights are how much one unsuppressed finding of each severity costs the score.
@@ -75,6 +82,10 @@ type Options struct {
 	// Baseline, when set, leaves out the findings it holds: only new findings are reported,
 	// scored and counted for the exit code.
 	Baseline Baseline
+	// Namespaces limits what is reported and scored (not what the checks read).
+	Namespaces Namespaces
+	// ByNamespace adds a score per namespace to the summary.
+	ByNamespace bool
 }
 
 // Run runs the checks over inv, applies suppressions and summarises.
@@ -88,6 +99,13 @@ func Run(inv *inventory.Inventory, opts Options) *Result {
 	findings, errs := check.RunAt(inv, opts.Config, opts.Facts, opts.Checks, opts.Now)
 	errs = append(errs, check.Suppress(findings, inv, opts.Config, opts.Now)...)
 	errs = append(errs, check.UnknownSuppressions(inv, opts.Config, opts.Checks)...)
+	objects := inv.Len()
+	var scoped *scope
+	if opts.Namespaces.active() || opts.ByNamespace {
+		scoped = &scope{}
+		findings, scoped.objects, scoped.byNS = scopeFindings(inv, findings, opts.Namespaces)
+		objects = scoped.objects
+	}
 	baselined := 0
 	if opts.Baseline != nil {
 		findings, baselined = opts.Baseline.filter(findings)
@@ -100,8 +118,15 @@ func Run(inv *inventory.Inventory, opts Options) *Result {
 	if r.Findings == nil {
 		r.Findings = []check.Finding{}
 	}
-	r.Summary = summarize(inv.Len(), findings, opts.Checks)
+	r.Summary = summarize(objects, findings, opts.Checks)
 	r.Summary.Baselined = baselined
+	if opts.Namespaces.active() {
+		nf := opts.Namespaces
+		r.Summary.Filter = &nf
+	}
+	if opts.ByNamespace {
+		r.Summary.Namespaces = byNamespace(scoped.byNS, findings)
+	}
 	r.Skipped, r.Builds = opts.Skipped, opts.Builds
 	r.Summary.Skipped = len(opts.Skipped)
 	r.Summary.IncompletePractices = opts.Incomplete

@@ -11,6 +11,7 @@ import (
 	"github.com/kubeharden/kubeharden/attack"
 	"github.com/kubeharden/kubeharden/check"
 	attackchecks "github.com/kubeharden/kubeharden/checks/attack"
+	"github.com/kubeharden/kubeharden/exposure"
 	"github.com/kubeharden/kubeharden/report"
 	"github.com/kubeharden/kubeharden/scan"
 	"github.com/kubeharden/kubeharden/vuln"
@@ -195,4 +196,30 @@ func reportAttackPaths(output string, input *input, res *scan.Result) []report.A
 		out = append(out, report.AttackPathOf(p))
 	}
 	return out
+}
+
+// reportExposure gives the HTML report the entry points of a single input that lie in the
+// namespaces the scan reports on.
+func reportExposure(output string, input *input, ns scan.Namespaces) []exposure.Entry {
+	if output != "html" || input == nil {
+		return nil
+	}
+	var out []exposure.Entry
+	for _, e := range exposure.List(input.inv, time.Now()) {
+		if ns.Keep(scan.NamespaceOf(e.Object)) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// nsFilterOf is the namespace filter of a scan: the config's and the flags' patterns.
+func nsFilterOf(input *input, flags scan.Namespaces) scan.Namespaces {
+	if input == nil || input.cfg == nil {
+		return flags
+	}
+	return scan.Namespaces{
+		Include: append(append([]string{}, input.cfg.Namespaces.Include...), flags.Include...),
+		Exclude: append(append([]string{}, input.cfg.Namespaces.Exclude...), flags.Exclude...),
+	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"path"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/kubeharden/kubeharden/admission"
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/compliance"
+	"github.com/kubeharden/kubeharden/scan"
 )
 
 func init() { register(newChecksCmd) }
@@ -19,12 +22,30 @@ func matchID(pattern, id string) (bool, error) { return path.Match(pattern, id) 
 
 func newChecksCmd(e *env) *cobra.Command {
 	output := newFormat("table", "json", "md")
+	var framework string
 	cmd := &cobra.Command{
 		Use:   "checks",
 		Short: "List every check with its severity and practice",
-		Args:  cobra.NoArgs,
+		Long: `Checks lists every check. With --framework it lists the checks that a compliance framework
+maps (cis, nsa, pss, mitre) with the framework's control IDs; -o md prints that mapping as
+a Markdown table.`,
+		Example: `  kubeharden checks
+  kubeharden checks --framework cis -o md`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cs := check.All()
+			if framework != "" {
+				d, fw, err := compliance.Lookup(framework)
+				if err != nil {
+					return exit(scan.ExitInput, fmt.Errorf("--framework: %w", err))
+				}
+				mapped := d.Filter(cs, fw.ID)
+				by := emitters{}
+				for _, f := range []string{"table", "json", "md"} {
+					by[f] = func(w io.Writer) error { return writeFrameworkChecks(w, f, d, fw, mapped) }
+				}
+				return e.emit("", output.value, nil, by)
+			}
 			return e.emit("", output.value, cs, emitters{
 				"table": func(w io.Writer) error { return writeChecksTable(w, cs) },
 				"md":    func(w io.Writer) error { return writeChecksMarkdown(w, cs) },
@@ -32,6 +53,7 @@ func newChecksCmd(e *env) *cobra.Command {
 		},
 	}
 	addFormatFlag(cmd.Flags(), output, "")
+	cmd.Flags().StringVar(&framework, "framework", "", "list the checks mapped to this compliance framework with its control IDs: "+strings.Join(compliance.Frameworks(), "|"))
 	return cmd
 }
 
@@ -83,6 +105,9 @@ func writeChecksMarkdown(w io.Writer, cs []*check.Check) error {
 			if len(c.References) > 0 {
 				fmt.Fprintf(&b, "\n**References:** %s\n", strings.Join(c.References, "; "))
 			}
+			if ctl := controlsLine(c.ID); ctl != "" {
+				fmt.Fprintf(&b, "\n**Controls:** %s\n", ctl)
+			}
 			fmt.Fprintf(&b, "\n**Enforce:** %s\n", enforcement(c))
 		}
 	}
@@ -129,3 +154,66 @@ func enforcement(c *check.Check) string {
 	}
 	return strings.Join(ways, "; ")
 }
+
+// controlsLine names the controls of every framework that check id maps to, as
+// docs/checks.md shows them: "CIS 5.2.2 · PSS baseline/Privileged Containers".
+func controlsLine(id string) string {
+	d, err := compliance.Load()
+	if err != nil {
+		return ""
+	}
+	var parts []string
+	for _, f := range d.Frameworks {
+		if ids := d.Controls(id, f.ID); len(ids) > 0 {
+			parts = append(parts, strings.ToUpper(f.ID)+" "+strings.Join(ids, ", "))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// writeFrameworkChecks prints the checks a framework maps, each with the controls.
+func writeFrameworkChecks(w io.Writer, output string, d *compliance.Data, fw *compliance.Framework, cs []*check.Check) error {
+	switch output {
+	case "json":
+		type row struct {
+			Check    string   `json:"check"`
+			Severity string   `json:"severity"`
+			Controls []string `json:"controls"`
+		}
+		out := struct {
+			Framework string `json:"framework"`
+			Name      string `json:"name"`
+			Version   string `json:"version"`
+			Checks    []row  `json:"checks"`
+		}{fw.ID, fw.Name, fw.Version, []row{}}
+		for _, c := range cs {
+			out.Checks = append(out.Checks, row{c.ID, c.Severity.String(), d.Controls(c.ID, fw.ID)})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	case "md":
+		var b strings.Builder
+		fmt.Fprintf(&b, "# %s %s: kubeharden checks\n\n", fw.Name, fw.Version)
+		fmt.Fprintf(&b, "%d of %d checks map to this framework (`kubeharden checks --framework %s -o md`).\n\n", len(cs), len(check.All()), fw.ID)
+		b.WriteString("| Check | Severity | Controls |\n|---|---|---|\n")
+		for _, c := range cs {
+			var ctl []string
+			for _, id := range d.Controls(c.ID, fw.ID) {
+				ctl = append(ctl, "`"+id+"` "+mdCell(fw.Control(id).Title))
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", c.ID, c.Severity, strings.Join(ctl, "<br>"))
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSEVERITY\t"+strings.ToUpper(fw.ID)+" CONTROLS")
+	for _, c := range cs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.ID, c.Severity, strings.Join(d.Controls(c.ID, fw.ID), "; "))
+	}
+	return tw.Flush()
+}
+
+// mdCell keeps text from breaking a Markdown table row.
+func mdCell(s string) string { return strings.NewReplacer("|", "\\|", "\n", " ").Replace(s) }

@@ -49,6 +49,12 @@ func init() {
 						fmt.Fprintln(w, "  - "+r)
 					}
 				}
+				if ctl := controlsLine(c.ID); ctl != "" {
+					fmt.Fprintln(w, "\nControls (kubeharden checks --framework):")
+					for _, part := range strings.Split(ctl, " · ") {
+						fmt.Fprintln(w, "  - "+part)
+					}
+				}
 				return nil
 			},
 		}

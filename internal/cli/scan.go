@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/compliance"
 	"github.com/kubeharden/kubeharden/internal/memlimit"
 	"github.com/kubeharden/kubeharden/report"
 	"github.com/kubeharden/kubeharden/scan"
@@ -32,6 +33,9 @@ func newScanCmd(e *env) *cobra.Command {
 		baseline       string
 		color          string
 		allContexts    bool
+		nsFilter       scan.Namespaces
+		by             string
+		framework      string
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [PATH|-]...",
@@ -60,6 +64,22 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 					return exit(scan.ExitInput, fmt.Errorf("--fail-on: %w", err))
 				}
 			}
+			switch by {
+			case "", "practice":
+			case "namespace":
+			default:
+				return exit(scan.ExitInput, fmt.Errorf("--by %q: want namespace (or practice, the default)", by))
+			}
+			if err := nsFilter.Validate(); err != nil {
+				return exit(scan.ExitInput, err)
+			}
+			var mapping *compliance.Data
+			if framework != "" {
+				var err error
+				if mapping, _, err = compliance.Lookup(framework); err != nil {
+					return exit(scan.ExitInput, fmt.Errorf("--framework: %w", err))
+				}
+			}
 			// Patterns may name only custom checks, which the config read below holds.
 			checks, selErr := selectChecks(only)
 			in.progress = wantsProgress(output.value)
@@ -79,6 +99,11 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 					return nil, exit(scan.ExitInput, selErr)
 				}
 				checks := append(append([]*check.Check(nil), checks...), more...)
+				if mapping != nil {
+					if checks = mapping.Filter(checks, framework); len(checks) == 0 {
+						return nil, exit(scan.ExitInput, fmt.Errorf("--framework %s: none of the selected checks maps to it", framework))
+					}
+				}
 				if err := applyAdmissionConfig(input.cfg, admission); err != nil {
 					return nil, err
 				}
@@ -90,6 +115,8 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				}
 				opts := input.scanOptions()
 				opts.Checks = checks
+				opts.Namespaces = nsFilterOf(input, nsFilter)
+				opts.ByNamespace = by == "namespace"
 				if baseline != "" {
 					if opts.Baseline, err = scan.ReadBaseline(baseline); err != nil {
 						return nil, exit(scan.ExitInput, fmt.Errorf("--baseline: %w", err))
@@ -130,6 +157,9 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				}
 				res = scan.Merge(results)
 			}
+			if mapping != nil {
+				res.Summary.Framework = mapping.Summarize(framework, res.Checks, res.Findings)
+			}
 			useColor, err := colorWanted(color, e.stdout)
 			if err != nil {
 				return exit(scan.ExitInput, err)
@@ -147,6 +177,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				SourceRoot:     root,
 				LinkBase:       linkBase,
 				AttackPaths:    reportAttackPaths(output.value, single, res),
+				Exposure:       reportExposure(output.value, single, nsFilterOf(single, nsFilter)),
 				Verbose:        verbose,
 			})
 			if err != nil {
@@ -180,6 +211,10 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 	addEncryptionConfigFlag(f, &encConfig)
 	img.addFlags(f)
 	addInputFlags(cmd, &in)
+	f.StringArrayVar(&nsFilter.Include, "include-namespace", nil, "report only on namespaces matching this glob (repeatable; cluster-scoped objects are kept unless --exclude-namespace '(cluster)'); checks still read every namespace")
+	f.StringArrayVar(&nsFilter.Exclude, "exclude-namespace", nil, "leave out namespaces matching this glob (repeatable; '(cluster)' leaves out cluster-scoped objects)")
+	f.StringVar(&framework, "framework", "", "run only the checks mapped to this compliance framework and judge its controls: "+strings.Join(compliance.Frameworks(), "|"))
+	f.StringVar(&by, "by", "", "add a score per namespace to the summary: namespace")
 	f.BoolVar(&allContexts, "all-contexts", false, "with --cluster, scan the cluster of every kubeconfig context into one report (--context may also be given several times)")
 	return cmd
 }
