@@ -656,20 +656,25 @@ func (g *gen) policies() []*Policy {
 			Rules:   [2][]string{nil, {fmt.Sprintf("Every pod resolves names through cluster DNS (%s in %s).", labels.Set(g.opts.DNSLabels), g.opts.DNSNamespace)}}})
 	}
 
+	// Each workload's paths in and out, in the order found: one pass over the paths, not
+	// one per workload.
+	ins, egs := map[string][]*Path{}, map[string][]*Path{}
+	for _, p := range g.order {
+		if p.To.Kind == WorkloadEnd {
+			k := endKey(p.To)
+			ins[k] = append(ins[k], p)
+		}
+		if p.From.Kind == WorkloadEnd {
+			k := endKey(p.From)
+			egs[k] = append(egs[k], p)
+		}
+	}
 	for _, w := range g.allWorkloads() {
 		if !g.inScope(w.Namespace) {
 			continue
 		}
-		self := End{Kind: WorkloadEnd, Workload: w}
-		var in, eg []*Path
-		for _, p := range g.order {
-			if endKey(p.To) == endKey(self) {
-				in = append(in, p)
-			}
-			if endKey(p.From) == endKey(self) {
-				eg = append(eg, p)
-			}
-		}
+		self := endKey(End{Kind: WorkloadEnd, Workload: w})
+		in, eg := ins[self], egs[self]
 		if len(in)+len(eg) == 0 {
 			continue
 		}
