@@ -125,6 +125,8 @@ type gen struct {
 	order []*Path
 	notes []string
 	noted map[string]bool
+	all   []*netpol.Workload            // allWorkloads
+	byNS  map[string][]*netpol.Workload // workloadsIn
 }
 
 // Generate works out the application's paths and the policies that allow exactly them.
@@ -228,7 +230,21 @@ func containsPort(ps []netpol.Port, p netpol.Port) bool {
 }
 
 func (g *gen) allWorkloads() []*netpol.Workload {
-	return append(append([]*netpol.Workload{}, g.eng.Workloads()...), g.eng.HostNetworkWorkloads()...)
+	if g.all == nil {
+		g.all = append(append([]*netpol.Workload{}, g.eng.Workloads()...), g.eng.HostNetworkWorkloads()...)
+	}
+	return g.all
+}
+
+// workloadsIn are allWorkloads of one namespace, in the same order.
+func (g *gen) workloadsIn(ns string) []*netpol.Workload {
+	if g.byNS == nil {
+		g.byNS = map[string][]*netpol.Workload{}
+		for _, w := range g.allWorkloads() {
+			g.byNS[w.Namespace] = append(g.byNS[w.Namespace], w)
+		}
+	}
+	return g.byNS[ns]
 }
 
 // service finds the Service a host name means, from a client in clientNS.
@@ -254,8 +270,8 @@ func (g *gen) backends(svc *corev1.Service) []*netpol.Workload {
 		ns = inventory.DefaultNamespace
 	}
 	var out []*netpol.Workload
-	for _, w := range g.allWorkloads() {
-		if w.Namespace == ns && sel.Matches(w.Labels) {
+	for _, w := range g.workloadsIn(ns) {
+		if sel.Matches(w.Labels) {
 			out = append(out, w)
 		}
 	}
