@@ -5,12 +5,16 @@ import (
 	"strings"
 )
 
-// Matrix is what every class may send to every other class, and to and from the internet,
-// computed in one pass. Cells are interned port sets.
+// Matrix is what every class may send to every other class, and to and from the internet.
+// Cells are interned port sets. Without cluster network policies a cell is not stored but
+// read as the intersection of two shared vectors (the source's egress, the destination's
+// ingress), so the matrix takes memory for its distinct policy groups, not for n² cells.
+// Reading it interns new sets: it is not safe for concurrent use.
 type Matrix struct {
 	classes []*Class
-	pos     []int // class index → row/column, or -1
-	cells   []uint32
+	pos     []int      // class index → row/column, or -1
+	cells   []uint32   // with cluster network policies: every cell
+	in, out [][]uint32 // otherwise: in[d][s], out[s][d]; nil when not isolated
 	table   *portTable
 	// Internet traffic per class: ports allowed for every public address, and for some.
 	fromNet, fromNetSome, toNet, toNetSome []uint32
@@ -121,8 +125,8 @@ func (e *Engine) Matrix(namespaces ...string) *Matrix {
 		out[si] = v
 	}
 
-	m.cells = make([]uint32, n*n)
 	if len(e.sortedCluster) > 0 {
+		m.cells = make([]uint32, n*n)
 		// Cluster network policies decide per pair and per port, in tiers around the
 		// NetworkPolicies: every cell is evaluated as Reach would.
 		for s := 0; s < n; s++ {
@@ -137,21 +141,7 @@ func (e *Engine) Matrix(namespaces ...string) *Matrix {
 		m.internet(e)
 		return m
 	}
-	for s := 0; s < n; s++ {
-		row := m.cells[s*n : (s+1)*n]
-		eg := out[s]
-		for d := 0; d < n; d++ {
-			a, b := idAll, idAll
-			if eg != nil {
-				a = eg[d]
-			}
-			if in[d] != nil {
-				b = in[d][s]
-			}
-			row[d] = t.interID(a, b)
-		}
-	}
-
+	m.in, m.out = in, out
 	m.internet(e)
 	return m
 }
@@ -195,11 +185,33 @@ func (m *Matrix) Classes() []*Class { return m.classes }
 
 // Ports is what from may send to to. Both must be classes of the matrix.
 func (m *Matrix) Ports(from, to *Class) PortSet {
+	p, _ := m.Cell(from, to)
+	return p
+}
+
+// Cell is Ports with a key for the set: two cells have the same key exactly when their port
+// sets are equal, so that a writer can render each distinct set once.
+func (m *Matrix) Cell(from, to *Class) (PortSet, uint32) {
 	s, d := m.pos[from.Index], m.pos[to.Index]
 	if s < 0 || d < 0 {
-		return NoPorts
+		return NoPorts, idNone
 	}
-	return m.table.sets[m.cells[s*len(m.classes)+d]]
+	id := m.cell(s, d)
+	return m.table.sets[id], id
+}
+
+func (m *Matrix) cell(s, d int) uint32 {
+	if m.cells != nil {
+		return m.cells[s*len(m.classes)+d]
+	}
+	a, b := idAll, idAll
+	if eg := m.out[s]; eg != nil {
+		a = eg[d]
+	}
+	if in := m.in[d]; in != nil {
+		b = in[s]
+	}
+	return m.table.interID(a, b)
 }
 
 // FromInternet is what every public address may send to c, and what some may.
@@ -218,4 +230,14 @@ func (m *Matrix) ToInternet(c *Class) (every, some PortSet) {
 		return NoPorts, NoPorts
 	}
 	return m.table.sets[m.toNet[i]], m.table.sets[m.toNetSome[i]]
+}
+
+// InternetKeys are keys (as Cell's) of what every and some public addresses may send to c,
+// and of what c may send to every and some.
+func (m *Matrix) InternetKeys(c *Class) [4]uint32 {
+	i := m.pos[c.Index]
+	if i < 0 {
+		return [4]uint32{}
+	}
+	return [4]uint32{m.fromNet[i], m.fromNetSome[i], m.toNet[i], m.toNetSome[i]}
 }

@@ -146,3 +146,39 @@ func BenchmarkScan(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScanPractice is BenchmarkScan for one practice's checks at a time on the
+// multitenant profile at 1,000 and 10,000 workloads: the growth per practice that issue 19
+// bounds (at most ×11 in time for ×10 workloads).
+func BenchmarkScanPractice(b *testing.B) {
+	practices := map[string][]*check.Check{}
+	var names []string
+	for _, c := range check.All() {
+		p := c.Practice()
+		if practices[p] == nil {
+			names = append(names, p)
+		}
+		practices[p] = append(practices[p], c)
+	}
+	for _, p := range names {
+		for _, n := range []int{1000, 10000} {
+			c := benchCase{opt: gen.Options{Profile: "multitenant"}, n: n}
+			b.Run(fmt.Sprintf("practice=%s/workloads=%d", p, n), func(b *testing.B) {
+				objs, errs := load.Files([]string{cluster(b, c)}, load.Options{})
+				if len(errs) > 0 {
+					b.Fatal(errs[0])
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				cpu := benchmetric.CPUTime()
+				var r *scan.Result
+				for i := 0; i < b.N; i++ {
+					r = scan.Run(inventory.Build(objs), scan.Options{Checks: practices[p], Now: time.Unix(1_800_000_000, 0)})
+				}
+				b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(len(r.Findings)), "findings")
+				r = nil
+			})
+		}
+	}
+}
