@@ -241,3 +241,101 @@ func (m *Matrix) InternetKeys(c *Class) [4]uint32 {
 	}
 	return [4]uint32{m.fromNet[i], m.fromNetSome[i], m.toNet[i], m.toNetSome[i]}
 }
+
+// Alike partitions the matrix's classes into groups that the matrix cannot tell apart:
+// equal rows, equal columns and equal traffic with the internet. Groups come in the order
+// of their first class; classes keep their order within a group.
+//
+// Without cluster network policies two classes are put together when each policy group
+// treats them alike (the same egress and ingress vectors, the same entry in every other
+// vector): enough for equal rows and columns, and read in O(classes × policy groups) rather
+// than O(classes²). With them, rows and columns are compared cell by cell.
+func (m *Matrix) Alike() [][]*Class {
+	n := len(m.classes)
+	var sig func(c int, f func(uint32))
+	if m.cells != nil {
+		sig = func(c int, f func(uint32)) {
+			for d := 0; d < n; d++ {
+				f(m.cells[c*n+d])
+				f(m.cells[d*n+c])
+			}
+		}
+	} else {
+		// The distinct vectors, by their first element's address (shared vectors are one
+		// slice), and each class's own.
+		vecs := func(vs [][]uint32) (distinct [][]uint32, idx []uint32) {
+			seen := map[*uint32]uint32{}
+			idx = make([]uint32, n)
+			for i, v := range vs {
+				if v == nil {
+					continue
+				}
+				k, ok := seen[&v[0]]
+				if !ok {
+					k = uint32(len(distinct) + 1)
+					seen[&v[0]] = k
+					distinct = append(distinct, v)
+				}
+				idx[i] = k
+			}
+			return distinct, idx
+		}
+		ins, inIdx := vecs(m.in)
+		outs, outIdx := vecs(m.out)
+		sig = func(c int, f func(uint32)) {
+			f(inIdx[c])
+			f(outIdx[c])
+			for _, v := range ins {
+				f(v[c])
+			}
+			for _, v := range outs {
+				f(v[c])
+			}
+		}
+	}
+	full := func(c int, f func(uint32)) {
+		for _, x := range [4]uint32{m.fromNet[c], m.fromNetSome[c], m.toNet[c], m.toNetSome[c]} {
+			f(x)
+		}
+		sig(c, f)
+	}
+	hash := func(c int) [2]uint64 {
+		h1, h2 := uint64(14695981039346656037), uint64(0x9e3779b97f4a7c15)
+		full(c, func(x uint32) {
+			h1 = (h1 ^ uint64(x)) * 1099511628211
+			h2 = (h2 ^ uint64(x)) * 0xff51afd7ed558ccd
+		})
+		return [2]uint64{h1, h2}
+	}
+	equal := func(a, b int) bool {
+		var xs []uint32
+		full(a, func(x uint32) { xs = append(xs, x) })
+		i, same := 0, true
+		full(b, func(x uint32) {
+			same = same && xs[i] == x
+			i++
+		})
+		return same
+	}
+	byHash := map[[2]uint64][]int{} // hash → indexes into out
+	var out [][]*Class
+	var first []int
+	for c := 0; c < n; c++ {
+		h := hash(c)
+		g := -1
+		for _, k := range byHash[h] {
+			if equal(first[k], c) {
+				g = k
+				break
+			}
+		}
+		if g < 0 {
+			g = len(out)
+			byHash[h] = append(byHash[h], g)
+			out = append(out, nil)
+			first = append(first, c)
+		}
+		out[g] = append(out[g], m.classes[c])
+	}
+	return out
+}

@@ -322,4 +322,3 @@ func notEvaluated(eng *netpol.Engine, cni []*netpol.CNIPolicy) []string {
 	}
 	return out
 }
-

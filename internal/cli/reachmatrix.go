@@ -374,72 +374,27 @@ type matrixGroup struct {
 }
 
 // groups partitions the workloads into matrix groups, in the order of their first member.
-// It reads the matrix three times and keeps one hash per class, never a row.
 func (v *matrixView) groups() []*matrixGroup {
-	var classes []*netpol.Class
 	members := map[*netpol.Class][]string{}
 	for _, ep := range v.eps {
-		if members[ep.cls] == nil {
-			classes = append(classes, ep.cls)
-		}
 		members[ep.cls] = append(members[ep.cls], ep.name)
 	}
-	m := v.m
-	key := func(c *netpol.Class) [2]uint64 {
-		const prime = 1099511628211
-		row, col := uint64(14695981039346656037), uint64(14695981039346656037)
-		for _, d := range classes {
-			_, r := m.Cell(c, d)
-			_, k := m.Cell(d, c)
-			row = (row ^ uint64(r)) * prime
-			col = (col ^ uint64(k)) * prime
-		}
-		return [2]uint64{row, col}
-	}
-	same := func(a, b *netpol.Class) bool {
-		if m.InternetKeys(a) != m.InternetKeys(b) {
-			return false
-		}
-		for _, d := range classes {
-			_, x := m.Cell(a, d)
-			_, y := m.Cell(b, d)
-			_, p := m.Cell(d, a)
-			_, q := m.Cell(d, b)
-			if x != y || p != q {
-				return false
-			}
-		}
-		// The cells between a and b themselves: a→a against b→b, a→b against b→a.
-		_, aa := m.Cell(a, a)
-		_, bb := m.Cell(b, b)
-		_, ab := m.Cell(a, b)
-		_, ba := m.Cell(b, a)
-		return aa == bb && ab == ba && aa == ab
-	}
-	type bucket struct {
-		k   [2]uint64
-		net [4]uint32
-	}
-	byKey := map[bucket][]*matrixGroup{}
 	var out []*matrixGroup
-	for _, c := range classes {
-		b := bucket{key(c), m.InternetKeys(c)}
-		var g *matrixGroup
-		for _, cand := range byKey[b] {
-			if same(cand.cls, c) {
-				g = cand
-				break
-			}
+	for _, cs := range v.m.Alike() {
+		g := &matrixGroup{cls: cs[0]}
+		for _, c := range cs {
+			g.members = append(g.members, members[c]...)
 		}
-		if g == nil {
-			g = &matrixGroup{name: fmt.Sprintf("g%d", len(out)+1), cls: c}
-			byKey[b] = append(byKey[b], g)
+		if len(g.members) > 0 { // classes of hostNetwork workloads only
 			out = append(out, g)
 		}
-		g.members = append(g.members, members[c]...)
 	}
 	for _, g := range out {
 		sort.Strings(g.members)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].members[0] < out[j].members[0] })
+	for i, g := range out {
+		g.name = fmt.Sprintf("g%d", i+1)
 	}
 	return out
 }

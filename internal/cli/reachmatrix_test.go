@@ -15,7 +15,7 @@ import (
 // every workload is in exactly one group.
 func TestMatrixByGroupExpands(t *testing.T) {
 	dir := t.TempDir()
-	inputs := []string{hardened, "../../examples/insecure"}
+	inputs := []string{hardened, "../../examples/insecure", "../../netpol/testdata/netpol-analyzer/anp_test_4"}
 	for _, p := range []string{"default", "multitenant"} {
 		f, err := os.Create(filepath.Join(dir, p+".yaml"))
 		if err != nil {
