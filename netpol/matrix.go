@@ -15,6 +15,11 @@ type Matrix struct {
 	pos     []int      // class index → row/column, or -1
 	cells   []uint32   // with cluster network policies: every cell
 	in, out [][]uint32 // otherwise: in[d][s], out[s][d]; nil when not isolated
+	// Row's index of the distinct ingress vectors, made on first use.
+	rowIn    map[*uint32]int
+	rowInIdx []int
+	rowVecs  [][]uint32
+	rowCol   []uint32
 	table   *portTable
 	// Internet traffic per class: ports allowed for every public address, and for some.
 	fromNet, fromNetSome, toNet, toNetSome []uint32
@@ -339,3 +344,58 @@ func (m *Matrix) Alike() [][]*Class {
 	}
 	return out
 }
+
+// Row fills keys (as Cell's, see Set) with what from may send to each class of the matrix,
+// by position in Classes, and returns it. Reading a matrix row by row this way touches
+// each shared ingress vector once per row instead of once per cell.
+func (m *Matrix) Row(from *Class, keys []uint32) []uint32 {
+	n := len(m.classes)
+	keys = append(keys[:0], make([]uint32, n)...)
+	s := m.pos[from.Index]
+	if s < 0 {
+		return keys
+	}
+	if m.cells != nil {
+		copy(keys, m.cells[s*n:(s+1)*n])
+		return keys
+	}
+	if m.rowIn == nil {
+		m.rowIn = map[*uint32]int{}
+		m.rowInIdx = make([]int, n)
+		for d, v := range m.in {
+			m.rowInIdx[d] = -1
+			if v == nil {
+				continue
+			}
+			k, ok := m.rowIn[&v[0]]
+			if !ok {
+				k = len(m.rowVecs)
+				m.rowIn[&v[0]] = k
+				m.rowVecs = append(m.rowVecs, v)
+			}
+			m.rowInIdx[d] = k
+		}
+		m.rowCol = make([]uint32, len(m.rowVecs))
+	}
+	for k, v := range m.rowVecs {
+		m.rowCol[k] = v[s]
+	}
+	eg := m.out[s]
+	for d := 0; d < n; d++ {
+		a, b := idAll, idAll
+		if eg != nil {
+			a = eg[d]
+		}
+		if k := m.rowInIdx[d]; k >= 0 {
+			b = m.rowCol[k]
+		}
+		keys[d] = m.table.interID(a, b)
+	}
+	return keys
+}
+
+// Pos is c's position in Classes, or -1.
+func (m *Matrix) Pos(c *Class) int { return m.pos[c.Index] }
+
+// Set is the port set of a key.
+func (m *Matrix) Set(key uint32) PortSet { return m.table.sets[key] }

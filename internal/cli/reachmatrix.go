@@ -70,6 +70,16 @@ type render struct {
 	v    *matrixView
 	f    func(every, some netpol.PortSet) string
 	memo map[uint32]string
+	row  []uint32 // keys of the current source's row (see startRow)
+	from *netpol.Class
+}
+
+// startRow reads the row of from once, for the cells of that row that follow.
+func (r *render) startRow(from matrixEndpoint) {
+	r.from = from.cls
+	if from.cls != nil {
+		r.row = r.v.m.Row(from.cls, r.row)
+	}
 }
 
 func (v *matrixView) renderer(f func(every, some netpol.PortSet) string) *render {
@@ -80,9 +90,15 @@ func (r *render) cell(from, to matrixEndpoint) string {
 	if from.cls == nil || to.cls == nil {
 		return r.f(r.v.ports(from, to))
 	}
-	p, id := r.v.m.Cell(from.cls, to.cls)
+	var id uint32
+	if from.cls == r.from {
+		id = r.row[r.v.m.Pos(to.cls)]
+	} else {
+		_, id = r.v.m.Cell(from.cls, to.cls)
+	}
 	s, ok := r.memo[id]
 	if !ok {
+		p := r.v.m.Set(id)
 		s = r.f(p, p)
 		r.memo[id] = s
 	}
@@ -208,6 +224,7 @@ func (v *matrixView) writeJSON(w *bufio.Writer, namespaces []string, cni []*netp
 	w.WriteString(head)
 	n := 0
 	for i, f := range all {
+		r.startRow(f)
 		for j, t := range all {
 			s := r.cell(f, t)
 			if s == "" {
@@ -245,6 +262,7 @@ func (v *matrixView) writeCSV(w io.Writer) error {
 	r := v.renderer(cell)
 	row := make([]string, 0, len(all)+1)
 	for _, f := range all {
+		r.startRow(f)
 		row = append(row[:0], f.name)
 		for _, t := range all {
 			row = append(row, r.cell(f, t))
@@ -269,6 +287,7 @@ func (v *matrixView) writeTable(w *bufio.Writer, namespaces []string) error {
 		width[1+j] = utf8.RuneCountInString(t.name)
 	}
 	for _, f := range all {
+		r.startRow(f)
 		width[0] = max(width[0], utf8.RuneCountInString(f.name))
 		for j, t := range all[:len(all)-1] {
 			width[1+j] = max(width[1+j], utf8.RuneCountInString(r.cell(f, t)))
@@ -290,6 +309,7 @@ func (v *matrixView) writeTable(w *bufio.Writer, namespaces []string) error {
 	}
 	w.WriteByte('\n')
 	for _, f := range all {
+		r.startRow(f)
 		pad(f.name, width[0])
 		for j, t := range all {
 			if j == len(all)-1 {
@@ -345,6 +365,7 @@ func (v *matrixView) writeDot(w *bufio.Writer) error {
 		return " [label=" + strconv.Quote(portsShort(some)) + style + "];\n"
 	})
 	for i, f := range all {
+		r.startRow(f)
 		for j, t := range all {
 			s := r.cell(f, t)
 			if s == "" {
@@ -430,6 +451,7 @@ func (v *matrixView) writeGroupsJSON(w *bufio.Writer, namespaces []string, cni [
 	w.WriteString(head)
 	n := 0
 	for _, f := range ends {
+		r.startRow(f)
 		for _, t := range ends {
 			s := r.cell(f, t)
 			if s == "" {
