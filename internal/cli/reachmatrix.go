@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -293,10 +294,11 @@ func (v *matrixView) writeTable(w *bufio.Writer, namespaces []string) error {
 			width[1+j] = max(width[1+j], utf8.RuneCountInString(r.cell(f, t)))
 		}
 	}
+	spaces := strings.Repeat(" ", slices.Max(width)+2)
 	pad := func(s string, n int) {
 		w.WriteString(s)
-		for k := utf8.RuneCountInString(s); k < n+2; k++ {
-			w.WriteByte(' ')
+		if k := n + 2 - utf8.RuneCountInString(s); k > 0 {
+			w.WriteString(spaces[:k])
 		}
 	}
 	pad(corner, width[0])
