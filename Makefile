@@ -58,6 +58,7 @@ test: testbin browser build lint
 ## docs: regenerate docs/checks.md from the registry
 docs:
 	$(GO) run ./cmd/kubeharden checks -o md > docs/checks.md
+	$(GO) test ./monitor -run '^TestChartWebhookRulesCurrent$$' -update
 
 ## bench: the engine and scan benchmarks recorded in docs/performance.md
 bench:

@@ -46,7 +46,9 @@ type Delta struct {
 // full run (RunAt) over the final inventory gives; they are not suppressed (callers apply
 // Suppress). An Evaluator is safe for concurrent use; its methods run one at a time.
 type Evaluator struct {
-	mu      sync.Mutex
+	// mu is held to write by Apply, which changes the inventory and engines in place, and to
+	// read by everything else: Judge calls run at once, judging against views of their own.
+	mu      sync.RWMutex
 	inv     *inventory.Inventory
 	cfg     *config.Config
 	facts   *inventory.Facts
@@ -87,8 +89,8 @@ func (ev *Evaluator) Inventory() *inventory.Inventory { return ev.inv }
 
 // Findings returns the current findings, sorted as RunAt sorts them.
 func (ev *Evaluator) Findings() []Finding {
-	ev.mu.Lock()
-	defer ev.mu.Unlock()
+	ev.mu.RLock()
+	defer ev.mu.RUnlock()
 	out := []Finding{}
 	for _, units := range ev.units {
 		keys := make([]string, 0, len(units))
@@ -106,8 +108,8 @@ func (ev *Evaluator) Findings() []Finding {
 
 // Errors returns the errors of checks that failed on their last run, in check order.
 func (ev *Evaluator) Errors() []Error {
-	ev.mu.Lock()
-	defer ev.mu.Unlock()
+	ev.mu.RLock()
+	defer ev.mu.RUnlock()
 	var out []Error
 	for _, e := range ev.errs {
 		if e != nil {
@@ -124,22 +126,40 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 	defer ev.mu.Unlock()
 	nsBefore := slices.Clone(ev.inv.Namespaces())
 	var changed []*inventory.Object
+	// replaced are the objects changed in place, before and after; inPlace says every
+	// object changed was replaced, each once (none added or removed).
+	var replaced [][2]*inventory.Object
+	inPlace := true
 	for _, r := range c.Delete {
 		if old := ev.inv.Delete(r); old != nil {
 			changed = append(changed, old)
+			inPlace = false
 		}
 	}
+	once := map[inventory.Key]bool{}
 	for _, o := range c.Upsert {
 		changed = append(changed, o)
-		if old := ev.inv.Upsert(o); old != nil {
+		old := ev.inv.Upsert(o)
+		if old != nil {
 			changed = append(changed, old)
 		}
+		if old == nil || once[o.Key()] {
+			inPlace = false
+		} else {
+			replaced = append(replaced, [2]*inventory.Object{old, o})
+		}
+		once[o.Key()] = true
 	}
 	if len(changed) == 0 {
 		return Delta{}
 	}
-	kinds := changedKinds(changed, !slices.Equal(nsBefore, ev.inv.Namespaces()))
-	ev.inv.Forget(staleFor(kinds))
+	nsSame := slices.Equal(nsBefore, ev.inv.Namespaces())
+	kinds := changedKinds(changed, !nsSame)
+	var kept map[Requirement]bool
+	if nsSame && inPlace {
+		kept = ev.kept(kinds, replaced)
+	}
+	ev.inv.Forget(staleExcept(kinds, kept))
 
 	// The objects changed that are still there, once each, and their namespaces.
 	keys := map[string]bool{}
@@ -161,7 +181,7 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 	for i, c := range ev.checks {
 		// A check that declares nothing (one never registered) runs again on every change.
 		undeclared := c.Scope == 0 || len(c.Kinds) == 0
-		if !undeclared && !dependsOnAny(c, kinds) {
+		if !undeclared && !dependsOnAny(c, kinds, kept) {
 			continue
 		}
 		t := task{check: i, inv: ev.inv, mode: full}
@@ -187,10 +207,12 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 
 // Judge returns what the checks that report on obj's kind find on obj if it were upserted,
 // judged with the rest of the current inventory, without changing the evaluator's state:
-// what admission asks of an object about to be created or updated.
+// what admission asks of an object about to be created or updated. Judge calls run
+// concurrently with each other: each judges on a view of its own (a subset, or for checks
+// of cluster scope the inventory With obj), sharing the engines obj cannot change.
 func (ev *Evaluator) Judge(obj *inventory.Object) []Finding {
-	ev.mu.Lock()
-	defer ev.mu.Unlock()
+	ev.mu.RLock()
+	defer ev.mu.RUnlock()
 	workload := len(obj.PodTemplates()) > 0
 	var objChecks, nsChecks, clusterChecks []*Check
 	for _, c := range ev.checks {
@@ -239,23 +261,14 @@ func (ev *Evaluator) Judge(obj *inventory.Object) []Finding {
 		collect(ev.inv.Subset(objs), nsChecks)
 	}
 	if len(clusterChecks) > 0 {
-		// Judge in place, then put back the inventory and the engines it had.
-		nsBefore := slices.Clone(ev.inv.Namespaces())
-		old := ev.inv.Upsert(obj)
 		changed := []*inventory.Object{obj}
-		if old != nil {
+		if old := ev.inv.Lookup(obj.Key()); old != nil {
 			changed = append(changed, old)
 		}
-		stale := staleFor(changedKinds(changed, !slices.Equal(nsBefore, ev.inv.Namespaces())))
-		saved := ev.inv.Forget(stale)
-		collect(ev.inv, clusterChecks)
-		if old != nil {
-			ev.inv.Upsert(old)
-		} else {
-			ev.inv.Delete(obj.Ref)
-		}
-		ev.inv.Forget(stale)
-		ev.inv.Restore(saved)
+		// A new namespace changes the set of namespaces: Namespace-reading engines go stale.
+		newNS := obj.Group() != "" && !slices.Contains(ev.inv.Namespaces(), obj.Group())
+		stale := staleFor(changedKinds(changed, newNS))
+		collect(ev.inv.With(inventory.Change{Upsert: []*inventory.Object{obj}}, stale), clusterChecks)
 	}
 	SortFindings(out)
 	return out
@@ -365,7 +378,10 @@ func changedKinds(changed []*inventory.Object, namespaces bool) map[string]bool 
 
 // staleFor matches the memoized values a change of kinds makes stale: engines that read one
 // of them, and whatever else was memoized (nothing says what it read).
-func staleFor(kinds map[string]bool) func(key any) bool {
+func staleFor(kinds map[string]bool) func(key any) bool { return staleExcept(kinds, nil) }
+
+// staleExcept is staleFor but for the engines kept.
+func staleExcept(kinds map[string]bool, kept map[Requirement]bool) func(key any) bool {
 	return func(key any) bool {
 		ek, ok := key.(engineKey)
 		if !ok {
@@ -374,6 +390,9 @@ func staleFor(kinds map[string]bool) func(key any) bool {
 		r, ok := ek.e.(Requirement)
 		if !ok {
 			return true
+		}
+		if kept[r] {
+			return false
 		}
 		for k := range kinds {
 			if matchKind(r.EngineReads(), k) {
@@ -384,13 +403,60 @@ func staleFor(kinds map[string]bool) func(key any) bool {
 	}
 }
 
-func dependsOnAny(c *Check, kinds map[string]bool) bool {
+// dependsOnAny says whether a change of kinds can change c's findings: c reports on or reads
+// one of them, or requires an engine that reads one and was not kept.
+func dependsOnAny(c *Check, kinds map[string]bool, kept map[Requirement]bool) bool {
 	for k := range kinds {
-		if c.DependsOn(k) {
+		if matchKind(c.Kinds, k) || matchKind(c.Reads, k) {
 			return true
+		}
+		for _, r := range c.Requires {
+			if !kept[r] && matchKind(r.EngineReads(), k) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// kept are the engines that a change of objects in place (replaced: before and after) leaves
+// as they were although they read a changed kind: each says so of every object (Keeps).
+func (ev *Evaluator) kept(kinds map[string]bool, replaced [][2]*inventory.Object) map[Requirement]bool {
+	if len(replaced) == 0 {
+		return nil
+	}
+	env := Env{Inv: ev.inv, Config: ev.cfg, Facts: ev.facts}
+	var out map[Requirement]bool
+	seen := map[Requirement]bool{}
+	for _, c := range ev.checks {
+		for _, r := range c.Requires {
+			if seen[r] {
+				continue
+			}
+			seen[r] = true
+			reads := false
+			for k := range kinds {
+				reads = reads || matchKind(r.EngineReads(), k)
+			}
+			if !reads {
+				continue
+			}
+			keep := true
+			for _, p := range replaced {
+				if !r.EngineKeeps(env, p[0], p[1]) {
+					keep = false
+					break
+				}
+			}
+			if keep {
+				if out == nil {
+					out = map[Requirement]bool{}
+				}
+				out[r] = true
+			}
+		}
+	}
+	return out
 }
 
 // clusterScopedChange says whether a check of namespace scope depends on a changed object
@@ -437,11 +503,33 @@ func cancel(added, removed []Finding) (a, r []Finding) {
 		old[k] = append(old[k], i)
 	}
 	gone := make([]bool, len(removed))
+	// Findings of one check often share their fixes (a namespace's generated policies, on
+	// each of its workloads): compare each pair of fix lists once.
+	type pair struct {
+		a, b *SuggestedFix
+		n    int
+	}
+	same := map[pair]bool{}
+	sameFixes := func(a, b []SuggestedFix) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		if len(a) == 0 {
+			return (a == nil) == (b == nil)
+		}
+		p := pair{&a[0], &b[0], len(a)}
+		eq, ok := same[p]
+		if !ok {
+			eq = reflect.DeepEqual(a, b)
+			same[p] = eq
+		}
+		return eq
+	}
 	for i := range added {
 		f := &added[i]
 		k := fingerprint(f)
 		idx := old[k]
-		j := slices.IndexFunc(idx, func(j int) bool { return reflect.DeepEqual(f.Fixes, removed[j].Fixes) })
+		j := slices.IndexFunc(idx, func(j int) bool { return sameFixes(f.Fixes, removed[j].Fixes) })
 		if j < 0 {
 			a = append(a, *f)
 			continue

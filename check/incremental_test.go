@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
@@ -217,6 +221,36 @@ func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
 		delete(labels, "app")
 	}
 	n.Meta.SetLabels(labels)
+	// What engines read besides labels: RBAC subjects, a service account's token, a
+	// policy's selector.
+	switch x := n.Obj.(type) {
+	case *rbacv1.RoleBinding:
+		if r.IntN(2) == 0 {
+			x.Subjects = append(x.Subjects, rbacv1.Subject{Kind: "ServiceAccount", Name: "default", Namespace: x.Namespace})
+		} else if len(x.Subjects) > 0 {
+			x.Subjects = x.Subjects[1:]
+		}
+	case *rbacv1.ClusterRoleBinding:
+		if r.IntN(2) == 0 {
+			x.Subjects = append(x.Subjects, rbacv1.Subject{Kind: "Group", Name: "system:authenticated"})
+		}
+	case *corev1.ServiceAccount:
+		x.AutomountServiceAccountToken = ptr.To(r.IntN(2) == 0)
+	case *corev1.ConfigMap:
+		if r.IntN(2) == 0 {
+			x.Data = map[string]string{"URL": fmt.Sprintf("http://api-%d:8080", r.IntN(3))}
+		}
+	case *corev1.Service:
+		if r.IntN(2) == 0 {
+			x.Spec.Selector = map[string]string{"app": fmt.Sprintf("changed-%d", r.IntN(3))}
+		}
+	case *networkingv1.NetworkPolicy:
+		if r.IntN(2) == 0 {
+			x.Spec.PodSelector = metav1.LabelSelector{MatchLabels: map[string]string{"app": fmt.Sprintf("changed-%d", r.IntN(3))}}
+		} else {
+			x.Spec.PodSelector = metav1.LabelSelector{}
+		}
+	}
 	for _, t := range n.PodTemplates() {
 		spec := t.Spec
 		switch r.IntN(6) {
@@ -245,4 +279,77 @@ func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
 		}
 	}
 	return n
+}
+
+// TestJudgeConcurrent runs Judge from several goroutines while Apply switches an object
+// between two versions (run it with -race): each Judge answers as it does for one of the
+// two states, never a mix, and judging leaves the evaluator's findings those of a full run.
+func TestJudgeConcurrent(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 13))
+	inv := inventory.Build(wrap(gen.Objects(30, 7)))
+	checks := check.All()
+	ev := check.NewEvaluator(inv, check.EvalOptions{Checks: checks, Now: judgeAt})
+	all := ev.Inventory().All()
+	// The object Apply switches: a namespace's labels, which many checks read, and a
+	// RoleBinding and a NetworkPolicy, which engines read.
+	var toggled []*inventory.Object
+	for _, kind := range []string{"Namespace", "RoleBinding", "NetworkPolicy"} {
+		if objs := ev.Inventory().ByKind(kind); len(objs) > 0 {
+			toggled = append(toggled, objs[len(objs)/2])
+		}
+	}
+	var judged []*inventory.Object
+	for range 6 {
+		judged = append(judged, mutate(r, all[r.IntN(len(all))]))
+	}
+	states := [][]*inventory.Object{toggled, nil}
+	for _, o := range toggled {
+		states[1] = append(states[1], mutate(r, o))
+	}
+	// What each judged object gets in either state, judged alone.
+	want := make([]map[string]bool, len(judged))
+	for i := range want {
+		want[i] = map[string]bool{}
+	}
+	for _, s := range []int{1, 0} {
+		ev.Apply(inventory.Change{Upsert: states[s]})
+		for i, o := range judged {
+			want[i][string(jsonOf(t, ev.Judge(o)))] = true
+		}
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	errs := make(chan string, 100)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				i := (g + n) % len(judged)
+				b, _ := json.Marshal(ev.Judge(judged[i]))
+				if !want[i][string(b)] {
+					select {
+					case errs <- fmt.Sprintf("Judge(%s) = %s, in neither state", judged[i].Ref, b):
+					default:
+					}
+				}
+			}
+		}()
+	}
+	for i := range 20 {
+		ev.Apply(inventory.Change{Upsert: states[(i+1)%2]})
+		_ = ev.Findings()
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	equalRuns(t, "after concurrent Judge", ev, checks)
 }

@@ -59,6 +59,10 @@ type Requirement interface {
 	// EngineReads are the kinds the engine indexes: when one of them changes, the engine is
 	// stale and every check that requires it must run again.
 	EngineReads() []string
+	// EngineKeeps says whether the engine built before old was replaced by new (both in
+	// env's inventory, which now holds new) is the engine of the inventory after: the
+	// change touched nothing the engine reads. False unless the engine says (Keeps).
+	EngineKeeps(env Env, old, new *inventory.Object) bool
 }
 
 // Env is what an engine is built from.
@@ -78,6 +82,11 @@ type Engine[T any] struct {
 	Reads []string
 	// Build makes the engine.
 	Build func(Env) T
+	// Keeps, when set, lets the incremental Evaluator keep the engine over an object's
+	// change instead of building it again: it says whether what the engine reads of old
+	// and of new (the object before and after, with env's inventory holding new) is the
+	// same. It must be exact: a kept engine must equal one built afresh.
+	Keeps func(env Env, old, new *inventory.Object) bool
 }
 
 // EngineName implements Requirement.
@@ -85,6 +94,11 @@ func (e *Engine[T]) EngineName() string { return e.Name }
 
 // EngineReads implements Requirement.
 func (e *Engine[T]) EngineReads() []string { return e.Reads }
+
+// EngineKeeps implements Requirement.
+func (e *Engine[T]) EngineKeeps(env Env, old, new *inventory.Object) bool {
+	return e.Keeps != nil && e.Keeps(env, old, new)
+}
 
 type engineKey struct {
 	e     any

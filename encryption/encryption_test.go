@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubeharden/kubeharden/internal/apiserverflags"
+
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -219,15 +221,15 @@ func TestAPIServerFlagsAndHostPath(t *testing.T) {
 			{Name: "enc", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/srv/secrets/enc"}}},
 		},
 	}
-	i := APIServerContainer(spec)
+	i := apiserverflags.Container(spec)
 	if i != 1 {
 		t.Fatalf("container %d", i)
 	}
-	f := Flags(&spec.Containers[i])
+	f := apiserverflags.Of(&spec.Containers[i])
 	if f[Flag] != "/etc/kubernetes/enc/enc.yaml" || f["v"] != "2" || f["anonymous-auth"] != "true" {
 		t.Errorf("flags = %v", f)
 	}
-	if !FeatureEnabled(f["feature-gates"], "KMSv1") || FeatureEnabled(f["feature-gates"], "Other") {
+	if !apiserverflags.FeatureEnabled(f["feature-gates"], "KMSv1") || apiserverflags.FeatureEnabled(f["feature-gates"], "Other") {
 		t.Error("feature gates")
 	}
 	if got := HostPath(spec, i, f[Flag]); got != "/srv/secrets/enc/enc.yaml" {

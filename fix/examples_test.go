@@ -5,32 +5,12 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kubeharden/kubeharden/fix/fixtest"
+
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/fix"
 	"github.com/kubeharden/kubeharden/scan"
 )
-
-// copyDir copies the regular files of src (recursively) into dst.
-func copyDir(t testing.TB, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if fi.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // write makes the changes on disk, as fix --write does.
 func write(t testing.TB, res *fix.Result) {
@@ -75,8 +55,7 @@ func fixable(f check.Finding) bool { c := check.Lookup(f.Check); return c != nil
 // and could not fix (a privileged container, a root image), every finding of the other checks
 // is still reported, and fixing again changes nothing.
 func TestInsecureExample(t *testing.T) {
-	root := t.TempDir()
-	copyDir(t, filepath.Join("..", "examples"), root)
+	root := fixtest.Copy(t, filepath.Join("..", "examples"))
 	dir := filepath.Join(root, "insecure")
 
 	plan, before := run(t, dir, nil, nil)
@@ -126,8 +105,7 @@ func TestInsecureExample(t *testing.T) {
 // TestGoldenIdempotent fixes the golden fixtures with every check at once, then again: the
 // second run changes nothing.
 func TestGoldenIdempotent(t *testing.T) {
-	dir := t.TempDir()
-	copyDir(t, filepath.Join("testdata", "golden", "in"), dir)
+	dir := fixtest.Copy(t, filepath.Join("testdata", "golden", "in"))
 	plan, _ := run(t, dir, nil, goldenImages)
 	write(t, plan)
 	again, after := run(t, dir, nil, goldenImages)

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"maps"
 	"slices"
 	"sort"
 )
@@ -230,4 +231,53 @@ func (inv *Inventory) replacePods(old, o *Object) {
 	at := pos[o]
 	i = sort.Search(len(inv.pods), func(n int) bool { return pos[inv.pods[n].Owner] > at })
 	inv.pods = slices.Insert(inv.pods, i, with...)
+}
+
+// With returns a new inventory: inv with change c applied, leaving inv as it was, and with
+// the values memoized on inv that keep (those stale matches not, already built). It costs a
+// copy of inv's indexes, not a Build, and the engines that c does not make stale are not
+// built again: what admission needs to judge an object with the rest of a cluster while
+// other requests read the same inventory. It only reads inv, so many may run at once. The
+// two share the lists c did not touch: once either is changed again, the other must be
+// dropped.
+func (inv *Inventory) With(c Change, stale func(key any) bool) *Inventory {
+	n := &Inventory{
+		objects: slices.Clone(inv.objects),
+		owned:   true,
+		byKind:  maps.Clone(inv.byKind),
+		byKey:   maps.Clone(inv.byKey),
+		byNS:    maps.Clone(inv.byNS),
+		nsNames: inv.nsNames,
+		pods:    slices.Clone(inv.pods),
+		images:  inv.images,
+	}
+	// Upsert and Delete change the lists of an object's kind and namespace in place: those
+	// the change touches get their own copy.
+	touch := func(kind, ns string) {
+		if objs, ok := n.byKind[kind]; ok {
+			n.byKind[kind] = slices.Clone(objs)
+		}
+		if objs, ok := n.byNS[ns]; ok {
+			n.byNS[ns] = slices.Clone(objs)
+		}
+	}
+	for _, r := range c.Delete {
+		k := r.Key()
+		touch(k.Kind, k.Namespace)
+	}
+	for _, o := range c.Upsert {
+		touch(o.Kind, o.EffectiveNamespace())
+	}
+	n.Apply(c)
+	inv.memoMu.Lock()
+	for k, e := range inv.memo {
+		if e.done.Load() && (stale == nil || !stale(k)) {
+			if n.memo == nil {
+				n.memo = map[any]*memoEntry{}
+			}
+			n.memo[k] = e
+		}
+	}
+	inv.memoMu.Unlock()
+	return n
 }

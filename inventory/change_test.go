@@ -124,3 +124,49 @@ func TestForgetRestore(t *testing.T) {
 		t.Error("Root of a subset is not its inventory")
 	}
 }
+
+// TestWithLeavesOriginal: With answers as Build of the changed objects, and the inventory it
+// was taken from still answers as Build of its own.
+func TestWithLeavesOriginal(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var start []*Object
+	for range 12 {
+		start = append(start, object(r))
+	}
+	inv := Build(start)
+	for step := range 300 {
+		before := Build(slices.Clone(inv.All()))
+		var c Change
+		if r.IntN(3) == 0 && inv.Len() > 0 {
+			c.Delete = append(c.Delete, inv.All()[r.IntN(inv.Len())].Ref)
+		}
+		c.Upsert = append(c.Upsert, object(r))
+		w := inv.With(c, nil)
+		want := Build(slices.Clone(inv.All()))
+		want.Apply(c)
+		same(t, step, w, Build(slices.Clone(want.All())))
+		same(t, step, inv, before)
+		// Move on from either, so that both get changed later.
+		if r.IntN(2) == 0 {
+			inv = w
+		} else {
+			inv.Apply(c)
+		}
+	}
+}
+
+func TestWithSharesBuiltMemos(t *testing.T) {
+	inv := Build(nil)
+	inv.Memo(keyA{}, func() any { return 1 })
+	inv.Memo(keyB{1}, func() any { return 2 })
+	w := inv.With(Change{}, func(k any) bool { return k == keyA{} })
+	if got := w.Memo(keyA{}, func() any { return 3 }); got != 3 {
+		t.Errorf("stale value kept: %v", got)
+	}
+	if got := w.Memo(keyB{1}, func() any { return 4 }); got != 2 {
+		t.Errorf("value lost: %v", got)
+	}
+	if got := inv.Memo(keyA{}, func() any { return 5 }); got != 1 {
+		t.Errorf("With changed the original's memo: %v", got)
+	}
+}

@@ -6,6 +6,7 @@ package inventory
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -125,6 +126,9 @@ type Inventory struct {
 type memoEntry struct {
 	once sync.Once
 	v    any
+	// done is set once v is built: only built values may be shared with another inventory
+	// (With), since whoever builds first builds from their own inventory.
+	done atomic.Bool
 }
 
 // Memo returns what build returns for key, calling build once per inventory however many
@@ -142,7 +146,7 @@ func (inv *Inventory) Memo(key any, build func() any) any {
 		inv.memo[key] = e
 	}
 	inv.memoMu.Unlock()
-	e.once.Do(func() { e.v = build() })
+	e.once.Do(func() { e.v = build(); e.done.Store(true) })
 	return e.v
 }
 

@@ -14,8 +14,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/kubeharden/kubeharden/internal/benchmetric"
-	"github.com/kubeharden/kubeharden/internal/gen"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -23,6 +21,9 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	kjson "sigs.k8s.io/json"
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/kubeharden/kubeharden/internal/benchmetric"
+	"github.com/kubeharden/kubeharden/internal/gen"
 )
 
 // Benchmarks read a generated cluster (internal/gen, seed 1) written as one file per

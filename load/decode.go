@@ -13,14 +13,14 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/kubeharden/kubeharden/check"
-	"github.com/kubeharden/kubeharden/inventory"
 	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
 	kjson "sigs.k8s.io/json"
+
+	"github.com/kubeharden/kubeharden/inventory"
 )
 
 // builtin holds the kinds decoded to typed objects: client-go's built-in API groups. The loader
@@ -43,7 +43,7 @@ const internalError = "internal error"
 // Decode reads every object in one file's bytes: YAML (one or more documents) or JSON (one
 // or more values), with List kinds expanded. name is the file name objects and errors carry.
 // A bad document becomes an Error with its line and the other documents are still read.
-func Decode(name string, data []byte) ([]*inventory.Object, []check.Error) {
+func Decode(name string, data []byte) ([]*inventory.Object, []inventory.Error) {
 	d := &decoder{name: name}
 	d.decode(data)
 	return d.objs, d.errs
@@ -53,7 +53,7 @@ func Decode(name string, data []byte) ([]*inventory.Object, []check.Error) {
 type decoder struct {
 	name string
 	objs []*inventory.Object
-	errs []check.Error
+	errs []inventory.Error
 	c    conv
 	s    jscan
 	f    fast
@@ -69,7 +69,7 @@ type decoder struct {
 }
 
 func (d *decoder) errorf(line int, format string, args ...any) {
-	d.errs = append(d.errs, check.Error{File: d.name, Line: line, Message: fmt.Sprintf(format, args...)})
+	d.errs = append(d.errs, inventory.Error{File: d.name, Line: line, Message: fmt.Sprintf(format, args...)})
 }
 
 func (d *decoder) decode(data []byte) {

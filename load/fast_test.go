@@ -8,9 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	yaml "go.yaml.in/yaml/v3"
+
 	"github.com/kubeharden/kubeharden/internal/gen"
 	"github.com/kubeharden/kubeharden/inventory"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // sameAsGeneral checks that when the fast reader takes a document, it produces exactly what

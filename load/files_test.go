@@ -10,10 +10,10 @@ import (
 	"testing"
 	"unicode/utf16"
 
-	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/inventory"
 )
 
-func names(t *testing.T, paths []string, opts Options) ([]string, []check.Error) {
+func names(t *testing.T, paths []string, opts Options) ([]string, []inventory.Error) {
 	t.Helper()
 	objs, errs := Files(paths, opts)
 	var out []string

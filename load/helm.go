@@ -23,7 +23,6 @@ import (
 	"helm.sh/helm/v4/pkg/engine"
 	"helm.sh/helm/v4/pkg/strvals"
 
-	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -39,9 +38,9 @@ const ReleaseName = "release"
 // values.Options.MergeValues): files merged in order, then --set-json, --set, --set-string
 // and --set-file, each flag in the order given. Errors name the key, never the value: it may
 // be a secret.
-func helmValues(opts Options) (map[string]any, []check.Error) {
+func helmValues(opts Options) (map[string]any, []inventory.Error) {
 	vals := map[string]any{}
-	var errs []check.Error
+	var errs []inventory.Error
 	limit := opts.MaxFileSize
 	if limit <= 0 {
 		limit = DefaultMaxFileSize
@@ -49,26 +48,26 @@ func helmValues(opts Options) (map[string]any, []check.Error) {
 	for _, f := range opts.HelmValues {
 		data, msg := readFile(f, limit)
 		if msg != "" {
-			errs = append(errs, check.Error{File: f, Message: "values file " + msg})
+			errs = append(errs, inventory.Error{File: f, Message: "values file " + msg})
 			continue
 		}
 		m, err := loader.LoadValues(bytes.NewReader(data))
 		if err != nil {
-			errs = append(errs, check.Error{File: f, Message: "invalid values file: " + err.Error()})
+			errs = append(errs, inventory.Error{File: f, Message: "invalid values file: " + err.Error()})
 			continue
 		}
 		vals = loader.MergeMaps(vals, m)
 	}
 	setErr := func(flag, s string, err error) {
 		key, _, _ := strings.Cut(s, "=")
-		errs = append(errs, check.Error{Message: fmt.Sprintf("%s %s: %v", flag, key, err)})
+		errs = append(errs, inventory.Error{Message: fmt.Sprintf("%s %s: %v", flag, key, err)})
 	}
 	for _, s := range opts.HelmSetJSON {
 		if t := strings.TrimSpace(s); strings.HasPrefix(t, "{") {
 			// A whole JSON object is merged, as helm does.
 			var m map[string]any
 			if err := json.Unmarshal([]byte(t), &m); err != nil {
-				errs = append(errs, check.Error{Message: "--set-json: invalid JSON object: " + err.Error()})
+				errs = append(errs, inventory.Error{Message: "--set-json: invalid JSON object: " + err.Error()})
 				continue
 			}
 			vals = loader.MergeMaps(vals, m)
@@ -89,12 +88,12 @@ func helmValues(opts Options) (map[string]any, []check.Error) {
 		}
 	}
 	for _, s := range opts.HelmSetFile {
-		var bad check.Error
+		var bad inventory.Error
 		read := func(rs []rune) (any, error) {
 			f := string(rs)
 			data, msg := readFile(f, limit)
 			if msg != "" {
-				bad = check.Error{File: f, Message: msg}
+				bad = inventory.Error{File: f, Message: msg}
 				return nil, errors.New(msg)
 			}
 			return string(data), nil
@@ -172,19 +171,19 @@ func isChartArchive(name string) bool {
 
 // load loads the chart; for an archive the compressed file is held to opts.MaxFileSize and
 // what it holds to helm's own limit on a chart's decompressed size.
-func (s *chartSource) load(limit int64) (*chart.Chart, *check.Error) {
+func (s *chartSource) load(limit int64) (*chart.Chart, *inventory.Error) {
 	if !s.archive {
 		ch, err := loader.LoadDir(s.path)
 		if err != nil {
-			return nil, &check.Error{File: s.chartFile(), Message: "cannot load Helm chart: " + err.Error()}
+			return nil, &inventory.Error{File: s.chartFile(), Message: "cannot load Helm chart: " + err.Error()}
 		}
 		return ch, nil
 	}
 	data, msg := readFile(s.path, limit)
 	if msg != "" {
-		return nil, &check.Error{File: s.path, Message: "Helm chart archive: " + msg}
+		return nil, &inventory.Error{File: s.path, Message: "Helm chart archive: " + msg}
 	}
-	notGzip := &check.Error{File: s.path, Message: "cannot load Helm chart archive: not a gzip-compressed tar archive"}
+	notGzip := &inventory.Error{File: s.path, Message: "cannot load Helm chart archive: not a gzip-compressed tar archive"}
 	if !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
 		return nil, notGzip
 	}
@@ -193,7 +192,7 @@ func (s *chartSource) load(limit int64) (*chart.Chart, *check.Error) {
 		return nil, notGzip
 	}
 	if err != nil {
-		return nil, &check.Error{File: s.path, Message: "cannot load Helm chart archive: " + oneLine(err.Error())}
+		return nil, &inventory.Error{File: s.path, Message: "cannot load Helm chart archive: " + oneLine(err.Error())}
 	}
 	s.root = archiveRoot(data)
 	if s.root == "" {
@@ -240,15 +239,15 @@ func (s *chartSource) chartFile() string {
 
 // renderChart renders the chart at src with vals (the user's values) and decodes what it
 // renders. The chart's crds/ files are read as they are, with their own lines.
-func renderChart(src chartSource, vals map[string]any, opts Options) ([]*inventory.Object, []check.Error) {
+func renderChart(src chartSource, vals map[string]any, opts Options) ([]*inventory.Object, []inventory.Error) {
 	ch, lerr := src.load(opts.MaxFileSize)
 	if lerr != nil {
-		return nil, []check.Error{*lerr}
+		return nil, []inventory.Error{*lerr}
 	}
 	chartFile := src.chartFile()
 	errs := missingDependencies(chartFile, ch)
-	fail := func(file, format string, args ...any) ([]*inventory.Object, []check.Error) {
-		return nil, append(errs, check.Error{File: file, Message: fmt.Sprintf(format, args...)})
+	fail := func(file, format string, args ...any) ([]*inventory.Object, []inventory.Error) {
+		return nil, append(errs, inventory.Error{File: file, Message: fmt.Sprintf(format, args...)})
 	}
 	if err := chartutil.ProcessDependencies(ch, vals); err != nil {
 		return fail(chartFile, "helm: processing dependencies: %v", err)
@@ -272,7 +271,7 @@ func renderChart(src chartSource, vals map[string]any, opts Options) ([]*invento
 	}
 
 	var objs []*inventory.Object
-	add := func(got []*inventory.Object, es []check.Error, rendered bool) {
+	add := func(got []*inventory.Object, es []inventory.Error, rendered bool) {
 		for _, o := range got {
 			o.Source.Rendered = rendered
 			if opts.HelmNamespace != "" && o.Namespace == "" && !inventory.ClusterScoped(o.APIVersion, o.Kind) {
@@ -314,11 +313,11 @@ func renderChart(src chartSource, vals map[string]any, opts Options) ([]*invento
 
 // missingDependencies reports dependencies that Chart.yaml lists but charts/ lacks, as
 // `helm template` does; the chart is still rendered without them.
-func missingDependencies(chartFile string, ch *chart.Chart) []check.Error {
-	var errs []check.Error
+func missingDependencies(chartFile string, ch *chart.Chart) []inventory.Error {
+	var errs []inventory.Error
 	for _, d := range ch.Metadata.Dependencies {
 		if !slices.ContainsFunc(ch.Dependencies(), func(c *chart.Chart) bool { return c.Name() == d.Name }) {
-			errs = append(errs, check.Error{File: chartFile, Message: fmt.Sprintf(
+			errs = append(errs, inventory.Error{File: chartFile, Message: fmt.Sprintf(
 				"helm: dependency %q is listed in Chart.yaml but missing from charts/ (run helm dependency build); rendered without it", d.Name)})
 		}
 	}
@@ -329,9 +328,9 @@ func missingDependencies(chartFile string, ch *chart.Chart) []check.Error {
 // here a broken template becomes an Error and the chart is rendered again without it, so
 // that the other templates are still checked. A broken partial (_helpers.tpl) stops the
 // chart: every template may use it.
-func renderTemplates(src *chartSource, ch *chart.Chart, vals common.Values) (map[string]string, []check.Error) {
-	var errs []check.Error
-	seen := map[check.Error]bool{}
+func renderTemplates(src *chartSource, ch *chart.Chart, vals common.Values) (map[string]string, []inventory.Error) {
+	var errs []inventory.Error
+	seen := map[inventory.Error]bool{}
 	for range len(allTemplates(ch)) + 1 {
 		files, err := engine.Engine{}.RenderWithContext(context.Background(), ch, vals)
 		if err == nil {
@@ -339,7 +338,7 @@ func renderTemplates(src *chartSource, ch *chart.Chart, vals common.Values) (map
 		}
 		failed, e := templateError(src, ch.Name(), err)
 		// One mistake in a helper that many templates include is one Error.
-		if k := (check.Error{File: e.File, Line: e.Line}); !seen[k] || e.Line == 0 {
+		if k := (inventory.Error{File: e.File, Line: e.Line}); !seen[k] || e.Line == 0 {
 			seen[k] = true
 			errs = append(errs, e)
 		}
@@ -382,9 +381,9 @@ func removeTemplate(ch *chart.Chart, name string) bool {
 // templateError turns a Helm render error into an Error at the innermost template position
 // it names (the helper that failed rather than the template that included it), and returns
 // the template that was being rendered (the outermost position).
-func templateError(src *chartSource, chartName string, err error) (string, check.Error) {
+func templateError(src *chartSource, chartName string, err error) (string, inventory.Error) {
 	msg := oneLine(err.Error())
-	e := check.Error{File: src.chartFile(), Message: "helm template: " + msg}
+	e := inventory.Error{File: src.chartFile(), Message: "helm template: " + msg}
 	re := regexp.MustCompile(`(` + regexp.QuoteMeta(chartName) + `/[^\s:()<>"]+)(?::(\d+))?`)
 	locs := re.FindAllStringSubmatch(msg, -1)
 	if len(locs) == 0 {
@@ -439,4 +438,9 @@ func (s *chartSource) file(chartName, name string) string {
 		return m[0]
 	}
 	return file
+}
+
+// oneLine folds a multi-line error message (Helm's, kustomize's) into one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -17,7 +17,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/load"
 )
 
@@ -227,7 +227,7 @@ const typesChart = "testdata/helmtypes"
 
 // renderedValues renders testdata/helmtypes with opts: the ConfigMap's data is, per key of
 // .Values.v, "<Go type> <value as JSON>".
-func renderedValues(t *testing.T, paths []string, opts load.Options) (map[string]string, []check.Error) {
+func renderedValues(t *testing.T, paths []string, opts load.Options) (map[string]string, []inventory.Error) {
 	t.Helper()
 	objs, errs := load.Files(append([]string{typesChart}, paths...), opts)
 	for _, o := range objs {

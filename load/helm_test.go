@@ -134,7 +134,7 @@ func TestHelmBrokenTemplate(t *testing.T) {
 	if got := refs(objs); !sameSet(got, want) {
 		t.Errorf("objects %v, want %v", got, want)
 	}
-	var exec, yaml *check.Error
+	var exec, yaml *inventory.Error
 	for i, e := range errs {
 		switch e.File {
 		case "testdata/helm/broken/templates/deployment.yaml":

@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
-	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -31,7 +30,7 @@ import (
 
 // buildKustomization builds the kustomization in dir (real is its real path) and returns
 // its objects, errors, and the real paths of every file the build read.
-func buildKustomization(dir, real string) ([]*inventory.Object, []check.Error, []string) {
+func buildKustomization(dir, real string) ([]*inventory.Object, []inventory.Error, []string) {
 	fsys := &recordFS{FileSystem: filesys.MakeFsOnDisk(), dir: dir, top: real}
 	kfile := filepath.Join(dir, kustomizationFile(dir))
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
@@ -47,12 +46,12 @@ func buildKustomization(dir, real string) ([]*inventory.Object, []check.Error, [
 		origin, oerr := res.GetOrigin()
 		if !fsys.userOrigin {
 			if err := res.SetOrigin(nil); err != nil {
-				errs = append(errs, check.Error{File: kfile, Message: "kustomize: " + err.Error()})
+				errs = append(errs, inventory.Error{File: kfile, Message: "kustomize: " + err.Error()})
 			}
 		}
 		data, err := res.AsYAML()
 		if err != nil {
-			errs = append(errs, check.Error{File: kfile, Message: "kustomize: " + err.Error()})
+			errs = append(errs, inventory.Error{File: kfile, Message: "kustomize: " + err.Error()})
 			continue
 		}
 		file, line := kfile, 0
@@ -176,9 +175,9 @@ var missingEntry = regexp.MustCompile(`accumulating resources from '([^']+)'`)
 
 // kustomizeError turns a failed build into an Error on the kustomization file, at the
 // entry that failed when the message names one, with absolute paths made relative again.
-func kustomizeError(dir, real, kfile string, err error) check.Error {
+func kustomizeError(dir, real, kfile string, err error) inventory.Error {
 	msg := oneLine(err.Error())
-	e := check.Error{File: kfile}
+	e := inventory.Error{File: kfile}
 	if m := missingEntry.FindStringSubmatch(msg); m != nil {
 		e.Line = entryLine(kfile, m[1])
 	}
@@ -213,7 +212,7 @@ type recordFS struct {
 	filesys.FileSystem
 	dir, top   string // the kustomization directory as named and its real path
 	read       []string
-	errs       []check.Error
+	errs       []inventory.Error
 	userOrigin bool // the top kustomization asked for origin annotations itself
 }
 
@@ -284,7 +283,7 @@ func (f *recordFS) kustomization(p string, data []byte) []byte {
 			}
 			// Multi-line entries are inline patches or configs, not paths.
 			if v != nil && v.Kind == yaml.ScalarNode && !strings.Contains(v.Value, "\n") && remote(v.Value, filepath.Dir(p)) {
-				f.errs = append(f.errs, check.Error{File: f.name(p), Line: v.Line, Message: fmt.Sprintf(
+				f.errs = append(f.errs, inventory.Error{File: f.name(p), Line: v.Line, Message: fmt.Sprintf(
 					"kustomize: remote %s entry %q not fetched: kustomizations are built offline; its objects are missing", key, v.Value)})
 				changed = true
 				continue

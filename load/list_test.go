@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubeharden/kubeharden/internal/gen"
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/kubeharden/kubeharden/internal/gen"
 )
 
 // decodeBoth decodes data with large Lists read item by item and read whole.

@@ -5,7 +5,7 @@
 // YAML 1.1 rules, known kinds become typed k8s.io/api objects without defaulting, everything
 // else stays unstructured. Input that cannot be read (malformed YAML, a document that is not
 // an object, a wrong field type, binary, huge or unreadable files, symlink loops) becomes a
-// check.Error with file and line, and the rest of the input is still loaded. Unknown and
+// inventory.Error with file and line, and the rest of the input is still loaded. Unknown and
 // duplicate fields, which the API server's strict field validation rejects, are reported too,
 // but their objects are kept.
 package load
@@ -19,7 +19,6 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/dockerfile"
 	"github.com/kubeharden/kubeharden/inventory"
 )
@@ -72,7 +71,7 @@ const StdinName = "<stdin>"
 // is built with kustomize (render.go); neither is walked, and files a kustomization,
 // --values or --set-file read are not read again on their own unless named. A packaged chart
 // (.tgz, .tar.gz) named as a path is rendered too; archives in a directory walked are not.
-func Files(paths []string, opts Options) ([]*inventory.Object, []check.Error) {
+func Files(paths []string, opts Options) ([]*inventory.Object, []inventory.Error) {
 	opts.Strict = true
 	r := Read(paths, opts)
 	return r.Objects, r.Errors
@@ -87,7 +86,7 @@ func Read(paths []string, opts Options) Result {
 	}
 	jobs, werr := expand(paths, opts.Exclude)
 	if werr != nil {
-		return Result{Errors: []check.Error{{Message: werr.Error()}}, Unread: 1}
+		return Result{Errors: []inventory.Error{{Message: werr.Error()}}, Unread: 1}
 	}
 	results := make([]result, len(jobs))
 	// Charts and kustomizations first (render.go): done marks their jobs and the files they
@@ -133,7 +132,7 @@ func Read(paths []string, opts Options) Result {
 
 type result struct {
 	objs   []*inventory.Object
-	errs   []check.Error
+	errs   []inventory.Error
 	skips  []Skip
 	warned int
 }
@@ -141,7 +140,7 @@ type result struct {
 // run reads and decodes one file. The file's bytes are dropped when it returns.
 func (d *decoder) run(j job, opts Options) result {
 	if j.err != "" {
-		return result{errs: []check.Error{{File: j.name, Message: j.err}}}
+		return result{errs: []inventory.Error{{File: j.name, Message: j.err}}}
 	}
 	var data []byte
 	var msg string
@@ -154,7 +153,7 @@ func (d *decoder) run(j job, opts Options) result {
 		data, msg = readFile(j.path, opts.MaxFileSize)
 	}
 	if msg != "" {
-		return result{errs: []check.Error{{File: j.name, Message: msg}}}
+		return result{errs: []inventory.Error{{File: j.name, Message: msg}}}
 	}
 	if !j.stdin && dockerfile.IsDockerfile(j.path) {
 		// Dockerfiles (by name) become objects of kind Dockerfile for the images checks.

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -60,7 +59,7 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
-func checkWants(t *testing.T, file string, wants []want, objs []*inventory.Object, errs []check.Error) {
+func checkWants(t *testing.T, file string, wants []want, objs []*inventory.Object, errs []inventory.Error) {
 	t.Helper()
 	var got []string
 	for _, o := range objs {
@@ -96,7 +95,7 @@ func checkWants(t *testing.T, file string, wants []want, objs []*inventory.Objec
 	}
 }
 
-func decodeFile(t *testing.T, path string) ([]*inventory.Object, []check.Error) {
+func decodeFile(t *testing.T, path string) ([]*inventory.Object, []inventory.Error) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -11,8 +11,8 @@ import (
 
 	"sigs.k8s.io/kustomize/api/konfig"
 
-	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/internal/parallel"
+	"github.com/kubeharden/kubeharden/inventory"
 )
 
 // This file builds the charts and kustomizations that the walk found (walk.go stops at a
@@ -81,7 +81,7 @@ func render(paths []string, jobs []job, results []result, opts Options) []bool {
 		return done
 	}
 	var vals map[string]any
-	var valErrs []check.Error
+	var valErrs []inventory.Error
 	if slices.ContainsFunc(idx, func(i int) bool { return jobs[i].render.helm() }) {
 		vals, valErrs = helmValues(opts)
 	}
@@ -150,7 +150,7 @@ func readByOther(readBy map[string][]int, j *job, i int) bool {
 func renderOne(j job, vals map[string]any, opts Options) (r rendered) {
 	defer func() {
 		if p := recover(); p != nil {
-			r = rendered{result: result{errs: []check.Error{{File: j.name,
+			r = rendered{result: result{errs: []inventory.Error{{File: j.name,
 				Message: fmt.Sprintf("%s while rendering (please report it): %v\n%s", internalError, p, debug.Stack())}}}}
 		}
 	}()

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -30,7 +29,7 @@ type Build struct {
 // Result is everything Read loaded.
 type Result struct {
 	Objects []*inventory.Object
-	Errors  []check.Error
+	Errors  []inventory.Error
 	// Skipped are files with documents that are not Kubernetes objects; empty with Strict.
 	Skipped []Skip
 	// Builds are the charts and kustomizations rendered.

@@ -12,8 +12,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/kubeharden/kubeharden/inventory"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/kubeharden/kubeharden/inventory"
 )
 
 // This file turns a YAML node into the JSON that kubectl would send to the API server, and

@@ -13,7 +13,7 @@ import (
 
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/inventory"
-	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/live"
 )
 
 // state is the monitor's evaluation: the checks' incremental Evaluator over the objects the
@@ -43,8 +43,8 @@ func (st *state) update(w *watchers, facts inventory.Facts, opts Options) ([]che
 		// objects in inventory order, where the Evaluator would append a new object, so
 		// that an incremental run would name the same objects in another order than
 		// scan --cluster does.
-		objs, _ := load.LiveObjects(raw)
-		load.LiveFacts(objs, &facts)
+		objs, _ := live.Objects(raw)
+		live.FillFacts(objs, &facts)
 		st.facts = facts
 		f := facts
 		st.ev = check.NewEvaluator(inventory.Build(objs), check.EvalOptions{Config: opts.Settings, Facts: &f, Checks: opts.Checks, Now: now})
@@ -74,7 +74,7 @@ func (st *state) update(w *watchers, facts inventory.Facts, opts Options) ([]che
 	return findings, errs, inv, deleting
 }
 
-// keep leaves out what load.Cluster leaves out (Pods, ReplicaSets and Jobs that a workload
+// keep leaves out what live.Cluster leaves out (Pods, ReplicaSets and Jobs that a workload
 // read controls) and the objects of namespaces being deleted, whose reports go with them.
 func keep(raw []runtime.Object) ([]runtime.Object, map[string]bool) {
 	deleting := map[string]bool{}

@@ -27,7 +27,7 @@ import (
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/config"
 	"github.com/kubeharden/kubeharden/inventory"
-	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/live"
 )
 
 // Options configure a Monitor.
@@ -281,7 +281,7 @@ func (m *Monitor) waitSynced(ctx context.Context, w *watchers) error {
 	}
 }
 
-// readFacts reads what the cluster tells besides its objects, as load.Cluster does.
+// readFacts reads what the cluster tells besides its objects, as live.Cluster does.
 func (m *Monitor) readFacts(ctx context.Context) error {
 	disco, err := discovery.NewDiscoveryClientForConfig(m.opts.Config)
 	if err != nil {
@@ -289,10 +289,10 @@ func (m *Monitor) readFacts(ctx context.Context) error {
 	}
 	v, err := disco.ServerVersion()
 	if err != nil {
-		return &load.UnreachableError{Host: m.opts.Config.Host, Err: err}
+		return &live.UnreachableError{Host: m.opts.Config.Host, Err: err}
 	}
 	f := inventory.Facts{ServerVersion: v.GitVersion}
-	if reqs, err := load.DeprecatedAPIRequests(ctx, m.opts.Config); err == nil {
+	if reqs, err := live.DeprecatedAPIRequests(ctx, m.opts.Config); err == nil {
 		f.DeprecatedAPIRequests = reqs
 	}
 	m.mu.Lock()

@@ -25,12 +25,12 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/live"
 )
 
 // source is one watched resource.
 type source struct {
-	res      load.ClusterResource
+	res      live.Resource
 	informer cache.SharedIndexInformer
 	// err is the last list or watch error, until the informer syncs.
 	mu  sync.Mutex
@@ -53,10 +53,10 @@ func (s *source) getErr() error {
 // scan --cluster and deploy/rbac.yaml) that the server serves.
 type watchers struct {
 	sources []*source
-	// tls watches kubernetes.io/tls Secrets in full (certificates only, see load.Cluster);
+	// tls watches kubernetes.io/tls Secrets in full (certificates only, see live.Cluster);
 	// the Secrets source watches every Secret by metadata.
 	tls     cache.SharedIndexInformer
-	types   *load.SecretTypeReader
+	types   *live.SecretTypeReader
 	typesMu sync.Mutex
 	typeOf  map[types.UID]corev1.SecretType
 	start   []func(<-chan struct{})
@@ -87,7 +87,7 @@ func newWatchers(ctx context.Context, cfg *rest.Config, onEvent func()) (*watche
 	if err != nil {
 		return nil, err
 	}
-	str, err := load.NewSecretTypeReader(cfg)
+	str, err := live.NewSecretTypeReader(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func newWatchers(ctx context.Context, cfg *rest.Config, onEvent func()) (*watche
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range load.ClusterResources() {
+	for _, r := range live.Resources() {
 		s := &source{res: r}
 		switch {
 		case r.Custom:
@@ -228,7 +228,7 @@ func (w *watchers) objects() []runtime.Object {
 	return out
 }
 
-// typedTransform makes an object from a typed informer what load.Cluster reads: its kind
+// typedTransform makes an object from a typed informer what live.Cluster reads: its kind
 // set, and tidied.
 func typedTransform(obj any) (any, error) {
 	o, ok := obj.(runtime.Object)
@@ -240,13 +240,13 @@ func typedTransform(obj any) (any, error) {
 			o.GetObjectKind().SetGroupVersionKind(gvks[0])
 		}
 	}
-	load.TidyLive(o)
+	live.Tidy(o)
 	return o, nil
 }
 
 func customTransform(obj any) (any, error) {
 	if o, ok := obj.(runtime.Object); ok {
-		load.TidyLive(o)
+		live.Tidy(o)
 	}
 	return obj, nil
 }
@@ -262,7 +262,7 @@ func (w *watchers) secretTransform(ctx context.Context) cache.TransformFunc {
 		s := &corev1.Secret{ObjectMeta: pom.ObjectMeta}
 		s.SetGroupVersionKind(gvk)
 		s.Type = w.secretType(ctx, s)
-		load.TidyLive(s)
+		live.Tidy(s)
 		return s, nil
 	}
 }
@@ -322,8 +322,8 @@ func servedResources(disco discovery.DiscoveryInterface) (*served, error) {
 func (s *served) has(gvr schema.GroupVersionResource) bool { return s.gvr[gvr] }
 
 // custom is the version a custom resource is read in: the preferred one, else the first
-// served that has it, as load.Cluster chooses.
-func (s *served) custom(r load.ClusterResource) (string, bool) {
+// served that has it, as live.Cluster chooses.
+func (s *served) custom(r live.Resource) (string, bool) {
 	for _, v := range append([]string{s.preferred[r.Group]}, s.versions[r.Group]...) {
 		if s.gvr[schema.GroupVersionResource{Group: r.Group, Version: v, Resource: r.Resource}] {
 			return v, true

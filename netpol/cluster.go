@@ -336,23 +336,7 @@ func compileANP(p *ClusterPolicy, tier Tier, prio int32, subj anpv1alpha1.AdminN
 	for i := range eg {
 		r := rule(Egress, i, eg[i].Name, eg[i].Action, eg[i].Ports)
 		for j, pe := range eg[i].To {
-			path := fmt.Sprintf("%s.to[%d]", r.Path(), j)
-			if cp, ok := p.peer(path, pe.Namespaces, nsp(pe.Pods)); ok {
-				r.peers = append(r.peers, cp)
-			}
-			if len(pe.Networks) > 0 {
-				cidrs := make([]string, len(pe.Networks))
-				for k, c := range pe.Networks {
-					cidrs[k] = string(c)
-				}
-				r.networks = r.networks.Union(p.networks(path, cidrs))
-			}
-			if pe.Nodes != nil {
-				p.Unevaluated = append(p.Unevaluated, path+".nodes")
-			}
-			if len(pe.DomainNames) > 0 {
-				p.Unevaluated = append(p.Unevaluated, path+".domainNames")
-			}
+			egressPeer(r, j, pe.Namespaces, nsp(pe.Pods), pe.Networks, pe.Nodes != nil, len(pe.DomainNames) > 0)
 		}
 		p.Rules[Egress] = append(p.Rules[Egress], r)
 	}
@@ -423,25 +407,32 @@ func compileCNP(p *ClusterPolicy, spec *cnpv1beta1.ClusterNetworkPolicySpec) {
 		eg := &spec.Egress[i]
 		r := rule(Egress, i, eg.Name, eg.Action, eg.Protocols)
 		for j, pe := range eg.To {
-			path := fmt.Sprintf("%s.to[%d]", r.Path(), j)
-			if cp, ok := p.peer(path, pe.Namespaces, pe.Pods); ok {
-				r.peers = append(r.peers, cp)
-			}
-			if len(pe.Networks) > 0 {
-				cidrs := make([]string, len(pe.Networks))
-				for k, c := range pe.Networks {
-					cidrs[k] = string(c)
-				}
-				r.networks = r.networks.Union(p.networks(path, cidrs))
-			}
-			if pe.Nodes != nil {
-				p.Unevaluated = append(p.Unevaluated, path+".nodes")
-			}
-			if len(pe.DomainNames) > 0 {
-				p.Unevaluated = append(p.Unevaluated, path+".domainNames")
-			}
+			egressPeer(r, j, pe.Namespaces, pe.Pods, pe.Networks, pe.Nodes != nil, len(pe.DomainNames) > 0)
 		}
 		p.Rules[Egress] = append(p.Rules[Egress], r)
+	}
+}
+
+// egressPeer adds to r the j-th peer of its egress rule, the same in both APIs: pods or
+// namespaces, networks, and the node and domain-name peers that are not evaluated.
+func egressPeer[CIDR ~string](r *ClusterRule, j int, ns *metav1.LabelSelector, pods *cnpv1beta1.NamespacedPod, networks []CIDR, nodes, domains bool) {
+	p := r.Policy
+	path := fmt.Sprintf("%s.to[%d]", r.Path(), j)
+	if cp, ok := p.peer(path, ns, pods); ok {
+		r.peers = append(r.peers, cp)
+	}
+	if len(networks) > 0 {
+		cidrs := make([]string, len(networks))
+		for k, c := range networks {
+			cidrs[k] = string(c)
+		}
+		r.networks = r.networks.Union(p.networks(path, cidrs))
+	}
+	if nodes {
+		p.Unevaluated = append(p.Unevaluated, path+".nodes")
+	}
+	if domains {
+		p.Unevaluated = append(p.Unevaluated, path+".domainNames")
 	}
 }
 

@@ -2,6 +2,7 @@ package netpol
 
 import (
 	"math/bits"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -118,6 +119,7 @@ type Engine struct {
 	namespaces []*Namespace
 	nsByName   map[string]*Namespace
 	workloads  []*Workload
+	wlByNS     map[string][]*Workload
 	classes    []*Class
 	policies   []*Policy
 	polByNS    map[string][]*Policy
@@ -135,7 +137,7 @@ type Engine struct {
 // New builds an engine: it groups pods into classes, compiles the policies, and works out
 // which classes each policy selects and each peer matches.
 func New(in Input) *Engine {
-	e := &Engine{nsByName: map[string]*Namespace{}, polByNS: map[string][]*Policy{}}
+	e := &Engine{nsByName: map[string]*Namespace{}, polByNS: map[string][]*Policy{}, wlByNS: map[string][]*Workload{}}
 	for i := range in.Namespaces {
 		n := in.Namespaces[i]
 		e.namespace(n.Name, n.Labels, n.Object)
@@ -177,6 +179,7 @@ func New(in Input) *Engine {
 		wp.class = c
 		c.Workloads = append(c.Workloads, wp)
 		e.workloads = append(e.workloads, wp)
+		e.wlByNS[wp.Namespace] = append(e.wlByNS[wp.Namespace], wp)
 	}
 	seen := map[[2]string]*Workload{}
 	for _, w := range e.workloads {
@@ -420,13 +423,7 @@ func (e *Engine) Workloads() []*Workload { return e.workloads }
 
 // WorkloadsIn returns the workloads of namespace ns.
 func (e *Engine) WorkloadsIn(ns string) []*Workload {
-	var out []*Workload
-	for _, w := range e.workloads {
-		if w.Namespace == ns {
-			out = append(out, w)
-		}
-	}
-	return out
+	return slices.Clip(e.wlByNS[ns])
 }
 
 // HostNetworkWorkloads returns the workloads whose pods use the node's network, which

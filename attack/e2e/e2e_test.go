@@ -22,6 +22,7 @@ import (
 	"github.com/kubeharden/kubeharden/attack"
 	"github.com/kubeharden/kubeharden/internal/testcluster"
 	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/live"
 	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/rbac"
 )
@@ -146,7 +147,7 @@ func TestRBACHopsHold(t *testing.T) {
 	for _, p := range ps {
 		fromFiles = append(fromFiles, nodePort.ReplaceAllString(p.String(), "node:PORT/"))
 	}
-	live, err := load.Cluster(ctx, c.Admin, load.ClusterOptions{})
+	live, err := live.Cluster(ctx, c.Admin, live.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

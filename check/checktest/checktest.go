@@ -37,6 +37,7 @@ import (
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/scan"
+	"github.com/kubeharden/kubeharden/snapshot"
 )
 
 // Now is the time fixtures are judged at, so that expiry dates in fixtures stay meaningful.
@@ -84,7 +85,7 @@ func RunFile(t testing.TB, file string, checks ...*check.Check) {
 	}
 	objs, errs := load.Files([]string{file}, load.Options{})
 	// A fixture may be a snapshot: its ClusterFacts document gives the checks their facts.
-	objs, snap, serrs := load.SplitSnapshot(objs)
+	objs, snap, serrs := snapshot.Split(objs)
 	var facts *inventory.Facts
 	if snap != nil {
 		facts = snap.Facts

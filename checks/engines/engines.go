@@ -5,9 +5,16 @@ package engines
 
 import (
 	"fmt"
+	"maps"
+	"reflect"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/netpol"
 	"github.com/kubeharden/kubeharden/netpol/generate"
 	"github.com/kubeharden/kubeharden/psa"
@@ -47,6 +54,49 @@ var Escalation = &check.Engine[*rbac.Engine]{
 	Build: func(env check.Env) *rbac.Engine {
 		return RBAC.For(env).WithEnvironment(env.Inv)
 	},
+	Keeps: keepsEnvironment,
+}
+
+// keepsEnvironment says whether replacing old by new leaves the escalation environment as
+// it was. The environment is sets of names by namespace (see rbac.Engine.WithEnvironment):
+// the namespaces known (the Evaluator keeps nothing when they change), the ServiceAccounts,
+// the service accounts pod templates name and whether they mount its token, and the
+// service accounts of token Secrets. A change that leaves an object's part of those sets
+// (and the RBAC objects, which this engine does not keep over) cannot change it.
+func keepsEnvironment(env check.Env, old, new *inventory.Object) bool {
+	if old.Kind != new.Kind || old.APIVersion != new.APIVersion {
+		return false
+	}
+	ot, nt := old.PodTemplates(), new.PodTemplates()
+	switch {
+	case len(ot) > 0 || len(nt) > 0:
+		// The ServiceAccount a template's token comes from is the same object before and
+		// after: only this workload changed.
+		return maps.Equal(running(ot, env.Inv), running(nt, env.Inv))
+	case new.Kind == "Namespace":
+		return true
+	case new.Kind == "ServiceAccount":
+		a, ok1 := old.Obj.(*corev1.ServiceAccount)
+		b, ok2 := new.Obj.(*corev1.ServiceAccount)
+		return ok1 && ok2 && ptr.Equal(a.AutomountServiceAccountToken, b.AutomountServiceAccountToken)
+	case new.Kind == "Secret":
+		a, ok1 := old.Obj.(*corev1.Secret)
+		b, ok2 := new.Obj.(*corev1.Secret)
+		return ok1 && ok2 && a.Type == b.Type &&
+			a.Annotations[corev1.ServiceAccountNameKey] == b.Annotations[corev1.ServiceAccountNameKey]
+	}
+	return false
+}
+
+// running is what pod templates add to the escalation environment: their namespace and
+// service account, and whether the pods mount its token.
+func running(ts []inventory.PodTemplate, inv *inventory.Inventory) map[[2]string]bool {
+	out := map[[2]string]bool{}
+	for _, t := range ts {
+		k := [2]string{t.Namespace(), t.ServiceAccount()}
+		out[k] = out[k] || rbac.Automounts(t, inv)
+	}
+	return out
 }
 
 // PodSecurity is the Pod Security evaluator: the upstream PodSecurity admission checks with
@@ -84,5 +134,27 @@ var PodSecurity = &check.Engine[*psa.Evaluator]{
 var NetpolPlan = &check.Engine[*generate.Result]{
 	Name:  "netpol-plan",
 	Reads: append(append([]string{}, Netpol.Reads...), "Service", "Ingress", "ConfigMap"),
-	Build: func(env check.Env) *generate.Result { return generate.Generate(env.Inv, generate.Options{}) },
+	Build: func(env check.Env) *generate.Result {
+		return generate.Generate(env.Inv, generate.Options{Engine: Netpol.For(env)})
+	},
+	Keeps: keepsPlan,
+}
+
+// keepsPlan says whether replacing old by new leaves the generated policies as they were:
+// of the kinds the plan reads besides the reachability engine's, it reads a ConfigMap's
+// data (hosts named in it), a Service's spec and an Ingress's spec, never their metadata
+// besides the name.
+func keepsPlan(_ check.Env, old, new *inventory.Object) bool {
+	switch a := old.Obj.(type) {
+	case *corev1.ConfigMap:
+		b, ok := new.Obj.(*corev1.ConfigMap)
+		return ok && maps.Equal(a.Data, b.Data)
+	case *corev1.Service:
+		b, ok := new.Obj.(*corev1.Service)
+		return ok && reflect.DeepEqual(a.Spec, b.Spec)
+	case *networkingv1.Ingress:
+		b, ok := new.Obj.(*networkingv1.Ingress)
+		return ok && reflect.DeepEqual(a.Spec, b.Spec)
+	}
+	return false
 }

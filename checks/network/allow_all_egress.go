@@ -25,28 +25,5 @@ var AllowAllEgress = &check.Check{
 	Kinds:       []string{"NetworkPolicy"},
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
-	Run: func(p *check.Pass) {
-		e := engine(p)
-		for _, pol := range e.Policies() {
-			if !pol.Valid() || pol.Object == nil || !pol.Affects(netpol.Egress) {
-				continue
-			}
-			for _, r := range pol.Rules[netpol.Egress] {
-				if !r.AllPorts || !r.OpenToAll() {
-					continue
-				}
-				what := "the pods it selects"
-				if pol.SelectsAll() {
-					what = "every pod of namespace " + pol.Namespace
-				} else if names := workloadNames(pol.Selected(e)); names != "" {
-					what = names
-				}
-				msg := "%s of policy %s allows all egress, to every pod and every address on every port, from %s"
-				if len(e.DefaultDeny(pol.Namespace, netpol.Egress)) > 0 {
-					msg += ", cancelling the namespace's default-deny egress for them"
-				}
-				p.Reportf(pol.Object, r.Path(), msg, r.Path(), pol.ID(), what)
-			}
-		}
-	},
+	Run:         allowAll(netpol.Egress),
 }

@@ -25,26 +25,38 @@ var AllowAllIngress = &check.Check{
 	Kinds:       []string{"NetworkPolicy"},
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
-	Run:         runAllowAllIngress,
+	Run:         allowAll(netpol.Ingress),
 }
 
-func runAllowAllIngress(p *check.Pass) {
-	e := engine(p)
-	for _, pol := range e.Policies() {
-		if !pol.Valid() || pol.Object == nil || !pol.Affects(netpol.Ingress) {
-			continue
-		}
-		for _, r := range pol.Rules[netpol.Ingress] {
-			if !r.AllPorts || !r.OpenToAll() {
+// allowAll reports the rules of direction d that open it to every peer on every port.
+// Egress names the default deny it cancels: without it the namespace still looks protected.
+func allowAll(d netpol.Direction) func(*check.Pass) {
+	msg := "%s of policy %s allows all ingress, from every pod and every address on every port, to %s"
+	if d == netpol.Egress {
+		msg = "%s of policy %s allows all egress, to every pod and every address on every port, from %s"
+	}
+	return func(p *check.Pass) {
+		e := engine(p)
+		for _, pol := range e.Policies() {
+			if !pol.Valid() || pol.Object == nil || !pol.Affects(d) {
 				continue
 			}
-			what := "the pods it selects"
-			if pol.SelectsAll() {
-				what = "every pod of namespace " + pol.Namespace
-			} else if names := workloadNames(pol.Selected(e)); names != "" {
-				what = names
+			for _, r := range pol.Rules[d] {
+				if !r.AllPorts || !r.OpenToAll() {
+					continue
+				}
+				what := "the pods it selects"
+				if pol.SelectsAll() {
+					what = "every pod of namespace " + pol.Namespace
+				} else if names := workloadNames(pol.Selected(e)); names != "" {
+					what = names
+				}
+				m := msg
+				if d == netpol.Egress && len(e.DefaultDeny(pol.Namespace, netpol.Egress)) > 0 {
+					m += ", cancelling the namespace's default-deny egress for them"
+				}
+				p.Reportf(pol.Object, r.Path(), m, r.Path(), pol.ID(), what)
 			}
-			p.Reportf(pol.Object, r.Path(), "%s of policy %s allows all ingress, from every pod and every address on every port, to %s", r.Path(), pol.ID(), what)
 		}
 	}
 }

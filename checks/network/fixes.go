@@ -6,6 +6,7 @@ import (
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/checks/engines"
 	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/netpol/generate"
 )
 
 // generated is the fix of a namespace without a default deny: the policies `kubeharden
@@ -13,12 +14,19 @@ import (
 // are worked out once per inventory for every namespace, as the command does.
 func generated(p *check.Pass, ns string) []check.SuggestedFix {
 	res := engines.NetpolPlan.Of(p)
+	// Three checks offer the fix, one of them once per workload: work it out once.
+	return p.Inv.Memo(planFix{res, ns}, func() any { return planFixes(res, ns) }).([]check.SuggestedFix)
+}
+
+type planFix struct {
+	res *generate.Result
+	ns  string
+}
+
+func planFixes(res *generate.Result, ns string) []check.SuggestedFix {
 	var edits []check.Edit
-	for _, pol := range res.Policies {
+	for _, pol := range res.PoliciesIn(ns) {
 		np := pol.Object
-		if np.Namespace != ns {
-			continue
-		}
 		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(np)
 		if err != nil {
 			continue

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubeharden/kubeharden/internal/apiserverflags"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -54,8 +56,8 @@ func apiServers(p *check.Pass) []apiServer {
 		if !ok {
 			continue
 		}
-		if i := encryption.APIServerContainer(&pod.Spec); i >= 0 {
-			out = append(out, apiServer{o, fmt.Sprintf("spec.containers[%d].command", i), encryption.Flags(&pod.Spec.Containers[i])})
+		if i := apiserverflags.Container(&pod.Spec); i >= 0 {
+			out = append(out, apiServer{o, fmt.Sprintf("spec.containers[%d].command", i), apiserverflags.Of(&pod.Spec.Containers[i])})
 		}
 	}
 	if len(out) == 0 && p.Facts != nil && p.Facts.APIServerFlags != nil {
@@ -79,7 +81,7 @@ func kmsV1Allowed(p *check.Pass) string {
 		return ""
 	}
 	for _, s := range servers {
-		if !encryption.FeatureEnabled(s.flags["feature-gates"], "KMSv1") {
+		if !apiserverflags.FeatureEnabled(s.flags["feature-gates"], "KMSv1") {
 			return "no"
 		}
 	}

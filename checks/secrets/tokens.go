@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubeharden/kubeharden/internal/apiserverflags"
+
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/checks/engines"
 	rbacchecks "github.com/kubeharden/kubeharden/checks/rbac"
-	"github.com/kubeharden/kubeharden/encryption"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/rbac"
 )
@@ -131,5 +132,5 @@ func staticPod(t inventory.PodTemplate) bool {
 			return true
 		}
 	}
-	return pod.Labels["tier"] == "control-plane" || encryption.APIServerContainer(&pod.Spec) >= 0
+	return pod.Labels["tier"] == "control-plane" || apiserverflags.Container(&pod.Spec) >= 0
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubeharden/kubeharden/fix/fixtest"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -133,8 +135,7 @@ func enforcedByFix(before, after *inventory.Inventory) map[string]string {
 // fixed app applies and its pods are admitted there; the same pods unfixed are refused.
 func TestFixedAppRunsRestricted(t *testing.T) {
 	c := testcluster.Need(t, tc)
-	dir := t.TempDir()
-	copyDir(t, filepath.Join("testdata", "app"), dir)
+	dir := fixtest.Copy(t, filepath.Join("testdata", "app"))
 	before, _ := read(t, dir)
 	after := fixDir(t, dir)
 	enforced := enforcedByFix(before, after)
@@ -168,8 +169,7 @@ func TestFixedAppRunsRestricted(t *testing.T) {
 // namespace fix labelled are admitted.
 func TestFixedInsecureExampleApplies(t *testing.T) {
 	c := testcluster.Need(t, tc)
-	root := t.TempDir()
-	copyDir(t, filepath.Join("..", "..", "examples"), root)
+	root := fixtest.Copy(t, filepath.Join("..", "..", "examples"))
 	dir := filepath.Join(root, "insecure")
 	before, _ := read(t, dir)
 	after := fixDir(t, dir)
@@ -183,25 +183,4 @@ func TestFixedInsecureExampleApplies(t *testing.T) {
 		}
 	}
 	t.Logf("namespaces fix labelled to enforce a level: %v", enforced)
-}
-
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if fi.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -22,7 +21,7 @@ func init() { register(newAttackPathsCmd) }
 func newAttackPathsCmd(e *env) *cobra.Command {
 	var (
 		in        inputs
-		output    string
+		output    = newFormat("table", "json", "dot", "md")
 		from      string
 		to        []string
 		reports   []string
@@ -54,11 +53,6 @@ Exit codes: 0 no path, 1 paths found, 2 usage or input errors, 3 cluster unreach
   kubeharden attack-paths deploy/ --from shop/web --to shop/db-password
   kubeharden attack-paths deploy/ -o dot | dot -Tsvg > paths.svg`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch output {
-			case "table", "json", "dot", "md":
-			default:
-				return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table, json, dot or md)", output))
-			}
 			var targets []attack.Target
 			for _, s := range to {
 				for _, part := range strings.Split(s, ",") {
@@ -69,21 +63,10 @@ Exit codes: 0 no path, 1 paths found, 2 usage or input errors, 3 cluster unreach
 					targets = append(targets, t)
 				}
 			}
-			in.progress = output == "table"
-			input, err := in.read(cmd.Context(), e, args)
+			in.progress = output.is("table")
+			input, ev, err := in.readPodSecurity(cmd.Context(), e, args, admission)
 			if err != nil {
 				return err
-			}
-			if err := applyAdmissionConfig(input.cfg, admission); err != nil {
-				return err
-			}
-			server := ""
-			if input.facts != nil {
-				server = input.facts.ServerVersion
-			}
-			ev, err := newPSAEvaluator(input.cfg, server)
-			if err != nil {
-				return exit(scan.ExitInput, fmt.Errorf("podSecurity.admission: %w", err))
 			}
 			opts := attack.Options{Now: time.Now(), RBACDefaults: !input.live && input.facts == nil, PodSecurity: ev}
 			if len(reports) > 0 {
@@ -99,29 +82,21 @@ Exit codes: 0 no path, 1 paths found, 2 usage or input errors, 3 cluster unreach
 			if err != nil {
 				return exit(scan.ExitInput, err)
 			}
-			switch output {
-			case "json":
-				if paths == nil {
-					paths = []*attack.Path{}
-				}
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				err = enc.Encode(paths)
-			case "dot":
-				err = attack.WriteDOT(e.stdout, paths)
-			default:
-				chokes, cerr := g.ChokePoints(paths)
-				if cerr != nil {
-					return exit(scan.ExitInput, cerr)
-				}
-				if output == "md" {
-					err = attack.WriteMarkdown(e.stdout, paths, chokes)
-				} else {
-					err = writeAttackTable(e.stdout, paths, chokes, from)
+			var chokes []attack.Choke
+			if output.is("table", "md") {
+				if chokes, err = g.ChokePoints(paths); err != nil {
+					return exit(scan.ExitInput, err)
 				}
 			}
-			if err != nil {
-				return exit(scan.ExitInput, err)
+			if paths == nil {
+				paths = []*attack.Path{}
+			}
+			if err := e.emit("", output.value, paths, emitters{
+				"dot":   func(w io.Writer) error { return attack.WriteDOT(w, paths) },
+				"md":    func(w io.Writer) error { return attack.WriteMarkdown(w, paths, chokes) },
+				"table": func(w io.Writer) error { return writeAttackTable(w, paths, chokes, from) },
+			}); err != nil {
+				return err
 			}
 			if err := warnInput(e, input.errs); err != nil {
 				return err
@@ -132,7 +107,7 @@ Exit codes: 0 no path, 1 paths found, 2 usage or input errors, 3 cluster unreach
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table|json|dot|md")
+	addFormatFlag(cmd.Flags(), output, "")
 	cmd.Flags().StringVar(&from, "from", "", "start from an insider instead of the internet: a subject (alice, Group:NAME, ServiceAccount:NS:NAME) or NAMESPACE/WORKLOAD")
 	cmd.Flags().StringArrayVar(&to, "to", nil, "target: cluster-admin, secrets, nodes or NAMESPACE/NAME of a Secret or workload (repeatable; default: cluster-admin, secrets and nodes)")
 	cmd.Flags().StringArrayVar(&reports, "vuln-report", nil, "Trivy (trivy image -f json) or Grype (grype -o json) report on an image: workloads on paths list its vulnerabilities (repeatable)")

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -85,12 +84,9 @@ func (in *input) engine() *rbac.Engine {
 	return rbac.FromInventory(in.inv, rbac.Options{Defaults: !in.live})
 }
 
-// read checks the output format, reads the request from args, then the input, and builds
-// the input's RBAC engine: what can-i and who-can do before they answer.
-func (r *request) read(cmd *cobra.Command, e *env, in *inputs, output string, args []string) (rbac.Attributes, *input, *rbac.Engine, error) {
-	if output != "table" && output != "json" {
-		return rbac.Attributes{}, nil, nil, exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table or json)", output))
-	}
+// read reads the request from args, then the input, and builds the input's RBAC engine:
+// what can-i and who-can do before they answer.
+func (r *request) read(cmd *cobra.Command, e *env, in *inputs, args []string) (rbac.Attributes, *input, *rbac.Engine, error) {
 	a, err := r.attributes(args, in)
 	if err != nil {
 		return a, nil, nil, exit(scan.ExitInput, err)
@@ -140,7 +136,7 @@ func newCanICmd(e *env) *cobra.Command {
 		req    request
 		as     string
 		groups []string
-		output string
+		output = newFormat("table", "json")
 	)
 	cmd := &cobra.Command{
 		Use:   "can-i --as USER [--as-group GROUP]... VERB RESOURCE[/SUBRESOURCE] [NAME] [-n NS]",
@@ -164,7 +160,7 @@ Exit codes: 0 yes, 1 no, 2 usage or input errors.`,
 			if as == "" {
 				return exit(scan.ExitInput, errors.New("--as USER is required"))
 			}
-			a, input, eng, err := req.read(cmd, e, &in, output, args)
+			a, input, eng, err := req.read(cmd, e, &in, args)
 			if err != nil {
 				return err
 			}
@@ -178,15 +174,10 @@ Exit codes: 0 yes, 1 no, 2 usage or input errors.`,
 			for _, g := range eng.Reasons(user, grps, a) {
 				out.Reasons = append(out.Reasons, reasonJSON{Subject: g.Subject, viaJSON: via(&g)})
 			}
-			if output == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				err = enc.Encode(&out)
-			} else {
-				err = writeCanI(e.stdout, &out)
-			}
-			if err != nil {
-				return exit(scan.ExitInput, err)
+			if err := e.emit("", output.value, &out, emitters{
+				"table": func(w io.Writer) error { return writeCanI(w, &out) },
+			}); err != nil {
+				return err
 			}
 			if err := warnInput(e, input.errs); err != nil {
 				return err
@@ -199,7 +190,7 @@ Exit codes: 0 yes, 1 no, 2 usage or input errors.`,
 	}
 	cmd.Flags().StringVar(&as, "as", "", "user to ask for (a service account is system:serviceaccount:NS:NAME)")
 	cmd.Flags().StringArrayVar(&groups, "as-group", nil, "group the user is in (repeatable)")
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table|json")
+	addFormatFlag(cmd.Flags(), output, "")
 	req.addFlags(cmd)
 	in.addFlags(cmd.Flags(), false)
 	return cmd

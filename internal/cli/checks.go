@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"path"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/kubeharden/kubeharden/admission"
 	"github.com/kubeharden/kubeharden/check"
-	"github.com/kubeharden/kubeharden/scan"
 )
 
 func init() { register(newChecksCmd) }
@@ -20,27 +18,20 @@ func init() { register(newChecksCmd) }
 func matchID(pattern, id string) (bool, error) { return path.Match(pattern, id) }
 
 func newChecksCmd(e *env) *cobra.Command {
-	var output string
+	output := newFormat("table", "json", "md")
 	cmd := &cobra.Command{
 		Use:   "checks",
 		Short: "List every check with its severity and practice",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cs := check.All()
-			switch output {
-			case "table":
-				return writeChecksTable(e.stdout, cs)
-			case "json":
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(cs)
-			case "md":
-				return writeChecksMarkdown(e.stdout, cs)
-			}
-			return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table, json or md)", output))
+			return e.emit("", output.value, cs, emitters{
+				"table": func(w io.Writer) error { return writeChecksTable(w, cs) },
+				"md":    func(w io.Writer) error { return writeChecksMarkdown(w, cs) },
+			})
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table|json|md")
+	addFormatFlag(cmd.Flags(), output, "")
 	return cmd
 }
 

@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"encoding/json"
-	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kubeharden/kubeharden/drift"
 	"github.com/kubeharden/kubeharden/scan"
@@ -14,7 +12,7 @@ import (
 func init() { register(newDiffCmd) }
 
 func newDiffCmd(e *env) *cobra.Command {
-	var output string
+	output := newFormat("table", "json", "yaml", "md")
 	cmd := &cobra.Command{
 		Use:   "diff OLD.json NEW.json",
 		Short: "Compare two scan reports: new, fixed and unchanged findings",
@@ -29,11 +27,6 @@ Exit codes: 0 nothing new, 1 new findings, 2 usage or input errors.`,
   kubeharden diff 2026-11.json 2026-12.json -o md > drift.md`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
-			switch output {
-			case "table", "json", "yaml", "md":
-			default:
-				return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table, json, yaml or md)", output))
-			}
 			old, err := drift.ReadReport(args[0])
 			if err != nil {
 				return exit(scan.ExitInput, err)
@@ -44,23 +37,11 @@ Exit codes: 0 nothing new, 1 new findings, 2 usage or input errors.`,
 			}
 			d := drift.Compare(old.Findings, cur.Findings)
 			d.Old, d.New, d.OldErrors, d.NewErrors = args[0], args[1], old.Errors, cur.Errors
-			switch output {
-			case "json", "yaml":
-				var b []byte
-				b, err = json.MarshalIndent(d, "", "  ")
-				if err == nil && output == "yaml" {
-					b, err = yaml.JSONToYAML(b)
-				}
-				if err == nil {
-					_, err = e.stdout.Write(append(b, '\n'))
-				}
-			case "md":
-				err = drift.WriteMarkdown(e.stdout, d)
-			default:
-				err = drift.WriteTable(e.stdout, d)
-			}
-			if err != nil {
-				return exit(scan.ExitInput, err)
+			if err := e.emit("", output.value, d, emitters{
+				"md":    func(w io.Writer) error { return drift.WriteMarkdown(w, d) },
+				"table": func(w io.Writer) error { return drift.WriteTable(w, d) },
+			}); err != nil {
+				return err
 			}
 			if len(d.Added) > 0 {
 				return exit(scan.ExitFindings, nil)
@@ -68,6 +49,6 @@ Exit codes: 0 nothing new, 1 new findings, 2 usage or input errors.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table|json|yaml|md")
+	addFormatFlag(cmd.Flags(), output, "")
 	return cmd
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/kubeharden/kubeharden/internal/apiserverflags"
+
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
 
@@ -66,8 +68,8 @@ func locateEncryptionConfig(in *input) string {
 		if !ok {
 			continue
 		}
-		if i := encryption.APIServerContainer(&pod.Spec); i >= 0 {
-			if p := encryption.Flags(&pod.Spec.Containers[i])[encryption.Flag]; p != "" {
+		if i := apiserverflags.Container(&pod.Spec); i >= 0 {
+			if p := apiserverflags.Of(&pod.Spec.Containers[i])[encryption.Flag]; p != "" {
 				candidates = append(candidates, encryption.HostPath(&pod.Spec, i, p), p)
 			}
 		}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -20,7 +19,7 @@ func init() { register(newExposureCmd) }
 func newExposureCmd(e *env) *cobra.Command {
 	var (
 		in     inputs
-		output string
+		output = newFormat("table", "json")
 	)
 	cmd := &cobra.Command{
 		Use:   "exposure [PATH|-]...",
@@ -35,22 +34,16 @@ Exit codes: 0 listed, 2 usage or input errors (the list still shows what could b
 		Example: `  kubeharden exposure -f examples/insecure
   kubeharden exposure --cluster -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "table" && output != "json" {
-				return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table or json)", output))
-			}
-			in.progress = output == "table"
+			in.progress = output.is("table")
 			input, err := in.read(cmd.Context(), e, args)
 			if err != nil {
 				return err
 			}
 			entries := exposure.List(input.inv, time.Now())
-			if output == "json" {
-				err = writeExposureJSON(e.stdout, entries, input.errs)
-			} else {
-				err = writeExposureTable(e.stdout, entries)
-			}
-			if err != nil {
-				return exit(scan.ExitInput, err)
+			if err := e.emit("", output.value, exposureOf(entries, input.errs), emitters{
+				"table": func(w io.Writer) error { return writeExposureTable(w, entries) },
+			}); err != nil {
+				return err
 			}
 			for _, er := range input.errs {
 				fmt.Fprintln(e.stderr, "error:", er.Error())
@@ -61,7 +54,7 @@ Exit codes: 0 listed, 2 usage or input errors (the list still shows what could b
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table|json")
+	addFormatFlag(cmd.Flags(), output, "")
 	addInputFlags(cmd, &in)
 	return cmd
 }
@@ -72,7 +65,8 @@ type exposureJSON struct {
 	Errors  []check.Error    `json:"errors"`
 }
 
-func writeExposureJSON(w io.Writer, entries []exposure.Entry, errs []check.Error) error {
+// exposureOf is the -o json result: empty lists are [], never null.
+func exposureOf(entries []exposure.Entry, errs []check.Error) exposureJSON {
 	out := exposureJSON{Entries: entries, Errors: errs}
 	if out.Entries == nil {
 		out.Entries = []exposure.Entry{}
@@ -80,9 +74,7 @@ func writeExposureJSON(w io.Writer, entries []exposure.Entry, errs []check.Error
 	if out.Errors == nil {
 		out.Errors = []check.Error{}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return out
 }
 
 func writeExposureTable(w io.Writer, entries []exposure.Entry) error {

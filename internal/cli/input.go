@@ -15,6 +15,7 @@ import (
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/scan"
+	"github.com/kubeharden/kubeharden/snapshot"
 )
 
 // inputs are the flags of every command that reads objects: paths (positional or -f) or the
@@ -148,7 +149,7 @@ func (in *inputs) read(ctx context.Context, e *env, paths []string) (*input, err
 		out.skipped, out.builds, out.warnings = lr.Skipped, lr.Builds, len(lr.Errors)-lr.Unread
 		// A snapshot (kubeharden snapshot) carries the cluster's facts, errors and
 		// incomplete practices in a ClusterFacts document.
-		objs, snap, serrs := load.SplitSnapshot(objs)
+		objs, snap, serrs := snapshot.Split(objs)
 		errs = append(errs, serrs...)
 		if snap != nil {
 			out.facts, out.incomplete = snap.Facts, snap.Incomplete

@@ -9,7 +9,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/live"
 	"github.com/kubeharden/kubeharden/scan"
 )
 
@@ -41,16 +41,16 @@ func readLive(ctx context.Context, cfg *rest.Config, in *inputs, e *env) (*liveR
 	} else {
 		cfg.Timeout = defaultListTimeout
 	}
-	opts := load.ClusterOptions{ProbeTimeout: probe}
+	opts := live.Options{ProbeTimeout: probe}
 	if !in.allNamespaces && in.kube.Namespace != nil {
 		opts.Namespace = *in.kube.Namespace
 	}
 	bar := newProgress(e, in.progress, "reading cluster")
 	opts.Progress = bar.set
-	res, err := load.Cluster(ctx, cfg, opts)
+	res, err := live.Cluster(ctx, cfg, opts)
 	bar.done()
 	if err != nil {
-		var ue *load.UnreachableError
+		var ue *live.UnreachableError
 		if errors.As(err, &ue) {
 			return nil, exit(scan.ExitUnreachable, err)
 		}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -51,6 +52,10 @@ func catchMistakes(root *cobra.Command) {
 // flagError adds "did you mean" to an unknown flag, and gives flag errors exit code 2.
 func flagError(cmd *cobra.Command, err error) error {
 	msg := err.Error()
+	var fe *formatError
+	if errors.As(err, &fe) {
+		msg = fe.Error() // pflag's "invalid argument ... for -o, --output flag" says it twice
+	}
 	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
 		if s := closestFlag(cmd.Flags(), name); s != "" {
 			msg += "; did you mean --" + s + "?"

@@ -17,7 +17,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubeharden/kubeharden/config"
-	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/live"
 	"github.com/kubeharden/kubeharden/monitor"
 	"github.com/kubeharden/kubeharden/scan"
 )
@@ -130,7 +130,7 @@ properties practice and suppressed; suppressed findings are results "skip", the 
 				return err
 			}
 			if err := m.Run(ctx); err != nil {
-				var ue *load.UnreachableError
+				var ue *live.UnreachableError
 				if errors.As(err, &ue) {
 					return exit(scan.ExitUnreachable, err)
 				}

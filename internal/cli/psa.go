@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -32,7 +32,7 @@ func newPSACmd(e *env) *cobra.Command {
 func newPSAPlanCmd(e *env) *cobra.Command {
 	var (
 		in        inputs
-		output    string
+		output    = newFormat("table", "json")
 		admission string
 	)
 	cmd := &cobra.Command{
@@ -55,34 +55,15 @@ read), 3 cluster unreachable.`,
   kubeharden psa plan --cluster -o json
   kubeharden psa plan -f deploy/ --admission-config /etc/kubernetes/admission.yaml`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "table" && output != "json" {
-				return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table or json)", output))
-			}
-			input, err := in.read(cmd.Context(), e, args)
+			input, ev, err := in.readPodSecurity(cmd.Context(), e, args, admission)
 			if err != nil {
 				return err
-			}
-			if err := applyAdmissionConfig(input.cfg, admission); err != nil {
-				return err
-			}
-			server := ""
-			if input.facts != nil {
-				server = input.facts.ServerVersion
-			}
-			ev, err := newPSAEvaluator(input.cfg, server)
-			if err != nil {
-				return exit(scan.ExitInput, err)
 			}
 			plans := ev.PlanAll(input.inv, psa.PlanOptions{Skip: input.cfg.PodSecurity.Exempt()})
-			if output == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				err = enc.Encode(plans)
-			} else {
-				err = writePlanTable(e.stdout, plans)
-			}
-			if err != nil {
-				return exit(scan.ExitInput, err)
+			if err := e.emit("", output.value, plans, emitters{
+				"table": func(w io.Writer) error { return writePlanTable(w, plans) },
+			}); err != nil {
+				return err
 			}
 			for _, ie := range input.errs {
 				fmt.Fprintln(e.stderr, "error:", ie.Error())
@@ -94,7 +75,7 @@ read), 3 cluster unreachable.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&output, "output", "o", "table", "output format: table|json")
+	addFormatFlag(f, output, "")
 	addAdmissionConfigFlag(f, &admission)
 	addInputFlags(cmd, &in)
 	return cmd
@@ -116,6 +97,28 @@ func applyAdmissionConfig(cfg *config.Config, path string) error {
 	}
 	cfg.PodSecurity.Admission = adm
 	return nil
+}
+
+// readPodSecurity reads the input of a command that judges Pod Security, applies
+// --admission-config to it, and builds the evaluator at the cluster's version (the newest
+// policy for manifests).
+func (in *inputs) readPodSecurity(ctx context.Context, e *env, args []string, admission string) (*input, *psa.Evaluator, error) {
+	input, err := in.read(ctx, e, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := applyAdmissionConfig(input.cfg, admission); err != nil {
+		return nil, nil, err
+	}
+	server := ""
+	if input.facts != nil {
+		server = input.facts.ServerVersion
+	}
+	ev, err := newPSAEvaluator(input.cfg, server)
+	if err != nil {
+		return nil, nil, exit(scan.ExitInput, fmt.Errorf("podSecurity.admission: %w", err))
+	}
+	return input, ev, nil
 }
 
 // newPSAEvaluator builds the evaluator for cfg; an API server version it cannot read

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -42,7 +41,7 @@ func newRBACPathsCmd(e *env) *cobra.Command {
 		in     inputs
 		from   string
 		to     string
-		output string
+		output = newFormat("table", "json")
 	)
 	cmd := &cobra.Command{
 		Use:   "paths --from SUBJECT [--to cluster-admin|secrets]",
@@ -63,9 +62,6 @@ Exit codes: 0 no path, 1 a path exists, 2 usage or input errors.`,
   kubeharden rbac paths --cluster --from system:serviceaccount:ci:builder --to secrets -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table or json)", output))
-			}
 			subject, err := rbac.ParseSubject(from)
 			if err != nil {
 				return exit(scan.ExitInput, fmt.Errorf("--from: %w", err))
@@ -93,15 +89,10 @@ Exit codes: 0 no path, 1 a path exists, 2 usage or input errors.`,
 					out.Hops = append(out.Hops, hj)
 				}
 			}
-			if output == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				err = enc.Encode(&out)
-			} else {
-				err = writePath(e.stdout, &out)
-			}
-			if err != nil {
-				return exit(scan.ExitInput, err)
+			if err := e.emit("", output.value, &out, emitters{
+				"table": func(w io.Writer) error { return writePath(w, &out) },
+			}); err != nil {
+				return err
 			}
 			if err := warnInput(e, input.errs); err != nil {
 				return err
@@ -114,7 +105,7 @@ Exit codes: 0 no path, 1 a path exists, 2 usage or input errors.`,
 	}
 	cmd.Flags().StringVar(&from, "from", "", "subject to start from (required)")
 	cmd.Flags().StringVar(&to, "to", string(rbac.ToClusterAdmin), "target: cluster-admin or secrets")
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table|json")
+	addFormatFlag(cmd.Flags(), output, "")
 	_ = cmd.MarkFlagRequired("from")
 	in.addFlags(cmd.Flags(), true)
 	return cmd

@@ -1,12 +1,11 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kubeharden/kubeharden/audit"
 	"github.com/kubeharden/kubeharden/internal/memlimit"
@@ -19,7 +18,7 @@ func newRBACReviewCmd(e *env) *cobra.Command {
 		in      inputs
 		logs    []string
 		since   time.Duration
-		output  string
+		output  = newFormat("table", "json", "yaml", "md")
 		workers int
 	)
 	cmd := &cobra.Command{
@@ -44,11 +43,6 @@ errors (the review still covers what could be read), 3 cluster unreachable.`,
   kubeharden rbac review --audit-log audit.log.gz --audit-log audit.log -f rbac/ --since 168h -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			switch output {
-			case "table", "json", "yaml", "md":
-			default:
-				return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table, json, yaml or md)", output))
-			}
 			if len(logs) == 0 {
 				return exit(scan.ExitInput, fmt.Errorf("--audit-log: give at least one audit log file or directory"))
 			}
@@ -66,25 +60,11 @@ errors (the review still covers what could be read), 3 cluster unreachable.`,
 			}
 			ev := review.Collect(logs, eng, opts)
 			rep := review.Review(eng, ev)
-			switch output {
-			case "json", "yaml":
-				b, err := json.MarshalIndent(rep.Subjects, "", "  ")
-				if err == nil && output == "yaml" {
-					b, err = yaml.JSONToYAML(b)
-				}
-				if err == nil {
-					_, err = e.stdout.Write(append(b, '\n'))
-				}
-				if err != nil {
-					return exit(scan.ExitInput, err)
-				}
-			case "md":
-				err = review.WriteMarkdown(e.stdout, rep)
-			default:
-				err = review.WriteTable(e.stdout, rep)
-			}
-			if err != nil {
-				return exit(scan.ExitInput, err)
+			if err := e.emit("", output.value, rep.Subjects, emitters{
+				"md":    func(w io.Writer) error { return review.WriteMarkdown(w, rep) },
+				"table": func(w io.Writer) error { return review.WriteTable(w, rep) },
+			}); err != nil {
+				return err
 			}
 			for _, ae := range ev.Errors {
 				fmt.Fprintln(e.stderr, "error:", ae.Error())
@@ -108,7 +88,7 @@ errors (the review still covers what could be read), 3 cluster unreachable.`,
 	}
 	cmd.Flags().StringArrayVar(&logs, "audit-log", nil, "audit log file or directory of rotated files (repeatable; gzip recognised)")
 	cmd.Flags().DurationVar(&since, "since", 720*time.Hour, "only requests received within this long before now (0: the whole log)")
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table|json|yaml|md")
+	addFormatFlag(cmd.Flags(), output, "")
 	cmd.Flags().IntVar(&workers, "workers", 0, "goroutines decoding the log (0: one per CPU)")
 	in.addFlags(cmd.Flags(), true)
 	return cmd

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,7 +21,7 @@ func newReachCmd(e *env) *cobra.Command {
 		port   string
 		matrix bool
 		by     string
-		output string
+		output = newFormat("table", "json", "csv", "dot")
 	)
 	cmd := &cobra.Command{
 		Use:   "reach FROM TO [--port PORT[/PROTO]] | reach --matrix [-n NS]",
@@ -61,23 +60,18 @@ Exit codes: 0 allowed (every pair, for NAMESPACE/*), 1 not allowed, 2 usage or i
 				if len(args) != 0 || port != "" {
 					return exit(scan.ExitInput, errors.New("--matrix takes no FROM, TO or --port"))
 				}
-				switch output {
-				case "table", "json", "csv", "dot":
-				default:
-					return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table, json, csv or dot)", output))
-				}
 				switch {
 				case by != "workload" && by != "group":
 					return exit(scan.ExitInput, fmt.Errorf("--by %q: want workload or group", by))
-				case by == "group" && output != "json":
+				case by == "group" && output.value != "json":
 					return exit(scan.ExitInput, errors.New("--by group is written as json only (-o json)"))
 				}
 			} else {
 				if len(args) != 2 {
 					return exit(scan.ExitInput, errors.New("want FROM and TO (or --matrix)"))
 				}
-				if output != "table" && output != "json" {
-					return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table or json)", output))
+				if !output.is("table", "json") {
+					return exit(scan.ExitInput, fmt.Errorf("output format %q needs --matrix (want table or json)", output))
 				}
 			}
 			var p *netpol.Port
@@ -109,7 +103,7 @@ Exit codes: 0 allowed (every pair, for NAMESPACE/*), 1 not allowed, 2 usage or i
 				if ns != "" {
 					nss = []string{ns}
 				}
-				if err := writeMatrix(e.stdout, eng, nss, output, by == "group", cni); err != nil {
+				if err := writeMatrix(e.stdout, eng, nss, output.value, by == "group", cni); err != nil {
 					return exit(scan.ExitInput, err)
 				}
 				return warnInput(e, input.errs)
@@ -137,19 +131,14 @@ Exit codes: 0 allowed (every pair, for NAMESPACE/*), 1 not allowed, 2 usage or i
 					allowed = allowed && v.Allowed
 				}
 			}
-			if output == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				if len(out) == 1 {
-					err = enc.Encode(out[0])
-				} else {
-					err = enc.Encode(out)
-				}
-			} else {
-				err = writeReach(e.stdout, out)
+			var v any = out
+			if len(out) == 1 {
+				v = out[0]
 			}
-			if err != nil {
-				return exit(scan.ExitInput, err)
+			if err := e.emit("", output.value, v, emitters{
+				"table": func(w io.Writer) error { return writeReach(w, out) },
+			}); err != nil {
+				return err
 			}
 			if err := warnInput(e, input.errs); err != nil {
 				return err
@@ -163,7 +152,7 @@ Exit codes: 0 allowed (every pair, for NAMESPACE/*), 1 not allowed, 2 usage or i
 	f := cmd.Flags()
 	f.StringVar(&port, "port", "", "destination port: NUMBER or NAME, with /TCP (default), /UDP or /SCTP")
 	f.BoolVar(&matrix, "matrix", false, "print the workload-to-workload matrix instead of answering one question")
-	f.StringVarP(&output, "output", "o", "table", "output format: table|json (with --matrix also csv|dot)")
+	addFormatFlag(f, output, "(csv and dot with --matrix)")
 	f.StringVar(&by, "by", "workload", "with --matrix -o json: workload (a row per pair of workloads) or group (a row per pair of groups of workloads the policies treat alike, each workload listed once)")
 	in.addFlags(f, true)
 	return cmd

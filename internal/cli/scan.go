@@ -19,7 +19,7 @@ func init() { register(newScanCmd) }
 func newScanCmd(e *env) *cobra.Command {
 	var (
 		in             inputs
-		output         string
+		output         = newFormat(report.Formats...)
 		failOn         string
 		showSuppressed bool
 		only           []string
@@ -62,7 +62,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 			}
 			// Patterns may name only custom checks, which the config read below holds.
 			checks, selErr := selectChecks(only)
-			in.progress = wantsProgress(output)
+			in.progress = wantsProgress(output.value)
 			in.fleet = true
 			fleet, err := in.fleetContexts(allContexts)
 			if err != nil {
@@ -139,14 +139,14 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				return exit(scan.ExitInput, fmt.Errorf("--source-root: %w", err))
 			}
 			err = report.Write(e.stdout, res, report.Options{
-				Format:         output,
-				Color:          output == "table" && useColor,
+				Format:         output.value,
+				Color:          output.is("table") && useColor,
 				Width:          tableWidth(e.stdout),
 				ShowSuppressed: showSuppressed,
 				ToolVersion:    Version(),
 				SourceRoot:     root,
 				LinkBase:       linkBase,
-				AttackPaths:    reportAttackPaths(output, single, res),
+				AttackPaths:    reportAttackPaths(output.value, single, res),
 				Verbose:        verbose,
 			})
 			if err != nil {
@@ -162,7 +162,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&output, "output", "o", "table", "output format: "+strings.Join(report.Formats, "|"))
+	addFormatFlag(f, output, "")
 	f.StringVar(&failOn, "fail-on", "info", "exit 1 when a finding is at or above this severity (critical|high|medium|low|info|none)")
 	f.StringVar(&color, "color", "auto", "colour the table: auto (on a terminal, unless NO_COLOR is set), always or never")
 	f.StringVar(&baseline, "baseline", "", "report only findings that are not in this earlier scan -o json report (matched by fingerprint); exit codes follow the new findings")

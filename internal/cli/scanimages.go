@@ -41,7 +41,7 @@ func (f *imageFlags) addFlags(fs *pflag.FlagSet) {
 
 // apply sets the versions settings in the configuration and gathers the image data the
 // checks read. Gathering touches registries, so it happens here, before the checks run.
-// (Deprecated API calls come with the live cluster's facts: load.Cluster reads them.)
+// (Deprecated API calls come with the live cluster's facts: live.Cluster reads them.)
 func (f *imageFlags) apply(ctx context.Context, e *env, in *inputs, input *input) error {
 	cfg := input.cfg
 	for _, v := range []struct{ flag, value string }{{"--kubernetes-version", f.kubeVersion}, {"--target-version", f.targetVersion}} {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,7 +37,7 @@ func newVerifyEncryptionCmd(e *env) *cobra.Command {
 		config    string
 		resources []string
 		prefix    string
-		output    string
+		output    = newFormat("table", "json")
 		timeout   time.Duration
 	)
 	cmd := &cobra.Command{
@@ -70,9 +69,6 @@ needs a rewrite (or encryption is off), 2 usage or input errors, 3 etcd unreacha
     --key /etc/kubernetes/pki/apiserver-etcd-client.key --encryption-config /etc/kubernetes/enc/enc.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return exit(scan.ExitInput, fmt.Errorf("unknown output format %q (want table or json)", output))
-			}
 			opts := etcdverify.Options{Prefix: prefix}
 			if config != "" {
 				cfg, err := readEncryptionConfig(config)
@@ -110,15 +106,10 @@ needs a rewrite (or encryption is off), 2 usage or input errors, 3 etcd unreacha
 				}
 				return exit(scan.ExitInput, err)
 			}
-			if output == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				err = enc.Encode(rep)
-			} else {
-				err = writeVerifyTable(e.stdout, rep)
-			}
-			if err != nil {
-				return exit(scan.ExitInput, err)
+			if err := e.emit("", output.value, rep, emitters{
+				"table": func(w io.Writer) error { return writeVerifyTable(w, rep) },
+			}); err != nil {
+				return err
 			}
 			if !rep.Clean() {
 				return exit(scan.ExitFindings, nil)
@@ -134,7 +125,7 @@ needs a rewrite (or encryption is off), 2 usage or input errors, 3 etcd unreacha
 	f.StringVar(&config, "encryption-config", "", "the kube-apiserver's EncryptionConfiguration (--encryption-provider-config), to judge each object against")
 	f.StringArrayVar(&resources, "resource", nil, "another resource to read, as RESOURCE[.GROUP] (repeatable; secrets are always read)")
 	f.StringVar(&prefix, "etcd-prefix", etcdverify.DefaultPrefix, "the kube-apiserver's --etcd-prefix")
-	f.StringVarP(&output, "output", "o", "table", "output format: table|json")
+	addFormatFlag(f, output, "")
 	f.DurationVar(&timeout, "timeout", 30*time.Second, "timeout of each request to etcd")
 	_ = cmd.MarkFlagRequired("etcd-endpoints")
 	return cmd

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -9,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeharden/kubeharden/rbac"
-	"github.com/kubeharden/kubeharden/scan"
 )
 
 func init() { register(newWhoCanCmd) }
@@ -29,7 +27,7 @@ func newWhoCanCmd(e *env) *cobra.Command {
 	var (
 		in     inputs
 		req    request
-		output string
+		output = newFormat("table", "json")
 	)
 	cmd := &cobra.Command{
 		Use:   "who-can VERB RESOURCE[/SUBRESOURCE] [NAME] [-n NS | -A]",
@@ -46,7 +44,7 @@ Objects come from manifests (-f, with the default policy of a cluster) or --clus
   kubeharden who-can -f deploy/ create pods/exec -A
   kubeharden who-can --cluster get --non-resource-url /metrics -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, input, eng, err := req.read(cmd, e, &in, output, args)
+			a, input, eng, err := req.read(cmd, e, &in, args)
 			if err != nil {
 				return err
 			}
@@ -60,20 +58,15 @@ Objects come from manifests (-f, with the default policy of a cluster) or --clus
 			for _, g := range grants {
 				out.Subjects = append(out.Subjects, whoCanSubject{Kind: g.Subject.Kind, Name: g.Subject.Name, Namespace: g.Subject.Namespace, Via: via(&g)})
 			}
-			if output == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				err = enc.Encode(&out)
-			} else {
-				err = writeWhoCan(e.stdout, &out, a)
-			}
-			if err != nil {
-				return exit(scan.ExitInput, err)
+			if err := e.emit("", output.value, &out, emitters{
+				"table": func(w io.Writer) error { return writeWhoCan(w, &out, a) },
+			}); err != nil {
+				return err
 			}
 			return warnInput(e, input.errs)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table|json")
+	addFormatFlag(cmd.Flags(), output, "")
 	req.addFlags(cmd)
 	in.addFlags(cmd.Flags(), true)
 	return cmd

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kubeharden/kubeharden/internal/testcluster"
+	"github.com/kubeharden/kubeharden/live"
 	"github.com/kubeharden/kubeharden/load"
 )
 
@@ -87,7 +88,7 @@ func TestRBACManifestMatchesLoader(t *testing.T) {
 			}
 		}
 	}
-	for _, r := range load.ClusterResources() {
+	for _, r := range live.Resources() {
 		if !granted[r.Name()] {
 			t.Errorf("deploy/rbac.yaml does not grant %s, which the cluster loader reads", r.Name())
 		}
@@ -300,7 +301,7 @@ func TestForbiddenSecrets(t *testing.T) {
 
 	// The same read, offline.
 	snap := filepath.Join(t.TempDir(), "cluster.yaml")
-	s := kubeharden(t, kc, "snapshot", "-o", snap)
+	s := kubeharden(t, kc, "snapshot", "--file", snap)
 	if s.code != 2 || !strings.Contains(string(s.stderr), want) {
 		t.Errorf("snapshot: exit %d, stderr %q; want 2 and the error", s.code, s.stderr)
 	}
@@ -368,7 +369,7 @@ func TestNamespaceOnlyAccess(t *testing.T) {
 			t.Errorf("error %+v: want a forbidden cluster-scope list", e)
 		}
 	}
-	for _, r := range load.ClusterResources() {
+	for _, r := range live.Resources() {
 		if !r.Namespaced && !r.Custom && r.Resource != "namespaces" && !slices.Contains(resources, r.Name()) {
 			t.Errorf("no error for cluster-scoped %s", r.Name())
 		}

@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/kubeharden/kubeharden/internal/benchmetric"
 	"os"
 	"os/exec"
 	"sort"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/kubeharden/kubeharden/internal/benchmetric"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,7 +26,7 @@ import (
 	"github.com/kubeharden/kubeharden/internal/gen"
 	"github.com/kubeharden/kubeharden/internal/testcluster"
 	"github.com/kubeharden/kubeharden/inventory"
-	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/live"
 	"github.com/kubeharden/kubeharden/scan"
 )
 
@@ -67,7 +68,7 @@ func bareList(ctx context.Context, cfg *rest.Config) (int, error) {
 	}
 	var kept []runtime.Object
 	n := 0
-	for _, r := range load.ClusterResources() {
+	for _, r := range live.Resources() {
 		if r.Custom {
 			continue
 		}
@@ -215,7 +216,7 @@ func TestLiveClusterBenchmark(t *testing.T) {
 
 	// In-process breakdown, with the checks this test binary registers.
 	start = time.Now()
-	live, err := load.Cluster(context.Background(), c.Admin, load.ClusterOptions{})
+	live, err := live.Cluster(context.Background(), c.Admin, live.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +226,7 @@ func TestLiveClusterBenchmark(t *testing.T) {
 	built := time.Since(start)
 	start = time.Now()
 	sr := scan.Run(inv, scan.Options{Facts: live.Facts})
-	t.Logf("in process: load.Cluster %v (%d objects, %d controlled left out), inventory %v, %d checks %v (%d findings)",
+	t.Logf("in process: live.Cluster %v (%d objects, %d controlled left out), inventory %v, %d checks %v (%d findings)",
 		read.Round(time.Millisecond), len(live.Objects), live.Controlled, built.Round(time.Millisecond),
 		len(check.All()), time.Since(start).Round(time.Millisecond), len(sr.Findings))
 	// The time goal guards what reading a cluster costs. The checks and the report cost the

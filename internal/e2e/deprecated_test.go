@@ -9,7 +9,7 @@ import (
 
 	"github.com/kubeharden/kubeharden/internal/testcluster"
 	"github.com/kubeharden/kubeharden/inventory"
-	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/live"
 )
 
 // TestDeprecatedAPIRequests calls a deprecated API (v1 Endpoints, deprecated in 1.33) of the
@@ -25,7 +25,7 @@ func TestDeprecatedAPIRequests(t *testing.T) {
 	if _, err := cs.CoreV1().Endpoints(metav1.NamespaceDefault).List(ctx, metav1.ListOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	reqs, err := load.DeprecatedAPIRequests(ctx, tc.Admin)
+	reqs, err := live.DeprecatedAPIRequests(ctx, tc.Admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestDeprecatedAPIRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := load.DeprecatedAPIRequests(ctx, dev); err == nil {
+	if _, err := live.DeprecatedAPIRequests(ctx, dev); err == nil {
 		t.Error("a user without /metrics access read the metric")
 	}
 }

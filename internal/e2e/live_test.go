@@ -19,6 +19,7 @@ import (
 	"github.com/kubeharden/kubeharden/config"
 	"github.com/kubeharden/kubeharden/internal/testcluster"
 	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/live"
 	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/scan"
 )
@@ -134,7 +135,7 @@ func TestLiveMatchesFiles(t *testing.T) {
 		t.Logf("not served by kube-apiserver v1.37, left out of the comparison: %s", strings.Join(ex.dropped, "; "))
 	}
 	ctx := context.Background()
-	live, err := load.Cluster(ctx, c.Admin, load.ClusterOptions{})
+	live, err := live.Cluster(ctx, c.Admin, live.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestLiveMatchesFiles(t *testing.T) {
 	}
 	for k := range ex.keys {
 		if !seen[k] {
-			t.Errorf("example object %v was applied but the cluster loader did not read it (kind missing from load.ClusterResources?)", k)
+			t.Errorf("example object %v was applied but the cluster loader did not read it (kind missing from live.Resources?)", k)
 		}
 	}
 	cfg, err := config.Find(ex.dir)

@@ -21,7 +21,7 @@ import (
 
 	"github.com/kubeharden/kubeharden/internal/testcluster"
 	"github.com/kubeharden/kubeharden/inventory"
-	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/live"
 )
 
 func fatal(t *testing.T, err error) {
@@ -78,7 +78,7 @@ func TestLoaderOwnersPagesAndNamespace(t *testing.T) {
 		}
 	}
 
-	res, err := load.Cluster(ctx, c.Admin, load.ClusterOptions{Namespace: ns, PageSize: 2, Workers: 3})
+	res, err := live.Cluster(ctx, c.Admin, live.Options{Namespace: ns, PageSize: 2, Workers: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestLoaderFactsAndCustomResources(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	res, err := load.Cluster(ctx, c.Admin, load.ClusterOptions{})
+	res, err := live.Cluster(ctx, c.Admin, live.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestLoaderFactsAndCustomResources(t *testing.T) {
 	}
 
 	// From one namespace, the flags are still found (a separate, selective list).
-	res, err = load.Cluster(ctx, c.Admin, load.ClusterOptions{Namespace: ns})
+	res, err = live.Cluster(ctx, c.Admin, live.Options{Namespace: ns})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,13 +254,13 @@ func TestLoaderHonoursQPS(t *testing.T) {
 	cfg := rest.CopyConfig(c.Admin)
 	cfg.QPS, cfg.Burst = 20, 1
 	start := time.Now()
-	res, err := load.Cluster(context.Background(), cfg, load.ClusterOptions{Workers: 8})
+	res, err := live.Cluster(context.Background(), cfg, live.Options{Workers: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
 	took := time.Since(start)
 	lists := 0
-	for _, r := range load.ClusterResources() {
+	for _, r := range live.Resources() {
 		if !r.Custom {
 			lists++
 		}
@@ -291,7 +291,7 @@ func TestLoaderDiscoveryFailure(t *testing.T) {
 	// Cleanups run last-first: after the APIServices go, wait until discovery is whole again for the tests that follow.
 	t.Cleanup(func() {
 		for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
-			if r, err := load.Cluster(ctx, c.Admin, load.ClusterOptions{}); err == nil && len(r.Errors) == 0 {
+			if r, err := live.Cluster(ctx, c.Admin, live.Options{}); err == nil && len(r.Errors) == 0 {
 				return
 			}
 		}
@@ -304,11 +304,11 @@ func TestLoaderDiscoveryFailure(t *testing.T) {
 		name := "v1." + g
 		t.Cleanup(func() { _ = dyn.Resource(gvr).Delete(ctx, name, metav1.DeleteOptions{}) })
 	}
-	var res *load.ClusterResult
+	var res *live.Result
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var err error
-		res, err = load.Cluster(ctx, c.Admin, load.ClusterOptions{})
+		res, err = live.Cluster(ctx, c.Admin, live.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

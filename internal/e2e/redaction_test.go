@@ -141,8 +141,8 @@ func TestNoSecretValueLeaks(t *testing.T) {
 		}
 	}
 	snap := filepath.Join(t.TempDir(), "cluster.yaml")
-	r := kubeharden(t, kc, "snapshot", "-o", snap, "-n", ns)
-	record("snapshot -o FILE", r)
+	r := kubeharden(t, kc, "snapshot", "--file", snap, "-n", ns)
+	record("snapshot --file FILE", r)
 	b, err := os.ReadFile(snap)
 	if err != nil {
 		t.Fatal(err)

@@ -12,19 +12,21 @@ import (
 
 	"github.com/kubeharden/kubeharden/internal/testcluster"
 	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/live"
 	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/scan"
+	"github.com/kubeharden/kubeharden/snapshot"
 )
 
 // TestSnapshotRoundTrip: `kubeharden scan cluster.yaml` gives the findings `scan --cluster`
-// gave, from a snapshot taken with `kubeharden snapshot -o cluster.yaml`, and the snapshot
+// gave, from a snapshot taken with `kubeharden snapshot --file cluster.yaml`, and the snapshot
 // carries the cluster's facts.
 func TestSnapshotRoundTrip(t *testing.T) {
 	c := testcluster.Need(t, tc)
 	applyExamples(t, c)
 	kc := writeKubeconfig(t, c.Admin)
 	snap := filepath.Join(t.TempDir(), "cluster.yaml")
-	s := kubeharden(t, kc, "snapshot", "-o", snap)
+	s := kubeharden(t, kc, "snapshot", "--file", snap)
 	if s.code != 0 || len(s.stdout) != 0 {
 		t.Fatalf("snapshot: exit %d, stdout %q, stderr:\n%s", s.code, s.stdout, s.stderr)
 	}
@@ -53,7 +55,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatalf("the snapshot does not load cleanly: %v", errs)
 	}
-	_, info, errs := load.SplitSnapshot(objs)
+	_, info, errs := snapshot.Split(objs)
 	if len(errs) > 0 || info == nil || info.Facts == nil || !strings.HasPrefix(info.Facts.ServerVersion, "v1.37.") {
 		t.Errorf("snapshot facts: %+v, errors %v", info, errs)
 	}
@@ -69,12 +71,12 @@ func TestSnapshotRoundTripInProcess(t *testing.T) {
 	c := testcluster.Need(t, tc)
 	applyExamples(t, c)
 	ctx := context.Background()
-	live, err := load.Cluster(ctx, c.Admin, load.ClusterOptions{})
+	live, err := live.Cluster(ctx, c.Admin, live.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := load.WriteSnapshot(&buf, "test", live.Objects, &load.Snapshot{Facts: live.Facts}); err != nil {
+	if err := snapshot.Write(&buf, "test", live.Objects, &snapshot.Snapshot{Facts: live.Facts}); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -86,7 +88,7 @@ func TestSnapshotRoundTripInProcess(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatalf("snapshot does not load cleanly: %v", errs)
 	}
-	objs, info, errs := load.SplitSnapshot(objs)
+	objs, info, errs := snapshot.Split(objs)
 	if len(errs) > 0 || info == nil || info.Facts == nil {
 		t.Fatalf("no facts in the snapshot (%v)", errs)
 	}

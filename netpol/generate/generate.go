@@ -38,6 +38,9 @@ type Options struct {
 	// k8s-app=kube-dns, which CoreDNS keeps for compatibility).
 	DNSNamespace string
 	DNSLabels    map[string]string
+	// Engine, when set, is the reachability engine of the inventory already built (as the
+	// checks share it); nil builds one.
+	Engine *netpol.Engine
 }
 
 func (o *Options) defaults() {
@@ -114,6 +117,22 @@ type Result struct {
 	// Notes are what could not be expressed as NetworkPolicy (hostNetwork workloads,
 	// external host names, unlabelled pods).
 	Notes []string
+
+	byNS map[string][]*Policy
+}
+
+// PoliciesIn returns the policies generated for namespace ns, in Policies' order.
+func (r *Result) PoliciesIn(ns string) []*Policy {
+	if r.byNS == nil {
+		var out []*Policy
+		for _, p := range r.Policies {
+			if p.Object.Namespace == ns {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	return r.byNS[ns]
 }
 
 type gen struct {
@@ -125,14 +144,18 @@ type gen struct {
 	order []*Path
 	notes []string
 	noted map[string]bool
-	all   []*netpol.Workload            // allWorkloads
-	byNS  map[string][]*netpol.Workload // workloadsIn
+	// byNS are allWorkloads by namespace, in their order.
+	byNS map[string][]*netpol.Workload
 }
 
 // Generate works out the application's paths and the policies that allow exactly them.
 func Generate(inv *inventory.Inventory, opts Options) *Result {
 	opts.defaults()
-	g := &gen{inv: inv, eng: netpol.FromInventory(inv), opts: opts, paths: map[[2]string]*Path{}, noted: map[string]bool{}}
+	eng := opts.Engine
+	if eng == nil {
+		eng = netpol.FromInventory(inv)
+	}
+	g := &gen{inv: inv, eng: eng, opts: opts, paths: map[[2]string]*Path{}, noted: map[string]bool{}}
 	if len(opts.Namespaces) > 0 {
 		g.scope = map[string]bool{}
 		for _, ns := range opts.Namespaces {
@@ -144,6 +167,10 @@ func Generate(inv *inventory.Inventory, opts Options) *Result {
 	g.findExposedServices()
 	res := &Result{Paths: g.order}
 	res.Policies = g.policies()
+	res.byNS = map[string][]*Policy{}
+	for _, p := range res.Policies {
+		res.byNS[p.Object.Namespace] = append(res.byNS[p.Object.Namespace], p)
+	}
 	g.clusterNotes()
 	res.Notes = g.notes
 	return res
@@ -230,21 +257,7 @@ func containsPort(ps []netpol.Port, p netpol.Port) bool {
 }
 
 func (g *gen) allWorkloads() []*netpol.Workload {
-	if g.all == nil {
-		g.all = append(append([]*netpol.Workload{}, g.eng.Workloads()...), g.eng.HostNetworkWorkloads()...)
-	}
-	return g.all
-}
-
-// workloadsIn are allWorkloads of one namespace, in the same order.
-func (g *gen) workloadsIn(ns string) []*netpol.Workload {
-	if g.byNS == nil {
-		g.byNS = map[string][]*netpol.Workload{}
-		for _, w := range g.allWorkloads() {
-			g.byNS[w.Namespace] = append(g.byNS[w.Namespace], w)
-		}
-	}
-	return g.byNS[ns]
+	return append(append([]*netpol.Workload{}, g.eng.Workloads()...), g.eng.HostNetworkWorkloads()...)
 }
 
 // service finds the Service a host name means, from a client in clientNS.
@@ -269,8 +282,14 @@ func (g *gen) backends(svc *corev1.Service) []*netpol.Workload {
 	if ns == "" {
 		ns = inventory.DefaultNamespace
 	}
+	if g.byNS == nil {
+		g.byNS = map[string][]*netpol.Workload{}
+		for _, w := range g.allWorkloads() {
+			g.byNS[w.Namespace] = append(g.byNS[w.Namespace], w)
+		}
+	}
 	var out []*netpol.Workload
-	for _, w := range g.workloadsIn(ns) {
+	for _, w := range g.byNS[ns] {
 		if sel.Matches(w.Labels) {
 			out = append(out, w)
 		}
@@ -672,18 +691,12 @@ func (g *gen) policies() []*Policy {
 			Rules:   [2][]string{nil, {fmt.Sprintf("Every pod resolves names through cluster DNS (%s in %s).", labels.Set(g.opts.DNSLabels), g.opts.DNSNamespace)}}})
 	}
 
-	// Each workload's paths in and out, in the order found: one pass over the paths, not
-	// one per workload.
+	// Each workload's paths in and out, in path order: looking them up by scanning every
+	// path for every workload was quadratic in the cluster's size.
 	ins, egs := map[string][]*Path{}, map[string][]*Path{}
 	for _, p := range g.order {
-		if p.To.Kind == WorkloadEnd {
-			k := endKey(p.To)
-			ins[k] = append(ins[k], p)
-		}
-		if p.From.Kind == WorkloadEnd {
-			k := endKey(p.From)
-			egs[k] = append(egs[k], p)
-		}
+		ins[endKey(p.To)] = append(ins[endKey(p.To)], p)
+		egs[endKey(p.From)] = append(egs[endKey(p.From)], p)
 	}
 	for _, w := range g.allWorkloads() {
 		if !g.inScope(w.Namespace) {

@@ -7,7 +7,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kubeharden/kubeharden/inventory"
-	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/live"
 	"github.com/kubeharden/kubeharden/rbac"
 	"github.com/kubeharden/kubeharden/rbac/rbactest"
 )
@@ -24,7 +24,7 @@ func TestLiveInventory(t *testing.T) {
 
 	cfg := rest.CopyConfig(tc.Admin)
 	cfg.QPS, cfg.Burst = -1, 0
-	res, err := load.Cluster(ctx, cfg, load.ClusterOptions{})
+	res, err := live.Cluster(ctx, cfg, live.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,18 +1,23 @@
-package load
+// Package snapshot writes what a live scan read (objects, facts, read errors) as one YAML file
+// that scans offline as the cluster did, and splits such a file back into objects and facts.
+// Secret values and encryption keys are never written.
+package snapshot
 
 import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"github.com/kubeharden/kubeharden/encryption"
 	"io"
+	"slices"
+
+	"github.com/kubeharden/kubeharden/encryption"
+	"github.com/kubeharden/kubeharden/live"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -30,15 +35,15 @@ import (
 //	errors: [{resource: secrets, message: "forbidden: ..."}]
 //	incomplete: [secrets, ingress]
 const (
-	SnapshotAPIVersion = "kubeharden.io/v1"
-	FactsKind          = "ClusterFacts"
+	APIVersion = "kubeharden.io/v1"
+	FactsKind  = "ClusterFacts"
 )
 
 // Snapshot is what a snapshot holds besides its objects.
 type Snapshot struct {
 	Facts *inventory.Facts
 	// Errors and Incomplete are those of the read the snapshot was taken from.
-	Errors     []check.Error
+	Errors     []inventory.Error
 	Incomplete []string
 }
 
@@ -47,14 +52,14 @@ type factsDoc struct {
 	Kind       string            `json:"kind"`
 	Metadata   map[string]string `json:"metadata"`
 	inventory.Facts
-	Errors     []check.Error `json:"errors,omitempty"`
-	Incomplete []string      `json:"incomplete,omitempty"`
+	Errors     []inventory.Error `json:"errors,omitempty"`
+	Incomplete []string          `json:"incomplete,omitempty"`
 }
 
-// WriteSnapshot writes objs as a snapshot, led by the ClusterFacts document of s (nil: none).
+// Write writes objs as a snapshot, led by the ClusterFacts document of s (nil: none).
 // Secret values are removed as RedactSecret does, whatever the objects' source, so a
 // snapshot never holds more than a check needs. comment, when set, heads the file.
-func WriteSnapshot(w io.Writer, comment string, objs []*inventory.Object, s *Snapshot) error {
+func Write(w io.Writer, comment string, objs []*inventory.Object, s *Snapshot) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	if comment != "" {
 		fmt.Fprintf(bw, "# %s\n", comment)
@@ -73,7 +78,7 @@ func WriteSnapshot(w io.Writer, comment string, objs []*inventory.Object, s *Sna
 		return err
 	}
 	if s != nil {
-		fd := factsDoc{APIVersion: SnapshotAPIVersion, Kind: FactsKind, Metadata: map[string]string{"name": "cluster"},
+		fd := factsDoc{APIVersion: APIVersion, Kind: FactsKind, Metadata: map[string]string{"name": "cluster"},
 			Errors: s.Errors, Incomplete: s.Incomplete}
 		if s.Facts != nil {
 			fd.Facts = *s.Facts
@@ -97,7 +102,7 @@ func redacted(obj runtime.Object) runtime.Object {
 	switch s := obj.(type) {
 	case *corev1.Secret:
 		c := s.DeepCopy()
-		RedactSecret(c)
+		live.RedactSecret(c)
 		return c
 	case *unstructured.Unstructured:
 		if s.GetKind() == "EncryptionConfiguration" {
@@ -119,21 +124,21 @@ func redacted(obj runtime.Object) runtime.Object {
 			return u
 		}
 		typed.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-		RedactSecret(&typed)
+		live.RedactSecret(&typed)
 		return &typed
 	}
 	return obj
 }
 
-// SplitSnapshot removes the ClusterFacts documents from objs (read from files) and returns
+// Split removes the ClusterFacts documents from objs (read from files) and returns
 // them merged, or nil when there is none. A document that cannot be read as ClusterFacts
 // becomes an error at its file and line.
-func SplitSnapshot(objs []*inventory.Object) ([]*inventory.Object, *Snapshot, []check.Error) {
+func Split(objs []*inventory.Object) ([]*inventory.Object, *Snapshot, []inventory.Error) {
 	var snap *Snapshot
-	var errs []check.Error
+	var errs []inventory.Error
 	out := objs[:0:0]
 	for _, o := range objs {
-		if o.APIVersion != SnapshotAPIVersion || o.Kind != FactsKind {
+		if o.APIVersion != APIVersion || o.Kind != FactsKind {
 			out = append(out, o)
 			continue
 		}
@@ -148,7 +153,7 @@ func SplitSnapshot(objs []*inventory.Object) ([]*inventory.Object, *Snapshot, []
 			err = json.Unmarshal(b, &fd)
 		}
 		if err != nil {
-			errs = append(errs, check.Error{File: o.Source.File, Line: o.Source.Line, Message: "ClusterFacts: " + err.Error()})
+			errs = append(errs, inventory.Error{File: o.Source.File, Line: o.Source.Line, Message: "ClusterFacts: " + err.Error()})
 			continue
 		}
 		if snap == nil {
@@ -188,11 +193,7 @@ func mergeFacts(dst, src *inventory.Facts) {
 
 func appendUnique(dst []string, src ...string) []string {
 	for _, s := range src {
-		found := false
-		for _, d := range dst {
-			found = found || d == s
-		}
-		if !found {
+		if !slices.Contains(dst, s) {
 			dst = append(dst, s)
 		}
 	}

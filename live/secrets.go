@@ -1,4 +1,4 @@
-package load
+package live
 
 import (
 	"context"
@@ -119,7 +119,7 @@ func (l *lister) listSecretMeta(ctx context.Context, t task) ([]runtime.Object, 
 					s.Type = corev1.SecretType(v)
 				}
 			}
-			tidy(s)
+			dropRepeated(s)
 			out = append(out, s)
 		}
 		if cont = table.Continue; cont == "" {

@@ -1,4 +1,4 @@
-package load
+package live
 
 import (
 	"context"
@@ -18,25 +18,25 @@ import (
 // The pieces of Cluster that a watcher of the cluster (kubeharden monitor) shares with it, so
 // that an object read by a watch is the object a scan --cluster would have read.
 
-// TidyLive drops from a live object what Cluster drops (managed fields, kubectl's
+// Tidy drops from a live object what Cluster drops (managed fields, kubectl's
 // last-applied-configuration) and redacts a Secret's values as Cluster does.
-func TidyLive(o runtime.Object) {
-	tidy(o)
+func Tidy(o runtime.Object) {
+	dropRepeated(o)
 	if s, ok := o.(*corev1.Secret); ok {
 		RedactSecret(s)
 	}
 }
 
-// LiveObjects converts objects read from a cluster into inventory objects as Cluster does,
+// Objects converts objects read from a cluster into inventory objects as Cluster does,
 // leaving out the Pods, ReplicaSets and Jobs a workload among them controls; it returns how
 // many were left out.
-func LiveObjects(objs []runtime.Object) ([]*inventory.Object, int) {
+func Objects(objs []runtime.Object) ([]*inventory.Object, int) {
 	return dropControlled(objs)
 }
 
-// LiveFacts fills, from the objects, the facts Cluster takes from them: the kubelet versions
+// FillFacts fills, from the objects, the facts Cluster takes from them: the kubelet versions
 // of the nodes and the API server's flags from its static pod.
-func LiveFacts(objs []*inventory.Object, facts *inventory.Facts) {
+func FillFacts(objs []*inventory.Object, facts *inventory.Facts) {
 	var apiserver []*corev1.Pod
 	for _, o := range objs {
 		switch x := o.Obj.(type) {
@@ -66,7 +66,7 @@ type SecretTypeReader struct{ l *lister }
 
 // NewSecretTypeReader returns a reader for the cluster cfg points at.
 func NewSecretTypeReader(cfg *rest.Config) (*SecretTypeReader, error) {
-	l, err := newLister(cfg, ClusterOptions{PageSize: 500})
+	l, err := newLister(cfg, Options{PageSize: 500})
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package load
+package live
 
 import (
 	"slices"
@@ -8,8 +8,8 @@ import (
 	"github.com/kubeharden/kubeharden/check"
 )
 
-// ClusterResource is one resource the cluster loader lists.
-type ClusterResource struct {
+// Resource is one resource the cluster loader lists.
+type Resource struct {
 	Group, Version, Resource, Kind string
 	// Namespaced is the built-in scope; custom resources take theirs from discovery.
 	Namespaced bool
@@ -22,7 +22,7 @@ type ClusterResource struct {
 }
 
 // Name is the resource as kubectl writes it: "pods", "deployments.apps".
-func (r ClusterResource) Name() string {
+func (r Resource) Name() string {
 	if r.Group == "" {
 		return r.Resource
 	}
@@ -30,14 +30,14 @@ func (r ClusterResource) Name() string {
 }
 
 // GroupVersionResource is r in its version.
-func (r ClusterResource) GroupVersionResource() schema.GroupVersionResource {
+func (r Resource) GroupVersionResource() schema.GroupVersionResource {
 	return schema.GroupVersionResource{Group: r.Group, Version: r.Version, Resource: r.Resource}
 }
 
 // catalog names the resource of each kind the cluster loader knows how to read, in the order
 // the inventory lists them. The loader reads those the registered checks need
-// (ClusterResources); a test fails when a check needs a kind missing here.
-var catalog = []ClusterResource{
+// (Resources); a test fails when a check needs a kind missing here.
+var catalog = []Resource{
 	{Version: "v1", Resource: "namespaces", Kind: "Namespace"},
 	{Version: "v1", Resource: "nodes", Kind: "Node"},
 	{Version: "v1", Resource: "pods", Kind: "Pod", Namespaced: true},
@@ -116,13 +116,13 @@ var NotListed = []string{"ClusterFacts", "Dockerfile", "EncryptionConfiguration"
 // clusterResources are the resources of the catalog whose kinds the registered checks read
 // (check.Set.Kinds), each with the practices of the checks that depend on it; with no check
 // registered, the whole catalog.
-func clusterResources() []ClusterResource {
+func clusterResources() []Resource {
 	checks := check.Set(check.All())
 	need := map[string]bool{}
 	for _, k := range checks.Kinds() {
 		need[k] = true
 	}
-	var out []ClusterResource
+	var out []Resource
 	for _, r := range catalog {
 		if len(checks) > 0 && !need[r.Kind] {
 			continue
@@ -141,9 +141,9 @@ func clusterResources() []ClusterResource {
 	return out
 }
 
-// ClusterResources lists every resource the cluster loader reads, for documentation and for
+// Resources lists every resource the cluster loader reads, for documentation and for
 // the test that keeps deploy/rbac.yaml complete.
-func ClusterResources() []ClusterResource { return clusterResources() }
+func Resources() []Resource { return clusterResources() }
 
 // practicesOf orders the practices of the failed resources as check.Practices does.
 func practicesOf(failed map[string]bool) []string {

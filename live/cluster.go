@@ -1,4 +1,11 @@
-package load
+// Package live reads a running cluster into inventory objects: Cluster lists, through the
+// API server, every kind the registered checks read (Resources), tidies and redacts what it
+// read as a snapshot of the cluster would, and collects the cluster's facts (versions, the API
+// server's flags, deprecated API use). The watcher of kubeharden monitor shares its pieces
+// (Tidy, Objects, FillFacts, SecretTypeReader) so that an object read by a watch is the
+// object scan --cluster would have read. Files, Helm charts and kustomizations are package
+// load's.
+package live
 
 import (
 	"context"
@@ -6,10 +13,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kubeharden/kubeharden/internal/apiserverflags"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -32,8 +42,8 @@ import (
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
-// ClusterOptions tune Cluster.
-type ClusterOptions struct {
+// Options tune Cluster.
+type Options struct {
 	// Namespace limits namespaced kinds to one namespace (and the Namespace kind to that one
 	// object); empty reads every namespace. Cluster-scoped kinds are always read.
 	Namespace string
@@ -49,9 +59,9 @@ type ClusterOptions struct {
 	ProbeTimeout time.Duration
 }
 
-// ClusterResult is what Cluster read.
-type ClusterResult struct {
-	// Objects in the order of ClusterResources, then namespace and name as the server lists
+// Result is what Cluster read.
+type Result struct {
+	// Objects in the order of Resources, then namespace and name as the server lists
 	// them. See Cluster for the objects left out.
 	Objects []*inventory.Object
 	Facts   *inventory.Facts
@@ -85,7 +95,7 @@ func (e *UnreachableError) Error() string {
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
-// Cluster reads, from the API server cfg points at, every kind in ClusterResources that the
+// Cluster reads, from the API server cfg points at, every kind in Resources that the
 // server serves, with paginated lists in parallel, and returns them as inventory objects
 // identical to those read from files (typed for built-in kinds, file empty).
 //
@@ -105,7 +115,7 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 // A list that fails becomes an Error (403s name the missing permission) and marks its
 // practices incomplete; the rest is still read. Only an API server that cannot be reached at
 // all is returned as an error (*UnreachableError).
-func Cluster(ctx context.Context, cfg *rest.Config, opts ClusterOptions) (*ClusterResult, error) {
+func Cluster(ctx context.Context, cfg *rest.Config, opts Options) (*Result, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 8
 	}
@@ -134,7 +144,7 @@ func Cluster(ctx context.Context, cfg *rest.Config, opts ClusterOptions) (*Clust
 	}
 	facts.ServerVersion = v.GitVersion
 
-	res := &ClusterResult{Facts: facts}
+	res := &Result{Facts: facts}
 	failed := map[string]bool{}
 	tasks, perrs := l.plan(ctx)
 	for _, pe := range perrs {
@@ -166,7 +176,7 @@ func Cluster(ctx context.Context, cfg *rest.Config, opts ClusterOptions) (*Clust
 
 // task is one list: a resource in one namespace (or all, or cluster scope).
 type task struct {
-	res        ClusterResource
+	res        Resource
 	namespaced bool
 	ns         string
 	// get names a single object to read instead of a list (the namespace given with -n).
@@ -189,7 +199,7 @@ type taskResult struct {
 }
 
 type lister struct {
-	opts  ClusterOptions
+	opts  Options
 	disco *discovery.DiscoveryClient
 	dyn   *dynamic.DynamicClient
 	mu    sync.Mutex
@@ -198,7 +208,7 @@ type lister struct {
 	http  *http.Client
 }
 
-func newLister(cfg *rest.Config, opts ClusterOptions) (*lister, error) {
+func newLister(cfg *rest.Config, opts Options) (*lister, error) {
 	cfg = rest.CopyConfig(cfg)
 	// One rate limiter for every client, so that QPS and burst bound the whole scan rather
 	// than each group's client separately.
@@ -353,7 +363,7 @@ func (l *lister) plan(ctx context.Context) ([]task, []planError) {
 	return tasks, perrs
 }
 
-func (l *lister) tasksFor(r ClusterResource, namespaced bool) []task {
+func (l *lister) tasksFor(r Resource, namespaced bool) []task {
 	ns := l.opts.Namespace
 	switch {
 	case r.Group == "" && r.Resource == "namespaces" && ns != "":
@@ -421,7 +431,7 @@ func (l *lister) listTyped(ctx context.Context, t task, fieldSelector string, ke
 		}
 		for _, o := range items {
 			o.GetObjectKind().SetGroupVersionKind(gvk)
-			tidy(o)
+			dropRepeated(o)
 			if o = keep(o); o != nil {
 				out = append(out, o)
 			}
@@ -452,7 +462,7 @@ func (l *lister) getTyped(ctx context.Context, t task) ([]runtime.Object, error)
 		return nil, err
 	}
 	o.GetObjectKind().SetGroupVersionKind(gvk)
-	tidy(o)
+	dropRepeated(o)
 	return []runtime.Object{o}, nil
 }
 
@@ -475,7 +485,7 @@ func (l *lister) listCustom(ctx context.Context, t task) ([]runtime.Object, erro
 			if u.GetKind() == "" {
 				u.SetGroupVersionKind(gvk)
 			}
-			tidy(u)
+			dropRepeated(u)
 			out = append(out, u)
 		}
 		if cont = list.GetContinue(); cont == "" {
@@ -489,7 +499,7 @@ func (l *lister) listCustom(ctx context.Context, t task) ([]runtime.Object, erro
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // tidy drops what only repeats the object.
-func tidy(o runtime.Object) {
+func dropRepeated(o runtime.Object) {
 	m, err := meta.Accessor(o)
 	if err != nil {
 		return
@@ -530,6 +540,16 @@ func listError(t task, err error) check.Error {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// appendUnique appends to dst the strings of src it does not hold yet.
+func appendUnique(dst []string, src ...string) []string {
+	for _, s := range src {
+		if !slices.Contains(dst, s) {
+			dst = append(dst, s)
+		}
+	}
+	return dst
 }
 
 // dropControlled converts objs to inventory objects, leaving out Pods, ReplicaSets and Jobs
@@ -574,7 +594,7 @@ func hasPodTemplate(o *inventory.Object) bool {
 
 // collectFacts fills the kubelet versions from the nodes read, and the API server flags from
 // its static pod in kube-system when it can be seen.
-func collectFacts(ctx context.Context, l *lister, res *ClusterResult) {
+func collectFacts(ctx context.Context, l *lister, res *Result) {
 	var apiserver []*corev1.Pod
 	for _, o := range res.Objects {
 		switch x := o.Obj.(type) {
@@ -646,38 +666,20 @@ func (l *lister) listPods(ctx context.Context, ns, selector string) ([]*corev1.P
 	return out, nil
 }
 
-// apiServerFlags reads --name=value flags from the kube-apiserver container's command and
-// args. A flag given twice keeps both values, comma-separated; a flag without a value is
-// "true".
+// apiServerFlags reads the flags of the kube-apiserver container of its static pod: the one
+// running the binary, else the one named kube-apiserver, else the first.
 func apiServerFlags(p *corev1.Pod) map[string]string {
-	var c *corev1.Container
-	for i := range p.Spec.Containers {
-		if p.Spec.Containers[i].Name == "kube-apiserver" || c == nil {
-			c = &p.Spec.Containers[i]
+	i := apiserverflags.Container(&p.Spec)
+	for j := range p.Spec.Containers {
+		if i < 0 && p.Spec.Containers[j].Name == "kube-apiserver" {
+			i = j
 		}
 	}
-	if c == nil {
+	if i < 0 && len(p.Spec.Containers) > 0 {
+		i = 0
+	}
+	if i < 0 {
 		return nil
 	}
-	argv := append(append([]string{}, c.Command...), c.Args...)
-	flags := map[string]string{}
-	for i := 0; i < len(argv); i++ {
-		a := argv[i]
-		if !strings.HasPrefix(a, "-") {
-			continue
-		}
-		name, val, ok := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !ok {
-			val = "true"
-			if i+1 < len(argv) && !strings.HasPrefix(argv[i+1], "-") {
-				val = argv[i+1]
-				i++
-			}
-		}
-		if prev, dup := flags[name]; dup {
-			val = prev + "," + val
-		}
-		flags[name] = val
-	}
-	return flags
+	return apiserverflags.Of(&p.Spec.Containers[i])
 }

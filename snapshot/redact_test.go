@@ -1,9 +1,12 @@
-package load
+package snapshot_test
 
 import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/kubeharden/kubeharden/load"
+	"github.com/kubeharden/kubeharden/snapshot"
 )
 
 // TestSnapshotRedactsEncryptionKeys: a snapshot of a control-plane node's files must not carry
@@ -21,12 +24,12 @@ resources:
         secret: ` + key + `
   - identity: {}
 `
-	objs, errs := Decode("enc.yaml", []byte(doc))
+	objs, errs := load.Decode("enc.yaml", []byte(doc))
 	if len(errs) != 0 || len(objs) != 1 {
 		t.Fatalf("decode: %d objects, errors %v", len(objs), errs)
 	}
 	var b bytes.Buffer
-	if err := WriteSnapshot(&b, "", objs, nil); err != nil {
+	if err := snapshot.Write(&b, "", objs, nil); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -36,7 +39,7 @@ resources:
 	if !strings.Contains(out, "kind: EncryptionConfiguration") || !strings.Contains(out, "name: key1") {
 		t.Errorf("snapshot lost the configuration's shape:\n%s", out)
 	}
-	back, errs := Decode("snap.yaml", b.Bytes())
+	back, errs := load.Decode("snap.yaml", b.Bytes())
 	if len(errs) != 0 || len(back) != 1 {
 		t.Errorf("snapshot does not read back: %d objects, errors %v", len(back), errs)
 	}
