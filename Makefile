@@ -5,7 +5,7 @@ PKGS := ./...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 export KUBEHARDEN_TESTBIN ?= $(CURDIR)/.cache/testbin
 
-.PHONY: all build unit test testbin browser lint fuzz docs bench bench-live load cluster clean release release-test
+.PHONY: all build unit test testbin browser lint fuzz docs bench bench-scale bench-live load cluster clean release release-test
 
 all: build
 
@@ -63,6 +63,10 @@ docs:
 ## bench: the engine and scan benchmarks recorded in docs/performance.md
 bench:
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./load/ ./scan/ ./rbac/ ./netpol/ ./attack/
+
+## bench-scale: the scale table (issue 19): the release binary on both generator profiles
+bench-scale:
+	hack/bench-scale.sh
 
 ## load: the admission webhook at 500 requests/s for 30 s over loopback HTTPS, alone on the machine
 load: testbin

@@ -848,9 +848,23 @@ func (g *Graph) fromSubject(n *Node) {
 		}
 		g.edge(e)
 	}
+	// Only namespaces where a RoleBinding names the subject can differ from what its
+	// ClusterRoleBindings allow everywhere: when those allow no pod kind, skip the rest
+	// rather than ask every namespace for every subject.
+	clusterPods := false
+	for _, k := range podKinds {
+		if g.rb.Allowed(user, groups, rbac.Attributes{Verb: "create", APIGroup: k.group, Resource: k.resource}) {
+			clusterPods = true
+			break
+		}
+	}
+	var bound map[string]bool
+	if !clusterPods {
+		bound = g.rb.RoleBindingNamespaces(user, groups)
+	}
 	for _, ns := range g.nsOrder {
 		why, ok := g.privNS[ns]
-		if !ok {
+		if !ok || !clusterPods && !bound[ns] {
 			continue
 		}
 		for _, k := range podKinds {

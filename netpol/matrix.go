@@ -5,12 +5,21 @@ import (
 	"strings"
 )
 
-// Matrix is what every class may send to every other class, and to and from the internet,
-// computed in one pass. Cells are interned port sets.
+// Matrix is what every class may send to every other class, and to and from the internet.
+// Cells are interned port sets. Without cluster network policies a cell is not stored but
+// read as the intersection of two shared vectors (the source's egress, the destination's
+// ingress), so the matrix takes memory for its distinct policy groups, not for n² cells.
+// Reading it interns new sets: it is not safe for concurrent use.
 type Matrix struct {
 	classes []*Class
-	pos     []int // class index → row/column, or -1
-	cells   []uint32
+	pos     []int      // class index → row/column, or -1
+	cells   []uint32   // with cluster network policies: every cell
+	in, out [][]uint32 // otherwise: in[d][s], out[s][d]; nil when not isolated
+	// Row's index of the distinct ingress vectors, made on first use.
+	rowIn    map[*uint32]int
+	rowInIdx []int
+	rowVecs  [][]uint32
+	rowCol   []uint32
 	table   *portTable
 	// Internet traffic per class: ports allowed for every public address, and for some.
 	fromNet, fromNetSome, toNet, toNetSome []uint32
@@ -121,8 +130,8 @@ func (e *Engine) Matrix(namespaces ...string) *Matrix {
 		out[si] = v
 	}
 
-	m.cells = make([]uint32, n*n)
 	if len(e.sortedCluster) > 0 {
+		m.cells = make([]uint32, n*n)
 		// Cluster network policies decide per pair and per port, in tiers around the
 		// NetworkPolicies: every cell is evaluated as Reach would.
 		for s := 0; s < n; s++ {
@@ -137,21 +146,7 @@ func (e *Engine) Matrix(namespaces ...string) *Matrix {
 		m.internet(e)
 		return m
 	}
-	for s := 0; s < n; s++ {
-		row := m.cells[s*n : (s+1)*n]
-		eg := out[s]
-		for d := 0; d < n; d++ {
-			a, b := idAll, idAll
-			if eg != nil {
-				a = eg[d]
-			}
-			if in[d] != nil {
-				b = in[d][s]
-			}
-			row[d] = t.interID(a, b)
-		}
-	}
-
+	m.in, m.out = in, out
 	m.internet(e)
 	return m
 }
@@ -195,11 +190,33 @@ func (m *Matrix) Classes() []*Class { return m.classes }
 
 // Ports is what from may send to to. Both must be classes of the matrix.
 func (m *Matrix) Ports(from, to *Class) PortSet {
+	p, _ := m.Cell(from, to)
+	return p
+}
+
+// Cell is Ports with a key for the set: two cells have the same key exactly when their port
+// sets are equal, so that a writer can render each distinct set once.
+func (m *Matrix) Cell(from, to *Class) (PortSet, uint32) {
 	s, d := m.pos[from.Index], m.pos[to.Index]
 	if s < 0 || d < 0 {
-		return NoPorts
+		return NoPorts, idNone
 	}
-	return m.table.sets[m.cells[s*len(m.classes)+d]]
+	id := m.cell(s, d)
+	return m.table.sets[id], id
+}
+
+func (m *Matrix) cell(s, d int) uint32 {
+	if m.cells != nil {
+		return m.cells[s*len(m.classes)+d]
+	}
+	a, b := idAll, idAll
+	if eg := m.out[s]; eg != nil {
+		a = eg[d]
+	}
+	if in := m.in[d]; in != nil {
+		b = in[s]
+	}
+	return m.table.interID(a, b)
 }
 
 // FromInternet is what every public address may send to c, and what some may.
@@ -219,3 +236,166 @@ func (m *Matrix) ToInternet(c *Class) (every, some PortSet) {
 	}
 	return m.table.sets[m.toNet[i]], m.table.sets[m.toNetSome[i]]
 }
+
+// InternetKeys are keys (as Cell's) of what every and some public addresses may send to c,
+// and of what c may send to every and some.
+func (m *Matrix) InternetKeys(c *Class) [4]uint32 {
+	i := m.pos[c.Index]
+	if i < 0 {
+		return [4]uint32{}
+	}
+	return [4]uint32{m.fromNet[i], m.fromNetSome[i], m.toNet[i], m.toNetSome[i]}
+}
+
+// Alike partitions the matrix's classes into groups that the matrix cannot tell apart:
+// equal rows, equal columns and equal traffic with the internet. Groups come in the order
+// of their first class; classes keep their order within a group.
+//
+// Without cluster network policies two classes are put together when each policy group
+// treats them alike (the same egress and ingress vectors, the same entry in every other
+// vector): enough for equal rows and columns, and read in O(classes × policy groups) rather
+// than O(classes²). With them, rows and columns are compared cell by cell.
+func (m *Matrix) Alike() [][]*Class {
+	n := len(m.classes)
+	var sig func(c int, f func(uint32))
+	if m.cells != nil {
+		sig = func(c int, f func(uint32)) {
+			for d := 0; d < n; d++ {
+				f(m.cells[c*n+d])
+				f(m.cells[d*n+c])
+			}
+		}
+	} else {
+		// The distinct vectors, by their first element's address (shared vectors are one
+		// slice), and each class's own.
+		vecs := func(vs [][]uint32) (distinct [][]uint32, idx []uint32) {
+			seen := map[*uint32]uint32{}
+			idx = make([]uint32, n)
+			for i, v := range vs {
+				if v == nil {
+					continue
+				}
+				k, ok := seen[&v[0]]
+				if !ok {
+					k = uint32(len(distinct) + 1)
+					seen[&v[0]] = k
+					distinct = append(distinct, v)
+				}
+				idx[i] = k
+			}
+			return distinct, idx
+		}
+		ins, inIdx := vecs(m.in)
+		outs, outIdx := vecs(m.out)
+		sig = func(c int, f func(uint32)) {
+			f(inIdx[c])
+			f(outIdx[c])
+			for _, v := range ins {
+				f(v[c])
+			}
+			for _, v := range outs {
+				f(v[c])
+			}
+		}
+	}
+	full := func(c int, f func(uint32)) {
+		for _, x := range [4]uint32{m.fromNet[c], m.fromNetSome[c], m.toNet[c], m.toNetSome[c]} {
+			f(x)
+		}
+		sig(c, f)
+	}
+	hash := func(c int) [2]uint64 {
+		h1, h2 := uint64(14695981039346656037), uint64(0x9e3779b97f4a7c15)
+		full(c, func(x uint32) {
+			h1 = (h1 ^ uint64(x)) * 1099511628211
+			h2 = (h2 ^ uint64(x)) * 0xff51afd7ed558ccd
+		})
+		return [2]uint64{h1, h2}
+	}
+	equal := func(a, b int) bool {
+		var xs []uint32
+		full(a, func(x uint32) { xs = append(xs, x) })
+		i, same := 0, true
+		full(b, func(x uint32) {
+			same = same && xs[i] == x
+			i++
+		})
+		return same
+	}
+	byHash := map[[2]uint64][]int{} // hash → indexes into out
+	var out [][]*Class
+	var first []int
+	for c := 0; c < n; c++ {
+		h := hash(c)
+		g := -1
+		for _, k := range byHash[h] {
+			if equal(first[k], c) {
+				g = k
+				break
+			}
+		}
+		if g < 0 {
+			g = len(out)
+			byHash[h] = append(byHash[h], g)
+			out = append(out, nil)
+			first = append(first, c)
+		}
+		out[g] = append(out[g], m.classes[c])
+	}
+	return out
+}
+
+// Row fills keys (as Cell's, see Set) with what from may send to each class of the matrix,
+// by position in Classes, and returns it. Reading a matrix row by row this way touches
+// each shared ingress vector once per row instead of once per cell.
+func (m *Matrix) Row(from *Class, keys []uint32) []uint32 {
+	n := len(m.classes)
+	keys = append(keys[:0], make([]uint32, n)...)
+	s := m.pos[from.Index]
+	if s < 0 {
+		return keys
+	}
+	if m.cells != nil {
+		copy(keys, m.cells[s*n:(s+1)*n])
+		return keys
+	}
+	if m.rowIn == nil {
+		m.rowIn = map[*uint32]int{}
+		m.rowInIdx = make([]int, n)
+		for d, v := range m.in {
+			m.rowInIdx[d] = -1
+			if v == nil {
+				continue
+			}
+			k, ok := m.rowIn[&v[0]]
+			if !ok {
+				k = len(m.rowVecs)
+				m.rowIn[&v[0]] = k
+				m.rowVecs = append(m.rowVecs, v)
+			}
+			m.rowInIdx[d] = k
+		}
+		m.rowCol = make([]uint32, len(m.rowVecs))
+	}
+	for k, v := range m.rowVecs {
+		m.rowCol[k] = v[s]
+	}
+	eg := m.out[s]
+	for d := 0; d < n; d++ {
+		a, b := idAll, idAll
+		if eg != nil {
+			a = eg[d]
+		}
+		if k := m.rowInIdx[d]; k >= 0 {
+			b = m.rowCol[k]
+		}
+		keys[d] = m.table.interID(a, b)
+	}
+	return keys
+}
+
+// Pos is c's position in Classes, or -1.
+func (m *Matrix) Pos(c *Class) int { return m.pos[c.Index] }
+
+// Set is the port set of a key.
+func (m *Matrix) Set(key uint32) PortSet { return m.table.sets[key] }

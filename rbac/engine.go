@@ -566,6 +566,27 @@ func (e *Engine) PermissionsOf(user string, groups []string) map[string][]Grant 
 	return out
 }
 
+// RoleBindingNamespaces returns the namespaces in which a RoleBinding names the caller
+// (the user or one of the groups as given), in no particular order. Requests in any other
+// namespace are decided by ClusterRoleBindings alone.
+func (e *Engine) RoleBindingNamespaces(user string, groups []string) map[string]bool {
+	out := map[string]bool{}
+	add := func(p *principal) {
+		if p != nil {
+			for ns := range p.ns {
+				out[ns] = true
+			}
+		}
+	}
+	if user != "" {
+		add(e.users[user])
+	}
+	for _, g := range groups {
+		add(e.groups[g])
+	}
+	return out
+}
+
 // Subjects returns every distinct subject named by a binding that can match a caller, sorted.
 func (e *Engine) Subjects() []Subject {
 	seen := map[Subject]bool{}

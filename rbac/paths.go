@@ -229,15 +229,12 @@ func newGraph(e *Engine, to Target) *graph {
 	}
 	for i := 0; i < len(queue); i++ {
 		v := queue[i]
-		for _, u := range g.predecessors(v) {
-			if u.dist >= 0 {
-				continue
-			}
+		g.predecessors(v, func(u *node) {
 			if h := g.edge(u, v); h != nil {
 				u.dist, u.next = v.dist+1, h
 				queue = append(queue, u)
 			}
-		}
+		})
 	}
 	return g
 }
@@ -480,24 +477,44 @@ func (g *graph) toMasters(n *node, perms map[string][]Grant) *Hop {
 	return nil
 }
 
-// predecessors are the nodes that may have an edge to v.
-func (g *graph) predecessors(v *node) []*node {
-	var out []*node
+// predecessors calls f for each node without a distance yet that may have an edge to v.
+// The candidate lists drop the nodes that have a distance as they go, so a node that
+// reaches every service account (a binding to system:serviceaccounts lets each create
+// pods everywhere) costs once, not once per service account it reaches. Only the search
+// reads these lists.
+func (g *graph) predecessors(v *node, f func(u *node)) {
 	switch v.sub.Kind {
 	case ServiceAccountKind:
-		out = append(out, g.active[""]...)
-		out = append(out, g.active[v.sub.Namespace]...)
-		out = append(out, g.proxy...)
+		g.active[""] = pending(g.active[""], f)
+		g.active[v.sub.Namespace] = pending(g.active[v.sub.Namespace], f)
+		g.proxy = pending(g.proxy, f)
 	case GroupKind:
 		if v.sub.Name == Masters {
 			for _, n := range g.nodes {
-				if n.caps.masters != nil {
-					out = append(out, n)
+				if n.caps.masters != nil && n.dist < 0 {
+					f(n)
 				}
 			}
 		}
 	}
-	return append(out, g.imps...)
+	g.imps = pending(g.imps, f)
+}
+
+// pending calls f for the nodes of list without a distance, in order, and returns list
+// without those that have one afterwards.
+func pending(list []*node, f func(u *node)) []*node {
+	keep := list[:0]
+	for _, u := range list {
+		if u.dist >= 0 {
+			continue
+		}
+		f(u)
+		if u.dist < 0 {
+			keep = append(keep, u)
+		}
+	}
+	clear(list[len(keep):])
+	return keep
 }
 
 // edge returns the hop from u to v, or nil.

@@ -21,12 +21,35 @@ import (
 
 // The load+scan benchmarks read a generated cluster (internal/gen, seed 1) written as one
 // file per namespace and run every registered check over it, at 100, 1,000 and 10,000
-// workloads (about 2.3 objects each). docs/performance.md records the results.
+// workloads, in both generator profiles: default (about 2.3 objects a workload) and
+// multitenant (3.6 objects and 10 findings a workload, RBAC-heavy). docs/performance.md
+// records the results.
 var sizes = []int{100, 1000, 10000}
+
+// cases are the benchmark's sub-benchmarks; the default profile keeps its old names so
+// earlier results compare.
+var cases = func() (out []benchCase) {
+	for _, p := range []string{"default", "multitenant"} {
+		for _, n := range sizes {
+			name := fmt.Sprintf("workloads=%d", n)
+			if p != "default" {
+				name = fmt.Sprintf("profile=%s/workloads=%d", p, n)
+			}
+			out = append(out, benchCase{name, gen.Options{Profile: p}, n})
+		}
+	}
+	return out
+}()
+
+type benchCase struct {
+	name string
+	opt  gen.Options
+	n    int
+}
 
 var (
 	mu   sync.Mutex
-	dirs = map[int]string{}
+	dirs = map[benchCase]string{}
 	root string
 )
 
@@ -38,10 +61,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func cluster(b *testing.B, n int) string {
+func cluster(b *testing.B, c benchCase) string {
 	mu.Lock()
 	defer mu.Unlock()
-	if d, ok := dirs[n]; ok {
+	if d, ok := dirs[c]; ok {
 		return d
 	}
 	if root == "" {
@@ -51,11 +74,11 @@ func cluster(b *testing.B, n int) string {
 		}
 		root = r
 	}
-	d := filepath.Join(root, strconv.Itoa(n))
-	if _, err := gen.WriteDir(d, n, 1); err != nil {
+	d := filepath.Join(root, c.opt.Profile+"-"+strconv.Itoa(c.n))
+	if _, err := c.opt.WriteDir(d, c.n, 1); err != nil {
 		b.Fatal(err)
 	}
-	dirs[n] = d
+	dirs[c] = d
 	return d
 }
 
@@ -77,9 +100,9 @@ func loadAndScan(b *testing.B, dir string) *scan.Result {
 // one scan.
 func BenchmarkLoadScan(b *testing.B) {
 	b.Logf("%d checks registered", len(check.All()))
-	for _, n := range sizes {
-		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
-			dir := cluster(b, n)
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			dir := cluster(b, c)
 			var r *scan.Result
 			peak := benchmetric.PeakRSS(func() { r = loadAndScan(b, dir) })
 			b.ReportAllocs()
@@ -104,9 +127,9 @@ func BenchmarkLoadScan(b *testing.B) {
 // BenchmarkScan is the checks alone on an inventory loaded beforehand: what the checks
 // add on top of loading.
 func BenchmarkScan(b *testing.B) {
-	for _, n := range sizes {
-		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
-			objs, errs := load.Files([]string{cluster(b, n)}, load.Options{})
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			objs, errs := load.Files([]string{cluster(b, c)}, load.Options{})
 			if len(errs) > 0 {
 				b.Fatal(errs[0])
 			}
@@ -131,7 +154,7 @@ func BenchmarkScan(b *testing.B) {
 func BenchmarkNamespaceScope(b *testing.B) {
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
-			objs, errs := load.Files([]string{cluster(b, n)}, load.Options{})
+			objs, errs := load.Files([]string{cluster(b, benchCase{n: n})}, load.Options{})
 			if len(errs) > 0 {
 				b.Fatal(errs[0])
 			}
@@ -151,5 +174,41 @@ func BenchmarkNamespaceScope(b *testing.B) {
 			b.ReportMetric(float64(len(r.Findings)), "findings")
 			b.ReportMetric(float64(len(rows)), "namespaces")
 		})
+	}
+}
+
+// BenchmarkScanPractice is BenchmarkScan for one practice's checks at a time on the
+// multitenant profile at 1,000 and 10,000 workloads: the growth per practice that issue 19
+// bounds (at most ×11 in time for ×10 workloads).
+func BenchmarkScanPractice(b *testing.B) {
+	practices := map[string][]*check.Check{}
+	var names []string
+	for _, c := range check.All() {
+		p := c.Practice()
+		if practices[p] == nil {
+			names = append(names, p)
+		}
+		practices[p] = append(practices[p], c)
+	}
+	for _, p := range names {
+		for _, n := range []int{1000, 10000} {
+			c := benchCase{opt: gen.Options{Profile: "multitenant"}, n: n}
+			b.Run(fmt.Sprintf("practice=%s/workloads=%d", p, n), func(b *testing.B) {
+				objs, errs := load.Files([]string{cluster(b, c)}, load.Options{})
+				if len(errs) > 0 {
+					b.Fatal(errs[0])
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				cpu := benchmetric.CPUTime()
+				var r *scan.Result
+				for i := 0; i < b.N; i++ {
+					r = scan.Run(inventory.Build(objs), scan.Options{Checks: practices[p], Now: time.Unix(1_800_000_000, 0)})
+				}
+				b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(len(r.Findings)), "findings")
+				r = nil
+			})
+		}
 	}
 }

@@ -41,6 +41,8 @@ func runUnselectedWorkload(p *check.Pass) {
 		if valid == 0 {
 			continue
 		}
+		var fixes []check.SuggestedFix // shared by the namespace's findings: one copy, not one per workload
+		made := false
 		for _, w := range e.WorkloadsIn(ns) {
 			// Cluster network policies that select it decide its traffic (see the default-deny
 			// checks); it is not "all allowed".
@@ -49,10 +51,13 @@ func runUnselectedWorkload(p *check.Pass) {
 			}
 			// No policy selects the workload, so the namespace has no default deny: the
 			// generated one selects it.
+			if !made {
+				fixes, made = generated(p, ns), true
+			}
 			p.Report(check.Diagnostic{Object: w.Object, Path: labelsPath(w),
 				Message: fmt.Sprintf("%s %s is selected by none of the %s of namespace %q, so all ingress and egress is allowed for its pods (labels: %s)",
 					w.Kind, w.Name, count(valid, "policy"), ns, w.Labels.String()),
-				Fixes: generated(p, ns)})
+				Fixes: fixes})
 		}
 	}
 }

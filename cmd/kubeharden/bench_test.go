@@ -18,7 +18,8 @@ import (
 )
 
 // BenchmarkScanBinary is what a user runs: the release build (static, no cgo) of
-// `kubeharden scan DIR -o json` on a generated cluster written one file per namespace, as a
+// `kubeharden scan DIR -o json` on a generated cluster (default and multitenant profiles)
+// written one file per namespace, as a
 // process of its own. It reports the process's CPU time (user+system) and peak resident
 // memory, with kubeharden's memory policy (policy=fit, the default) and with Go's default
 // collector settings (policy=gogc100: GOGC set, so the policy stands aside).
@@ -30,13 +31,21 @@ func BenchmarkScanBinary(b *testing.B) {
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("build: %v\n%s", err, out)
 	}
-	for _, n := range []int{1000, 10000} {
-		cluster := filepath.Join(dir, fmt.Sprint(n))
-		if _, err := gen.WriteDir(cluster, n, 1); err != nil {
+	for _, tc := range []struct {
+		profile string
+		n       int
+	}{{"default", 1000}, {"default", 10000}, {"multitenant", 1000}, {"multitenant", 10000}} {
+		n := tc.n
+		cluster := filepath.Join(dir, fmt.Sprint(tc.profile, n))
+		if _, err := (gen.Options{Profile: tc.profile}).WriteDir(cluster, n, 1); err != nil {
 			b.Fatal(err)
 		}
+		prefix := ""
+		if tc.profile != "default" {
+			prefix = "profile=" + tc.profile + "/" // the default keeps the names of earlier results
+		}
 		for _, policy := range []string{"fit", "gogc100"} {
-			b.Run(fmt.Sprintf("workloads=%d/policy=%s", n, policy), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%sworkloads=%d/policy=%s", prefix, n, policy), func(b *testing.B) {
 				var cpu, peak int64
 				for i := 0; i < b.N; i++ {
 					cmd := exec.Command(bin, "scan", cluster, "-o", "json", "--fail-on", "none")

@@ -1,13 +1,9 @@
 package cli
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -24,6 +20,7 @@ func newReachCmd(e *env) *cobra.Command {
 		in     inputs
 		port   string
 		matrix bool
+		by     string
 		output = newFormat("table", "json", "csv", "dot")
 	)
 	cmd := &cobra.Command{
@@ -45,7 +42,12 @@ public address). ipBlock rules match addresses outside the cluster only, never p
 /UDP or /SCTP; without it, reach lists the ports that are open.
 
 --matrix prints what every workload (of -n, or of every namespace) may send to every
-other and to and from the internet: as a table, json, csv, or dot (Graphviz).
+other and to and from the internet: as a table, json, csv, or dot (Graphviz). Rows are
+written as they are computed, so memory stays bounded whatever the size. With -o json,
+--by group writes the compact form: the workloads in groups the matrix cannot tell apart
+(same row, column and internet traffic: a pod class, or classes every policy treats
+alike), each workload listed once, and one edge per pair of groups. Expanding each group
+edge to every pair of members gives exactly the --by workload edges.
 
 Objects come from manifests (-f) or the live cluster (--cluster).
 Exit codes: 0 allowed (every pair, for NAMESPACE/*), 1 not allowed, 2 usage or input errors.`,
@@ -57,6 +59,12 @@ Exit codes: 0 allowed (every pair, for NAMESPACE/*), 1 not allowed, 2 usage or i
 			if matrix {
 				if len(args) != 0 || port != "" {
 					return exit(scan.ExitInput, errors.New("--matrix takes no FROM, TO or --port"))
+				}
+				switch {
+				case by != "workload" && by != "group":
+					return exit(scan.ExitInput, fmt.Errorf("--by %q: want workload or group", by))
+				case by == "group" && output.value != "json":
+					return exit(scan.ExitInput, errors.New("--by group is written as json only (-o json)"))
 				}
 			} else {
 				if len(args) != 2 {
@@ -95,7 +103,7 @@ Exit codes: 0 allowed (every pair, for NAMESPACE/*), 1 not allowed, 2 usage or i
 				if ns != "" {
 					nss = []string{ns}
 				}
-				if err := writeMatrix(e.stdout, eng, nss, output.value, cni); err != nil {
+				if err := writeMatrix(e.stdout, eng, nss, output.value, by == "group", cni); err != nil {
 					return exit(scan.ExitInput, err)
 				}
 				return warnInput(e, input.errs)
@@ -145,6 +153,7 @@ Exit codes: 0 allowed (every pair, for NAMESPACE/*), 1 not allowed, 2 usage or i
 	f.StringVar(&port, "port", "", "destination port: NUMBER or NAME, with /TCP (default), /UDP or /SCTP")
 	f.BoolVar(&matrix, "matrix", false, "print the workload-to-workload matrix instead of answering one question")
 	addFormatFlag(f, output, "(csv and dot with --matrix)")
+	f.StringVar(&by, "by", "workload", "with --matrix -o json: workload (a row per pair of workloads) or group (a row per pair of groups of workloads the policies treat alike, each workload listed once)")
 	in.addFlags(f, true)
 	return cmd
 }
@@ -301,172 +310,4 @@ func notEvaluated(eng *netpol.Engine, cni []*netpol.CNIPolicy) []string {
 		}
 	}
 	return out
-}
-
-func writeMatrix(w io.Writer, eng *netpol.Engine, namespaces []string, format string, cni []*netpol.CNIPolicy) error {
-	m := eng.Matrix(namespaces...)
-	var eps []matrixEndpoint
-	inMatrix := map[*netpol.Class]bool{}
-	for _, c := range m.Classes() {
-		inMatrix[c] = true
-	}
-	for _, wl := range eng.Workloads() {
-		if inMatrix[wl.Class()] {
-			eps = append(eps, matrixEndpoint{wl.ID(), wl.Namespace, wl.Class()})
-		}
-	}
-	sort.SliceStable(eps, func(i, j int) bool { return eps[i].name < eps[j].name })
-	if len(eps) == 0 {
-		return errors.New("no workloads to show (hostNetwork workloads are left out: no policy applies to them)")
-	}
-	net := matrixEndpoint{name: "internet"}
-	all := append(append([]matrixEndpoint{}, eps...), net)
-	// ports returns what from may send to to, for every address and for some.
-	ports := func(from, to matrixEndpoint) (netpol.PortSet, netpol.PortSet) {
-		switch {
-		case from.cls == nil && to.cls == nil:
-			return netpol.NoPorts, netpol.NoPorts
-		case from.cls == nil:
-			return m.FromInternet(to.cls)
-		case to.cls == nil:
-			return m.ToInternet(from.cls)
-		}
-		p := m.Ports(from.cls, to.cls)
-		return p, p
-	}
-	switch format {
-	case "json":
-		type edge struct {
-			From    string `json:"from"`
-			To      string `json:"to"`
-			Ports   any    `json:"ports"`
-			Partial bool   `json:"partial,omitempty"`
-		}
-		type leftOut struct {
-			Workload string `json:"workload"`
-			Reason   string `json:"reason"`
-		}
-		out := struct {
-			Endpoints []string `json:"endpoints"`
-			Edges     []edge   `json:"edges"`
-			// LeftOut are the workloads the matrix cannot show, and why.
-			LeftOut []leftOut `json:"leftOut,omitempty"`
-			// NotEvaluated are the inputs the answers do not take into account.
-			NotEvaluated []string `json:"notEvaluated,omitempty"`
-		}{Edges: []edge{}, NotEvaluated: notEvaluated(eng, cni)}
-		want := map[string]bool{}
-		for _, ns := range namespaces {
-			want[ns] = true
-		}
-		for _, wl := range eng.HostNetworkWorkloads() {
-			if len(want) == 0 || want[wl.Namespace] {
-				out.LeftOut = append(out.LeftOut, leftOut{wl.ID(), "hostNetwork: its pods use the node's network, which no network policy selects or matches"})
-			}
-		}
-		for _, ep := range all {
-			out.Endpoints = append(out.Endpoints, ep.name)
-		}
-		for _, f := range all {
-			for _, t := range all {
-				every, some := ports(f, t)
-				if some.IsEmpty() {
-					continue
-				}
-				var ps any = "all"
-				if !some.IsAll() {
-					var list []string
-					for _, r := range some.Ranges() {
-						list = append(list, r.String())
-					}
-					if some.HasOther() {
-						list = append(list, "other protocols")
-					}
-					ps = list
-				}
-				out.Edges = append(out.Edges, edge{f.name, t.name, ps, !every.Equal(some)})
-			}
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(&out)
-	case "csv":
-		cw := csv.NewWriter(w)
-		head := []string{`from\to`}
-		for _, t := range all {
-			head = append(head, t.name)
-		}
-		_ = cw.Write(head)
-		for _, f := range all {
-			row := []string{f.name}
-			for _, t := range all {
-				row = append(row, cell(ports(f, t)))
-			}
-			_ = cw.Write(row)
-		}
-		cw.Flush()
-		return cw.Error()
-	case "dot":
-		return writeDot(w, eps, net, ports)
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprint(tw, `FROM \ TO`)
-	for _, t := range all {
-		fmt.Fprint(tw, "\t", t.name)
-	}
-	fmt.Fprintln(tw)
-	for _, f := range all {
-		fmt.Fprint(tw, f.name)
-		for _, t := range all {
-			fmt.Fprint(tw, "\t", cell(ports(f, t)))
-		}
-		fmt.Fprintln(tw)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintln(w, "\nPorts are TCP unless marked; - is nothing; * marks ports open to some internet addresses only.")
-	for _, wl := range eng.HostNetworkWorkloads() {
-		if len(namespaces) == 0 || namespaces[0] == wl.Namespace {
-			_, err = fmt.Fprintf(w, "Left out: %s uses hostNetwork; no NetworkPolicy applies to it.\n", wl.ID())
-		}
-	}
-	return err
-}
-
-func writeDot(w io.Writer, eps []matrixEndpoint, net matrixEndpoint, ports func(a, b matrixEndpoint) (netpol.PortSet, netpol.PortSet)) error {
-	var b strings.Builder
-	b.WriteString("digraph reach {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n")
-	b.WriteString("  \"internet\" [shape=ellipse];\n")
-	byNS := map[string][]matrixEndpoint{}
-	var nss []string
-	for _, ep := range eps {
-		if len(byNS[ep.ns]) == 0 {
-			nss = append(nss, ep.ns)
-		}
-		byNS[ep.ns] = append(byNS[ep.ns], ep)
-	}
-	for i, ns := range nss {
-		fmt.Fprintf(&b, "  subgraph cluster_%d {\n    label=%s;\n", i, strconv.Quote(ns))
-		for _, ep := range byNS[ns] {
-			fmt.Fprintf(&b, "    %s [label=%s];\n", strconv.Quote(ep.name), strconv.Quote(strings.TrimPrefix(ep.name, ns+"/")))
-		}
-		b.WriteString("  }\n")
-	}
-	all := append(append([]matrixEndpoint{}, eps...), net)
-	for _, f := range all {
-		for _, t := range all {
-			every, some := ports(f, t)
-			if some.IsEmpty() {
-				continue
-			}
-			style := ""
-			if !every.Equal(some) {
-				style = ", style=dashed"
-			}
-			fmt.Fprintf(&b, "  %s -> %s [label=%s%s];\n", strconv.Quote(f.name), strconv.Quote(t.name), strconv.Quote(portsShort(some)), style)
-		}
-	}
-	b.WriteString("}\n")
-	_, err := io.WriteString(w, b.String())
-	return err
 }

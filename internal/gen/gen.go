@@ -43,8 +43,34 @@ var workloadMix = []struct {
 // cluster-scoped ones (ClusterRoles, ClusterRoleBindings), then namespace by namespace its
 // Namespace object followed by everything in it.
 func Objects(n int, seed int64) []runtime.Object {
+	return Options{}.Objects(n, seed)
+}
+
+// Options chooses what kind of cluster to generate. The zero value is the default profile.
+type Options struct {
+	// Profile is "" (or "default") for the mix described in the package doc, or
+	// "multitenant" for a large multi-tenant cluster: many Roles per namespace, ClusterRoles
+	// bound to the groups every user or service account is in, PodDisruptionBudgets and
+	// HorizontalPodAutoscalers, about 3.6 objects and 10 findings per workload.
+	Profile string
+}
+
+// Profiles are the values Options.Profile accepts.
+var Profiles = []string{"default", "multitenant"}
+
+// Valid reports an unknown profile.
+func (o Options) Valid() error {
+	switch o.Profile {
+	case "", "default", "multitenant":
+		return nil
+	}
+	return fmt.Errorf("gen: unknown profile %q (want default or multitenant)", o.Profile)
+}
+
+// Objects is Objects for the options' profile.
+func (o Options) Objects(n int, seed int64) []runtime.Object {
 	var out []runtime.Object
-	for _, ns := range Namespaces(n, seed) {
+	for _, ns := range o.Namespaces(n, seed) {
 		out = append(out, ns.Objects...)
 	}
 	return out
@@ -60,7 +86,15 @@ type Namespace struct {
 // Namespaces returns the cluster of Objects grouped as it is written to a directory: the
 // cluster-scoped group first, then one group per namespace.
 func Namespaces(n int, seed int64) []Namespace {
+	return Options{}.Namespaces(n, seed)
+}
+
+// Namespaces is Namespaces for the options' profile.
+func (o Options) Namespaces(n int, seed int64) []Namespace {
 	g := &gen{r: rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))}
+	if o.Profile == "multitenant" {
+		return g.multitenant(n)
+	}
 	var nss []Namespace
 	for made, i := 0, 0; made < n; i++ {
 		size := min(5+g.r.IntN(41), n-made) // 5..45 workloads, 25 on average
@@ -120,13 +154,7 @@ func (g *gen) namespace(name string, size int) []runtime.Object {
 	}
 	out := []runtime.Object{ns}
 	if g.pct(55) {
-		out = append(out, &networkingv1.NetworkPolicy{
-			TypeMeta:   typeMeta("networking.k8s.io/v1", "NetworkPolicy"),
-			ObjectMeta: meta("default-deny", name, nil),
-			Spec: networkingv1.NetworkPolicySpec{
-				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
-			},
-		})
+		out = append(out, defaultDeny(name))
 	}
 	if g.pct(45) {
 		out = append(out, g.limitRange(name))
@@ -141,6 +169,16 @@ func (g *gen) namespace(name string, size int) []runtime.Object {
 		out = append(out, g.workload(name, fmt.Sprintf("%s-%s-%d", name, g.pick(roles), i))...)
 	}
 	return out
+}
+
+func defaultDeny(ns string) *networkingv1.NetworkPolicy {
+	return &networkingv1.NetworkPolicy{
+		TypeMeta:   typeMeta("networking.k8s.io/v1", "NetworkPolicy"),
+		ObjectMeta: meta("default-deny", ns, nil),
+		Spec: networkingv1.NetworkPolicySpec{
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
+		},
+	}
 }
 
 func (g *gen) limitRange(ns string) *corev1.LimitRange {
@@ -281,38 +319,7 @@ func (g *gen) workload(ns, name string) []runtime.Object {
 		pod.Containers[0].Env = append(pod.Containers[0].Env, corev1.EnvVar{Name: "DB_PASSWORD", ValueFrom: &corev1.EnvVarSource{
 			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: "password"}}})
 	}
-	tmpl := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: pod}
-	selector := &metav1.LabelSelector{MatchLabels: map[string]string{"app": name}}
-	replicas := ptr.To(int32(1 + g.r.IntN(5)))
-	om := meta(name, ns, map[string]string{"app": name})
-	var w runtime.Object
-	switch kind {
-	case "Deployment":
-		w = &appsv1.Deployment{TypeMeta: typeMeta("apps/v1", kind), ObjectMeta: om, Spec: appsv1.DeploymentSpec{Replicas: replicas, Selector: selector, Template: tmpl}}
-	case "StatefulSet":
-		w = &appsv1.StatefulSet{TypeMeta: typeMeta("apps/v1", kind), ObjectMeta: om, Spec: appsv1.StatefulSetSpec{Replicas: replicas, Selector: selector, Template: tmpl, ServiceName: name,
-			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{ObjectMeta: metav1.ObjectMeta{Name: "data"}, Spec: corev1.PersistentVolumeClaimSpec{
-				AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
-				Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(fmt.Sprintf("%dGi", 1+g.r.IntN(100)))}},
-			}}}}}
-	case "DaemonSet":
-		w = &appsv1.DaemonSet{TypeMeta: typeMeta("apps/v1", kind), ObjectMeta: om, Spec: appsv1.DaemonSetSpec{Selector: selector, Template: tmpl}}
-	case "ReplicaSet":
-		w = &appsv1.ReplicaSet{TypeMeta: typeMeta("apps/v1", kind), ObjectMeta: om, Spec: appsv1.ReplicaSetSpec{Replicas: replicas, Selector: selector, Template: tmpl}}
-	case "Job":
-		tmpl.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
-		w = &batchv1.Job{TypeMeta: typeMeta("batch/v1", kind), ObjectMeta: om, Spec: batchv1.JobSpec{BackoffLimit: ptr.To(int32(3)), Template: tmpl}}
-	case "CronJob":
-		tmpl.Spec.RestartPolicy = corev1.RestartPolicyNever
-		w = &batchv1.CronJob{TypeMeta: typeMeta("batch/v1", kind), ObjectMeta: om, Spec: batchv1.CronJobSpec{
-			Schedule:    fmt.Sprintf("%d %d * * *", g.r.IntN(60), g.r.IntN(24)),
-			JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: tmpl}},
-		}}
-	default:
-		om.Labels = labels
-		w = &corev1.Pod{TypeMeta: typeMeta("v1", "Pod"), ObjectMeta: om, Spec: pod}
-	}
-	out = append(out, w)
+	out = append(out, g.wrap(kind, ns, name, labels, pod))
 	served := kind == "Deployment" || kind == "StatefulSet" || kind == "ReplicaSet" && g.pct(30)
 	if served && g.pct(85) {
 		svc := g.service(ns, name, kind == "StatefulSet")
@@ -325,6 +332,39 @@ func (g *gen) workload(ns, name string) []runtime.Object {
 		}
 	}
 	return out
+}
+
+// wrap puts a pod spec into a workload of the kind.
+func (g *gen) wrap(kind, ns, name string, labels map[string]string, pod corev1.PodSpec) runtime.Object {
+	tmpl := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: pod}
+	selector := &metav1.LabelSelector{MatchLabels: map[string]string{"app": name}}
+	replicas := ptr.To(int32(1 + g.r.IntN(5)))
+	om := meta(name, ns, map[string]string{"app": name})
+	switch kind {
+	case "Deployment":
+		return &appsv1.Deployment{TypeMeta: typeMeta("apps/v1", kind), ObjectMeta: om, Spec: appsv1.DeploymentSpec{Replicas: replicas, Selector: selector, Template: tmpl}}
+	case "StatefulSet":
+		return &appsv1.StatefulSet{TypeMeta: typeMeta("apps/v1", kind), ObjectMeta: om, Spec: appsv1.StatefulSetSpec{Replicas: replicas, Selector: selector, Template: tmpl, ServiceName: name,
+			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{ObjectMeta: metav1.ObjectMeta{Name: "data"}, Spec: corev1.PersistentVolumeClaimSpec{
+				AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+				Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(fmt.Sprintf("%dGi", 1+g.r.IntN(100)))}},
+			}}}}}
+	case "DaemonSet":
+		return &appsv1.DaemonSet{TypeMeta: typeMeta("apps/v1", kind), ObjectMeta: om, Spec: appsv1.DaemonSetSpec{Selector: selector, Template: tmpl}}
+	case "ReplicaSet":
+		return &appsv1.ReplicaSet{TypeMeta: typeMeta("apps/v1", kind), ObjectMeta: om, Spec: appsv1.ReplicaSetSpec{Replicas: replicas, Selector: selector, Template: tmpl}}
+	case "Job":
+		tmpl.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
+		return &batchv1.Job{TypeMeta: typeMeta("batch/v1", kind), ObjectMeta: om, Spec: batchv1.JobSpec{BackoffLimit: ptr.To(int32(3)), Template: tmpl}}
+	case "CronJob":
+		tmpl.Spec.RestartPolicy = corev1.RestartPolicyNever
+		return &batchv1.CronJob{TypeMeta: typeMeta("batch/v1", kind), ObjectMeta: om, Spec: batchv1.CronJobSpec{
+			Schedule:    fmt.Sprintf("%d %d * * *", g.r.IntN(60), g.r.IntN(24)),
+			JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: tmpl}},
+		}}
+	}
+	om.Labels = labels
+	return &corev1.Pod{TypeMeta: typeMeta("v1", "Pod"), ObjectMeta: om, Spec: pod}
 }
 
 func (g *gen) kind() string {
@@ -533,7 +573,12 @@ func (g *gen) secret(ns, name string) *corev1.Secret {
 // Inventory is the generated cluster of n workloads as an inventory, as a live read would
 // give it (no source positions).
 func Inventory(n int, seed int64) *inventory.Inventory {
-	objs := Objects(n, seed)
+	return Options{}.Inventory(n, seed)
+}
+
+// Inventory is Inventory for the options' profile.
+func (o Options) Inventory(n int, seed int64) *inventory.Inventory {
+	objs := o.Objects(n, seed)
 	out := make([]*inventory.Object, len(objs))
 	for i, o := range objs {
 		out[i] = inventory.New(o, inventory.Source{}, nil)

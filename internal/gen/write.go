@@ -13,8 +13,13 @@ import (
 
 // WriteYAML writes the cluster of Objects(n, seed) as one multi-document YAML stream.
 func WriteYAML(w io.Writer, n int, seed int64) error {
+	return Options{}.WriteYAML(w, n, seed)
+}
+
+// WriteYAML is WriteYAML for the options' profile.
+func (o Options) WriteYAML(w io.Writer, n int, seed int64) error {
 	bw := bufio.NewWriter(w)
-	if err := writeDocs(bw, Objects(n, seed)); err != nil {
+	if err := writeDocs(bw, o.Objects(n, seed)); err != nil {
 		return err
 	}
 	return bw.Flush()
@@ -24,11 +29,16 @@ func WriteYAML(w io.Writer, n int, seed int64) error {
 // one file per namespace, <namespace>.yaml, starting with its Namespace object, and
 // cluster.yaml for the cluster-scoped objects. It returns the files written, in order.
 func WriteDir(dir string, n int, seed int64) ([]string, error) {
+	return Options{}.WriteDir(dir, n, seed)
+}
+
+// WriteDir is WriteDir for the options' profile.
+func (o Options) WriteDir(dir string, n int, seed int64) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	var files []string
-	for _, ns := range Namespaces(n, seed) {
+	for _, ns := range o.Namespaces(n, seed) {
 		name := ns.Name + ".yaml"
 		if ns.Name == "" {
 			name = "cluster.yaml"
