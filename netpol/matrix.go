@@ -20,7 +20,7 @@ type Matrix struct {
 	rowInIdx []int
 	rowVecs  [][]uint32
 	rowCol   []uint32
-	table   *portTable
+	table    *portTable
 	// Internet traffic per class: ports allowed for every public address, and for some.
 	fromNet, fromNetSome, toNet, toNetSome []uint32
 }
