@@ -31,7 +31,7 @@ import (
 // the template they came from; their lines count lines of that template's rendered
 // output (Source.Rendered), since a template's own lines do not map to the objects'.
 
-// ReleaseName is the release name charts are rendered with.
+// ReleaseName is the release name charts are rendered with unless Options.HelmRelease says otherwise.
 const ReleaseName = "release"
 
 // helmValues reads Helm's --values files and applies the --set flags in helm's order (helm's
@@ -277,7 +277,11 @@ func renderChartText(src *chartSource, ch *chart.Chart, vals map[string]any, opt
 	if ns == "" {
 		ns = inventory.DefaultNamespace
 	}
-	rel := common.ReleaseOptions{Name: ReleaseName, Namespace: ns, Revision: 1, IsInstall: true}
+	name := opts.HelmRelease
+	if name == "" {
+		name = ReleaseName
+	}
+	rel := common.ReleaseOptions{Name: name, Namespace: ns, Revision: 1, IsInstall: true}
 	rv, err := cutil.ToRenderValuesWithSchemaValidation(ch, vals, rel, caps, false)
 	if err != nil {
 		file := chartFile

@@ -33,13 +33,15 @@ type Options struct {
 	// HelmValues (files), HelmSet, HelmSetString, HelmSetJSON (key=value) and HelmSetFile
 	// (key=path) are Helm's --values, --set, --set-string, --set-json and --set-file for
 	// every chart rendered, applied in helm's order; HelmNamespace is the release namespace,
-	// "default" when empty.
+	// "default" when empty; HelmRelease the release name, ReleaseName when empty (charts name
+	// their objects after it, so fixes of rendered objects depend on it).
 	HelmValues    []string
 	HelmSet       []string
 	HelmSetString []string
 	HelmSetJSON   []string
 	HelmSetFile   []string
 	HelmNamespace string
+	HelmRelease   string
 
 	// Strict reports documents that are not Kubernetes objects as errors, as kubectl does;
 	// otherwise Read skips them (skip.go). Files is always strict.

@@ -447,8 +447,9 @@ func Path(dir string) string { return filepath.Join(dir, FileName) }
 
 // header starts the overlay file.
 const header = `# Written by kubeharden fix: values that make this chart render the fixes it exposes.
-# The rest are patches in kubeharden-postrender/, worked out for the release name "release":
-#   helm template release CHART -f CHART/kubeharden-values.yaml > CHART/kubeharden-postrender/rendered.yaml
+# The rest are patches in kubeharden-postrender/, worked out for the release name given to
+# kubeharden fix --release-name (default "release"):
+#   helm template RELEASE CHART -f CHART/kubeharden-values.yaml > CHART/kubeharden-postrender/rendered.yaml
 #   kubectl kustomize CHART/kubeharden-postrender | kubectl apply -f -
 `
 

@@ -47,14 +47,14 @@ func fixable(res *scan.Result) map[key]bool {
 
 // fixChart does what fix --write does for a chart: the overlay in the chart's directory and
 // the post-renderer kustomization; it returns the overlay's result.
-func fixChart(t *testing.T, dir string) *chartvalues.Result {
+func fixChart(t *testing.T, dir string, lo load.Options) *chartvalues.Result {
 	t.Helper()
-	inv, before := scanDir(t, dir, load.Options{})
+	inv, before := scanDir(t, dir, lo)
 	plan := fix.Plan(inv, before.Findings, fix.Options{})
 	if len(plan.Changes) > 0 {
 		t.Fatalf("fix edits the chart's files: %s", plan.Changes[0].Path)
 	}
-	res, err := chartvalues.Overlay(dir, plan.Patches, chartvalues.Options{Scan: scan.Options{Now: judgedAt}})
+	res, err := chartvalues.Overlay(dir, plan.Patches, chartvalues.Options{Scan: scan.Options{Now: judgedAt}, Load: lo})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,9 +80,8 @@ func fixChart(t *testing.T, dir string) *chartvalues.Result {
 
 // postRender renders the chart with the overlay, as helm does with -f, and builds the
 // post-renderer's kustomization over the output: what helm would install.
-func postRender(t *testing.T, dir string) (*inventory.Inventory, *scan.Result) {
+func postRender(t *testing.T, dir string, lo load.Options) (*inventory.Inventory, *scan.Result) {
 	t.Helper()
-	lo := load.Options{}
 	if _, err := os.Stat(chartvalues.Path(dir)); err == nil {
 		lo.HelmValues = []string{chartvalues.Path(dir)}
 	}
@@ -114,15 +113,19 @@ func TestOverlay(t *testing.T) {
 		chart string
 		// want are values the overlay must set, dotted.
 		want []string
+		// release is the release name (helm install NAME), on which the rendered names depend.
+		release string
 	}{
 		{"testdata/web", []string{"image.pullPolicy", "securityContext.allowPrivilegeEscalation", "podSecurityContext.seccompProfile.type",
-			"resources.requests.cpu", "resources.requests.memory", "resources.limits.memory"}},
-		{"../../examples/chart", nil},
+			"resources.requests.cpu", "resources.requests.memory", "resources.limits.memory"}, ""},
+		{"../../examples/chart", nil, ""},
+		{"../../examples/chart", nil, "shop"},
 	} {
-		t.Run(filepath.Base(tc.chart), func(t *testing.T) {
+		t.Run(filepath.Base(tc.chart)+"/"+tc.release, func(t *testing.T) {
 			dir := fixtest.Copy(t, tc.chart)
-			_, before := scanDir(t, dir, load.Options{})
-			res := fixChart(t, dir)
+			lo := load.Options{HelmRelease: tc.release}
+			_, before := scanDir(t, dir, lo)
+			res := fixChart(t, dir, lo)
 			set := map[string]bool{}
 			for _, s := range res.Settings {
 				set[s.Value] = true
@@ -143,7 +146,7 @@ func TestOverlay(t *testing.T) {
 				}
 			}
 
-			_, after := postRender(t, dir)
+			_, after := postRender(t, dir, lo)
 			for _, f := range after.Findings {
 				if len(f.Fixes) > 0 && !f.Suppressed {
 					t.Errorf("after the overlay and the post-renderer, %s on %s still offers a fix: %s", f.Check, f.Object, f.Message)

@@ -155,6 +155,7 @@ applies them server-side, after a dry run of all of them.`,
 	addAdmissionConfigFlag(f, new(string))
 	f.StringSliceVar(&in.load.HelmValues, "values", nil, "Helm values file for the charts fixed (repeatable, as helm --values; e.g. an earlier kubeharden-values.yaml)")
 	f.StringArrayVar(&in.load.HelmSet, "set", nil, "Helm value for the charts fixed: key=value (repeatable, as helm --set)")
+	f.StringVar(&in.load.HelmRelease, "release-name", load.ReleaseName, "Helm release name the charts are rendered with: post-renderer patches name objects after it")
 	img.addFlags(f)
 	addInputFlags(cmd, &in)
 	return cmd

@@ -11,6 +11,7 @@ import (
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/compliance"
 	"github.com/kubeharden/kubeharden/internal/memlimit"
+	"github.com/kubeharden/kubeharden/load"
 	"github.com/kubeharden/kubeharden/report"
 	"github.com/kubeharden/kubeharden/scan"
 )
@@ -204,6 +205,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 	f.StringVar(&linkBase, "link-base", "", "URL that file links in Markdown and HTML start with, e.g. https://github.com/ORG/REPO/blob/SHA/")
 	addAdmissionConfigFlag(f, &admission)
 	f.StringSliceVar(&in.load.HelmValues, "values", nil, "Helm values file for the charts scanned (repeatable, as helm --values)")
+	f.StringVar(&in.load.HelmRelease, "release-name", load.ReleaseName, "Helm release name the charts are rendered with")
 	f.StringArrayVar(&in.load.HelmSet, "set", nil, "Helm value for the charts scanned: key=value (repeatable, as helm --set)")
 	f.StringArrayVar(&in.load.HelmSetString, "set-string", nil, "Helm string value for the charts scanned: key=value (repeatable, as helm --set-string)")
 	f.StringArrayVar(&in.load.HelmSetFile, "set-file", nil, "Helm value for the charts scanned read from a file: key=path (repeatable, as helm --set-file)")
