@@ -93,10 +93,15 @@ func Run(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, c
 
 // RunAt is Run with the time the checks judge at (Pass.Now).
 func RunAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, checks []*Check, now time.Time) ([]Finding, []Error) {
+	return runAt(inv, cfg, facts, checks, now, runtime.GOMAXPROCS(0))
+}
+
+// runAt is RunAt with at most workers checks running at once.
+func runAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, checks []*Check, now time.Time, workers int) ([]Finding, []Error) {
 	if cfg == nil {
 		cfg = &config.Config{}
 	}
-	passes, errs := runPasses(inv, cfg, facts, checks, now)
+	passes, errs := runPasses(inv, cfg, facts, checks, now, workers)
 	n := 0
 	for i, p := range passes {
 		if errs[i] == nil {
@@ -121,10 +126,10 @@ func RunAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts,
 
 // runPasses runs each check over inv, concurrently, and returns the passes with their
 // findings, and for each check that panicked its error.
-func runPasses(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, checks []*Check, now time.Time) ([]*Pass, []*Error) {
+func runPasses(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, checks []*Check, now time.Time, workers int) ([]*Pass, []*Error) {
 	passes := make([]*Pass, len(checks))
 	errs := make([]*Error, len(checks))
-	parallel.Each(len(checks), runtime.GOMAXPROCS(0), func(i int) {
+	parallel.Each(len(checks), workers, func(i int) {
 		passes[i] = &Pass{Check: checks[i], Inv: inv, Config: cfg, Facts: facts, Now: now}
 		errs[i] = runOne(passes[i])
 	}, nil)

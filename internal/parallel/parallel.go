@@ -5,10 +5,19 @@ package parallel
 
 import "sync"
 
-// Each calls f(i) for every i in [0, n) on at most workers goroutines (at least one) and
-// returns when all calls have returned. progress, when not nil, is told after each call how
+// Each calls f(i) for every i in [0, n) on at most workers goroutines (with one worker, on
+// the caller's, in order) and returns when all calls have returned. progress, when not nil, is told after each call how
 // many have returned, by one goroutine at a time.
 func Each(n, workers int, f func(i int), progress func(done, total int)) {
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+			if progress != nil {
+				progress(i+1, n)
+			}
+		}
+		return
+	}
 	work := make(chan int)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
