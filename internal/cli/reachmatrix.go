@@ -212,21 +212,27 @@ func (v *matrixView) writeJSON(w *bufio.Writer, namespaces []string, cni []*netp
 	for _, ep := range all {
 		doc.Endpoints = append(doc.Endpoints, ep.name)
 	}
+	return v.writeEdges(w, doc, all)
+}
+
+// writeEdges writes doc, whose edges are written as they are computed: one per pair of ends
+// with a connection, in the order of ends.
+func (v *matrixView) writeEdges(w *bufio.Writer, doc any, ends []matrixEndpoint) error {
 	head, tail, err := splitEdges(doc)
 	if err != nil {
 		return err
 	}
-	quoted := make([]string, len(all))
-	for i, ep := range all {
+	quoted := make([]string, len(ends))
+	for i, ep := range ends {
 		b, _ := json.Marshal(ep.name)
 		quoted[i] = string(b)
 	}
 	r := v.renderer(jsonEdgeTail)
 	w.WriteString(head)
 	n := 0
-	for i, f := range all {
+	for i, f := range ends {
 		r.startRow(f)
-		for j, t := range all {
+		for j, t := range ends {
 			s := r.cell(f, t)
 			if s == "" {
 				continue
@@ -445,34 +451,5 @@ func (v *matrixView) writeGroupsJSON(w *bufio.Writer, namespaces []string, cni [
 	}
 	doc.Groups = append(doc.Groups, group{"internet", []string{"internet"}})
 	ends = append(ends, v.net)
-	head, tail, err := splitEdges(doc)
-	if err != nil {
-		return err
-	}
-	r := v.renderer(jsonEdgeTail)
-	w.WriteString(head)
-	n := 0
-	for _, f := range ends {
-		r.startRow(f)
-		for _, t := range ends {
-			s := r.cell(f, t)
-			if s == "" {
-				continue
-			}
-			if n > 0 {
-				w.WriteByte(',')
-			}
-			n++
-			fmt.Fprintf(w, "\n    {\n      \"from\": %q,\n      \"to\": %q", f.name, t.name)
-			if _, err := w.WriteString(s); err != nil {
-				return err
-			}
-		}
-	}
-	if n > 0 {
-		w.WriteString("\n  ")
-	}
-	w.WriteByte(']')
-	_, err = w.WriteString(tail)
-	return err
+	return v.writeEdges(w, doc, ends)
 }
