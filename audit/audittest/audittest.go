@@ -10,6 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	authnv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	auditv1 "k8s.io/apiserver/pkg/apis/audit/v1"
 )
 
 // Event is one request to write.
@@ -33,46 +38,6 @@ type Event struct {
 	ID       string
 }
 
-type user struct {
-	Username string              `json:"username"`
-	UID      string              `json:"uid,omitempty"`
-	Groups   []string            `json:"groups,omitempty"`
-	Extra    map[string][]string `json:"extra,omitempty"`
-}
-
-type objectRef struct {
-	Resource    string `json:"resource,omitempty"`
-	Namespace   string `json:"namespace,omitempty"`
-	Name        string `json:"name,omitempty"`
-	APIGroup    string `json:"apiGroup,omitempty"`
-	APIVersion  string `json:"apiVersion,omitempty"`
-	Subresource string `json:"subresource,omitempty"`
-}
-
-type status struct {
-	Metadata struct{} `json:"metadata"`
-	Code     int      `json:"code"`
-}
-
-type event struct {
-	Kind                     string            `json:"kind"`
-	APIVersion               string            `json:"apiVersion"`
-	Level                    string            `json:"level"`
-	AuditID                  string            `json:"auditID"`
-	Stage                    string            `json:"stage"`
-	RequestURI               string            `json:"requestURI"`
-	Verb                     string            `json:"verb"`
-	User                     user              `json:"user"`
-	ImpersonatedUser         *user             `json:"impersonatedUser,omitempty"`
-	SourceIPs                []string          `json:"sourceIPs"`
-	UserAgent                string            `json:"userAgent"`
-	ObjectRef                *objectRef        `json:"objectRef,omitempty"`
-	ResponseStatus           *status           `json:"responseStatus,omitempty"`
-	RequestReceivedTimestamp string            `json:"requestReceivedTimestamp"`
-	StageTimestamp           string            `json:"stageTimestamp"`
-	Annotations              map[string]string `json:"annotations,omitempty"`
-}
-
 // Line renders e as one JSON line (with its newline).
 func Line(e Event) []byte {
 	if e.Stage == "" {
@@ -90,32 +55,34 @@ func Line(e Event) []byte {
 	if e.ID == "" {
 		e.ID = fmt.Sprintf("%08x-0000-4000-8000-%012x", e.Time.UnixNano()&0xffffffff, e.Time.UnixNano())
 	}
-	ev := event{Kind: "Event", APIVersion: "audit.k8s.io/v1", Level: e.Level, AuditID: e.ID, Stage: e.Stage,
+	// The API server's own Event type, so the lines have exactly its field names and shapes.
+	ev := auditv1.Event{TypeMeta: metav1.TypeMeta{Kind: "Event", APIVersion: "audit.k8s.io/v1"},
+		Level: auditv1.Level(e.Level), AuditID: types.UID(e.ID), Stage: auditv1.Stage(e.Stage),
 		RequestURI: e.URI, Verb: e.Verb,
-		User:      user{Username: e.User, UID: "2b0b7f4e-8d3c-4a59-9c65-" + fmt.Sprintf("%012d", len(e.User)), Groups: e.Groups},
+		User:      authnv1.UserInfo{Username: e.User, UID: "2b0b7f4e-8d3c-4a59-9c65-" + fmt.Sprintf("%012d", len(e.User)), Groups: e.Groups},
 		SourceIPs: []string{"10.244.0.17"}, UserAgent: "kubectl/v1.37.2 (linux/amd64) kubernetes/5f3c1a2",
-		RequestReceivedTimestamp: e.Time.Format("2006-01-02T15:04:05.000000Z07:00"),
-		StageTimestamp:           e.Time.Add(7 * time.Millisecond).Format("2006-01-02T15:04:05.000000Z07:00"),
+		RequestReceivedTimestamp: metav1.NewMicroTime(e.Time),
+		StageTimestamp:           metav1.NewMicroTime(e.Time.Add(7 * time.Millisecond)),
 	}
 	if strings.HasPrefix(e.User, "system:serviceaccount:") {
-		ev.User.Extra = map[string][]string{
+		ev.User.Extra = map[string]authnv1.ExtraValue{
 			"authentication.kubernetes.io/credential-id": {"JTI=0c4e1f0a-7d1b-4e6a-9a43-2f7c1d5e9b80"},
 			"authentication.kubernetes.io/node-name":     {"worker-3"},
 			"authentication.kubernetes.io/pod-name":      {"app-7d9c8b6f5-x2x7q"},
 		}
 	}
 	if e.ImpersonatedUser != "" {
-		ev.ImpersonatedUser = &user{Username: e.ImpersonatedUser, Groups: e.ImpersonatedGroups}
+		ev.ImpersonatedUser = &authnv1.UserInfo{Username: e.ImpersonatedUser, Groups: e.ImpersonatedGroups}
 	}
 	if e.Resource != "" {
 		v := e.Version
 		if v == "" {
 			v = "v1"
 		}
-		ev.ObjectRef = &objectRef{Resource: e.Resource, Namespace: e.NS, Name: e.Name, APIGroup: e.Group, APIVersion: v, Subresource: e.Subresource}
+		ev.ObjectRef = &auditv1.ObjectReference{Resource: e.Resource, Namespace: e.NS, Name: e.Name, APIGroup: e.Group, APIVersion: v, Subresource: e.Subresource}
 	}
 	if e.Stage != "RequestReceived" {
-		ev.ResponseStatus = &status{Code: e.Code}
+		ev.ResponseStatus = &metav1.Status{Code: int32(e.Code)}
 	}
 	switch e.Decision {
 	case "allow":

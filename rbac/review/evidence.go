@@ -5,6 +5,7 @@
 package review
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -132,7 +133,7 @@ func useLess(a, b *Use) bool {
 	if a.User != b.User {
 		return a.User < b.User
 	}
-	if c := compareStrings(a.Groups, b.Groups); c != 0 {
+	if c := slices.Compare(a.Groups, b.Groups); c != 0 {
 		return c < 0
 	}
 	if a.Impersonator != b.Impersonator {
@@ -144,31 +145,18 @@ func useLess(a, b *Use) bool {
 	return attrLess(a.Attributes, b.Attributes)
 }
 
-func compareStrings(a, b []string) int {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] != b[i] {
-			return strings.Compare(a[i], b[i])
-		}
-	}
-	return len(a) - len(b)
-}
-
 func attrLess(a, b audit.Attributes) bool {
-	switch {
-	case a.Path != b.Path:
-		return a.Path < b.Path
-	case a.APIGroup != b.APIGroup:
-		return a.APIGroup < b.APIGroup
-	case a.Resource != b.Resource:
-		return a.Resource < b.Resource
-	case a.Subresource != b.Subresource:
-		return a.Subresource < b.Subresource
-	case a.Namespace != b.Namespace:
-		return a.Namespace < b.Namespace
-	case a.Verb != b.Verb:
-		return a.Verb < b.Verb
+	if c := slices.Compare(requestOrder(a.Path, a.APIGroup, a.Resource, a.Subresource, a.Namespace, a.Verb),
+		requestOrder(b.Path, b.APIGroup, b.Resource, b.Subresource, b.Namespace, b.Verb)); c != 0 {
+		return c < 0
 	}
 	return a.Name < b.Name
+}
+
+// requestOrder is the order requests and permissions are listed in: by URL, group, resource,
+// subresource, namespace, verb.
+func requestOrder(url, group, resource, sub, ns, verb string) []string {
+	return []string{url, group, resource, sub, ns, verb}
 }
 
 // namedRules returns, for a request without its name, the names listed by the rules with

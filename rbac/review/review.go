@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -444,23 +445,13 @@ func (r *reviewer) permissions(us []*Use, via bool) []Permission {
 	return out
 }
 
-// sortPermissions orders permissions by URL, group, resource, subresource, namespace, verb.
+// sortPermissions orders permissions as requestOrder says, then by resource names.
 func sortPermissions(ps []Permission) {
 	sort.SliceStable(ps, func(i, j int) bool {
 		a, b := &ps[i], &ps[j]
-		switch {
-		case a.NonResourceURL != b.NonResourceURL:
-			return a.NonResourceURL < b.NonResourceURL
-		case a.Group != b.Group:
-			return a.Group < b.Group
-		case a.Resource != b.Resource:
-			return a.Resource < b.Resource
-		case a.Subresource != b.Subresource:
-			return a.Subresource < b.Subresource
-		case a.Namespace != b.Namespace:
-			return a.Namespace < b.Namespace
-		case a.Verb != b.Verb:
-			return a.Verb < b.Verb
+		if c := slices.Compare(requestOrder(a.NonResourceURL, a.Group, a.Resource, a.Subresource, a.Namespace, a.Verb),
+			requestOrder(b.NonResourceURL, b.Group, b.Resource, b.Subresource, b.Namespace, b.Verb)); c != 0 {
+			return c < 0
 		}
 		return strings.Join(a.ResourceNames, ",") < strings.Join(b.ResourceNames, ",")
 	})
