@@ -130,6 +130,9 @@ func userFast(v []byte, u *userInfo) error {
 				return nil
 			}
 			u.Groups = u.Groups[:0]
+			if u.Groups == nil {
+				u.Groups = []string{} // as encoding/json decodes [] (zero-size: no allocation)
+			}
 			err = walkArray(v, func(e []byte) error {
 				s, err := str(e)
 				u.Groups = append(u.Groups, s)
