@@ -84,6 +84,10 @@ func (d *decoder) decode(data []byte) {
 		d.errorf(0, "%s", msg)
 		return
 	}
+	if parallelWorth(data) {
+		d.parallel(data)
+		return
+	}
 	split(data, func(chunk []byte, line int) {
 		d.chunk(chunk, line)
 	})
