@@ -1,6 +1,7 @@
 package podsecurity
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -37,9 +38,11 @@ type podEdit struct {
 }
 
 // hardening works out the fixes of a pod spec and applies them to a copy, which Pod Security
-// plans judge so that the level fix labels a namespace with holds for its fixed pods.
+// plans judge so that the level fix labels a namespace with holds for its fixed pods. The
+// copy shares with spec everything the fixes do not touch (writableCopy): neither may be
+// changed afterwards.
 func hardening(spec *corev1.PodSpec, images *inventory.ImageData) ([]podEdit, *corev1.PodSpec) {
-	out := spec.DeepCopy()
+	out := writableCopy(spec)
 	var edits []podEdit
 	if out.SecurityContext == nil {
 		out.SecurityContext = &corev1.PodSecurityContext{}
@@ -112,6 +115,43 @@ func hardening(spec *corev1.PodSpec, images *inventory.ImageData) ([]podEdit, *c
 	return edits, out
 }
 
+// writableCopy copies what hardening changes in spec (the pod's security context, the init
+// and regular containers, their security contexts and capabilities) and shares the rest: a
+// deep copy of every pod spec cost more than the checks themselves.
+func writableCopy(spec *corev1.PodSpec) *corev1.PodSpec {
+	out := *spec
+	if spec.SecurityContext != nil {
+		psc := *spec.SecurityContext
+		out.SecurityContext = &psc
+	}
+	out.InitContainers = writableContainers(spec.InitContainers)
+	out.Containers = writableContainers(spec.Containers)
+	return &out
+}
+
+func writableContainers(cs []corev1.Container) []corev1.Container {
+	if cs == nil {
+		return nil
+	}
+	out := make([]corev1.Container, len(cs))
+	copy(out, cs)
+	for i := range out {
+		sc := out[i].SecurityContext
+		if sc == nil {
+			continue
+		}
+		c := *sc
+		if c.Capabilities != nil {
+			caps := *c.Capabilities
+			// Drop is appended to: it must not share a backing array with the original.
+			caps.Drop = slices.Clip(caps.Drop)
+			c.Capabilities = &caps
+		}
+		out[i].SecurityContext = &c
+	}
+	return out
+}
+
 func dropsAll(sc *corev1.SecurityContext) bool {
 	if sc.Capabilities == nil {
 		return false
@@ -163,12 +203,8 @@ func knownNonRoot(psc *corev1.PodSecurityContext, c *corev1.Container, images *i
 	return err == nil && uid != 0
 }
 
-// podFixes returns the fix for upstream check id on template t, or nil when none applies.
-func podFixes(t inventory.PodTemplate, id string, images *inventory.ImageData) []check.SuggestedFix {
-	if !fixable[id] {
-		return nil
-	}
-	edits, _ := hardening(t.Spec, images)
+// fixesOf turns the edits of check id among a template's hardening edits into its fix.
+func fixesOf(t inventory.PodTemplate, id string, edits []podEdit) []check.SuggestedFix {
 	var out []check.Edit
 	for _, e := range edits {
 		if e.check != id {

@@ -262,11 +262,14 @@ func runPod(id string) func(*check.Pass) {
 // fixes returns the fix of check id for template t when applying it makes t pass the check
 // at lv, else nil: a person has to decide (a privileged container, a root image).
 func (s *scope) fixes(id string, t inventory.PodTemplate, lv api.LevelVersion) []check.SuggestedFix {
-	fx := podFixes(t, id, s.pass.Inv.ImageData())
+	if !fixable[id] {
+		return nil
+	}
+	edits, spec := hardening(t.Spec, s.pass.Inv.ImageData())
+	fx := fixesOf(t, id, edits)
 	if fx == nil {
 		return nil
 	}
-	_, spec := hardening(t.Spec, s.pass.Inv.ImageData())
 	if _, bad := s.ev.EvaluateCheck(id, lv, t.Meta, spec); bad {
 		return nil
 	}
