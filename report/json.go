@@ -25,18 +25,17 @@ func writeJSON(w io.Writer, r *scan.Result, _ Options) error {
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.Write(head)
-	var buf bytes.Buffer
-	enc := newEncoder(&buf, "    ")
+	fw := newFindingWriter()
 	for i := range r.Findings {
-		buf.Reset()
-		if err := enc.Encode(&r.Findings[i]); err != nil {
+		item, err := fw.write(&r.Findings[i])
+		if err != nil {
 			return err
 		}
 		if i > 0 {
 			bw.WriteByte(',')
 		}
 		bw.WriteString("\n    ")
-		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		bw.Write(item)
 	}
 	if len(r.Findings) > 0 {
 		bw.WriteString("\n  ")
