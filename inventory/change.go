@@ -58,6 +58,7 @@ func (inv *Inventory) Upsert(o *Object) (old *Object) {
 			inv.byNS[k.ns] = append(inv.byNS[k.ns], o)
 		}
 		inv.pods = appendPodTemplates(inv.pods, o)
+		inv.podsIn.Store(nil)
 		inv.namespacesChanged()
 		return nil
 	}
@@ -207,6 +208,7 @@ func (inv *Inventory) own() {
 // would put them: the templates of objects are contiguous and in object order. o, when
 // given, is already in old's place in inv.objects.
 func (inv *Inventory) replacePods(old, o *Object) {
+	inv.podsIn.Store(nil)
 	var with []PodTemplate
 	if o != nil {
 		with = appendPodTemplates(nil, o)

@@ -102,6 +102,19 @@ func same(t *testing.T, step int, got, want *Inventory) {
 			t.Fatalf("step %d: pod template %d differs", step, i)
 		}
 	}
+	// got's index by namespace was built at an earlier step: the changes since must have
+	// dropped it.
+	for _, ns := range append(want.Namespaces(), "", "none") {
+		g, w := got.PodTemplatesIn(ns), want.PodTemplatesIn(ns)
+		if len(g) != len(w) {
+			t.Fatalf("step %d: %d pod templates in %q, want %d", step, len(g), ns, len(w))
+		}
+		for i := range w {
+			if g[i].Owner != w[i].Owner || g[i].Spec != w[i].Spec || g[i].Namespace() != ns {
+				t.Fatalf("step %d: pod template %d in %q differs", step, i, ns)
+			}
+		}
+	}
 }
 
 func TestForgetRestore(t *testing.T) {

@@ -116,6 +116,9 @@ type Inventory struct {
 	byNS    map[string][]*Object
 	nsNames []string
 	pods    []PodTemplate
+	// podsIn indexes pods by namespace for PodTemplatesIn, built when first asked; every
+	// change to pods drops it.
+	podsIn atomic.Pointer[map[string][]PodTemplate]
 	// images is what was learned about container images besides the manifests.
 	images *ImageData
 	// root is the inventory a Subset was taken from.
@@ -221,12 +224,19 @@ func (inv *Inventory) Select(kind, ns string, sel labels.Selector) []*Object {
 func (inv *Inventory) PodTemplates() []PodTemplate { return inv.pods }
 
 // PodTemplatesIn returns the pod templates whose owner lives in namespace ns.
+// The list is shared: callers must not change it.
 func (inv *Inventory) PodTemplatesIn(ns string) []PodTemplate {
-	var out []PodTemplate
-	for _, p := range inv.pods {
-		if p.Owner.EffectiveNamespace() == ns {
-			out = append(out, p)
+	in := inv.podsIn.Load()
+	if in == nil {
+		// Asked once per namespace, a scan of every template would cost namespaces ×
+		// templates.
+		m := map[string][]PodTemplate{}
+		for _, p := range inv.pods {
+			n := p.Owner.EffectiveNamespace()
+			m[n] = append(m[n], p)
 		}
+		in = &m
+		inv.podsIn.Store(in)
 	}
-	return out
+	return (*in)[ns]
 }
