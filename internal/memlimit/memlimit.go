@@ -7,7 +7,7 @@
 // that at the checks' busiest moment costs far more memory than they need to run fast. Fit
 // instead gives the collector a soft limit (runtime/debug.SetMemoryLimit) of twice the
 // inventory plus a reserve for the work ahead, and raises it whenever the live heap comes
-// close, so the collector never has to run back to back.
+// close, so the collector never runs much more often than by default.
 package memlimit
 
 import (
@@ -22,10 +22,13 @@ import (
 // runtime's own memory, and garbage between collections.
 const Reserve = 64 << 20
 
-// headroom is the least free room a collection leaves before the limit is raised: a quarter
-// of the live heap plus some. Below it the collector would run so often that time, not
-// memory, would suffer.
-func headroom(live uint64) uint64 { return live/4 + 16<<20 }
+// headroom is the least free room a collection leaves before the limit is raised: half the
+// live heap plus some, so the collector runs at most about twice as often as with Go's
+// default (which leaves as much free as is live). A collection marks the whole live heap,
+// so its cost per byte allocated grows as headroom shrinks: with a quarter, scans whose
+// checks keep a large live heap (attack paths, RBAC graphs) spent twice the CPU time of
+// the default for 10% less memory.
+func headroom(live uint64) uint64 { return live/2 + Reserve/2 }
 
 // Fit collects garbage once, so that what remains is what the work ahead keeps (the
 // inventory), and sets the soft memory limit from it. The limit only ever rises while it is
