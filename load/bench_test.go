@@ -261,3 +261,41 @@ func listDump(b *testing.B, n int, format string) []byte {
 	dumps[key] = data
 	return data
 }
+
+// BenchmarkOneFile reads a generated multitenant cluster written as one file (a cluster
+// dump, as `gencluster -o -` writes it) at 1,000 and 10,000 workloads: cores=all decodes its
+// documents on every core (parallel.go), cores=1 one after the other.
+func BenchmarkOneFile(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		var buf bytes.Buffer
+		if err := (gen.Options{Profile: "multitenant"}).WriteYAML(&buf, n, 1); err != nil {
+			b.Fatal(err)
+		}
+		data := buf.Bytes()
+		for _, cores := range []string{"all", "1"} {
+			b.Run(fmt.Sprintf("workloads=%d/cores=%s", n, cores), func(b *testing.B) {
+				defer func(m int) { parallelMin = m }(parallelMin)
+				if cores == "1" {
+					parallelMin = len(data) + 1
+				}
+				runtime.GC()
+				peak := benchmetric.PeakRSS(func() { Decode("cluster.yaml", data) })
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				b.ResetTimer()
+				cpu := benchmetric.CPUTime()
+				for i := 0; i < b.N; i++ {
+					objs, errs := Decode("cluster.yaml", data)
+					if len(errs) > 0 {
+						b.Fatal(errs[0])
+					}
+					b.ReportMetric(float64(len(objs)), "objects")
+				}
+				b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+				if peak > 0 {
+					b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MB")
+				}
+			})
+		}
+	}
+}
