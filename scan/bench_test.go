@@ -124,6 +124,42 @@ func BenchmarkLoadScan(b *testing.B) {
 	}
 }
 
+// BenchmarkLoadScanOneFile is BenchmarkLoadScan on the multitenant cluster written as one
+// file, as issue 19 measures the binary (`gencluster -o - > mt.yaml`; scan mt.yaml): the
+// loader decodes the one file's documents on every core.
+func BenchmarkLoadScanOneFile(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("profile=multitenant/workloads=%d", n), func(b *testing.B) {
+			file := filepath.Join(b.TempDir(), "cluster.yaml")
+			f, err := os.Create(file)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := (gen.Options{Profile: "multitenant"}).WriteYAML(f, n, 1); err != nil {
+				b.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				b.Fatal(err)
+			}
+			var r *scan.Result
+			peak := benchmetric.PeakRSS(func() { r = loadAndScan(b, file) })
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := benchmetric.CPUTime()
+			for i := 0; i < b.N; i++ {
+				r = loadAndScan(b, file)
+			}
+			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(r.Summary.Objects), "objects")
+			b.ReportMetric(float64(len(r.Findings)), "findings")
+			if peak > 0 {
+				b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MB")
+			}
+			r = nil // as in BenchmarkLoadScan
+		})
+	}
+}
+
 // BenchmarkScan is the checks alone on an inventory loaded beforehand: what the checks
 // add on top of loading.
 func BenchmarkScan(b *testing.B) {
