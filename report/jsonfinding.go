@@ -11,26 +11,109 @@ import (
 // findingWriter writes one finding as an item of the JSON report's findings list: the bytes
 // encoding/json writes for it with the report's indentation (newEncoder with the prefix
 // "    "), without the trailing newline. At 100,000 findings reflection and the indenting
-// pass cost seconds; this writes the fields in place, and leaves fixes, and strings that need
-// escaping, to encoding/json (TestFindingWriterEqualsEncoder).
+// pass cost seconds; this writes the fields in place, and leaves edits' values other than
+// strings and booleans, and strings that need escaping, to encoding/json
+// (TestFindingWriterEqualsEncoder).
 type findingWriter struct {
 	b       []byte
 	scratch bytes.Buffer
 	enc     *json.Encoder
+	// values encodes edits' values at their depth in the document.
+	values *json.Encoder
 }
 
 func newFindingWriter() *findingWriter {
 	w := &findingWriter{}
-	// Fixes are a field of a finding, itself an item of the findings list.
-	w.enc = newEncoder(&w.scratch, "      ")
+	w.enc = newEncoder(&w.scratch, "")
+	w.values = newEncoder(&w.scratch, editIndent[1:])
 	return w
 }
 
-// The indentation of a finding's fields and of its object's fields.
+// The indentation of a finding's fields, of its object's fields, and in its fixes: a fix,
+// its fields, an edit, the edit's fields, the fields of the edit's object.
 const (
-	fieldIndent  = "\n      "
-	objectIndent = "\n        "
+	fieldIndent      = "\n      "
+	objectIndent     = "\n        "
+	fixIndent        = "\n        "
+	fixFieldIndent   = "\n          "
+	editItemIndent   = "\n            "
+	editIndent       = "\n              "
+	editObjectIndent = "\n                "
 )
+
+// fixes appends a finding's fixes, as encoding/json writes them there.
+func (w *findingWriter) fixes(b []byte, fixes []check.SuggestedFix) ([]byte, error) {
+	b = append(b, '[')
+	for i := range fixes {
+		fx := &fixes[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(append(b, fixIndent...), '{')
+		b = w.str(key(b, fixFieldIndent, "message"), fx.Message)
+		b = key(append(b, ','), fixFieldIndent, "edits")
+		switch {
+		case fx.Edits == nil:
+			b = append(b, "null"...)
+		case len(fx.Edits) == 0:
+			b = append(b, "[]"...)
+		default:
+			b = append(b, '[')
+			for j := range fx.Edits {
+				e := &fx.Edits[j]
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = append(append(b, editItemIndent...), '{')
+				b = w.str(key(b, editIndent, "op"), string(e.Op))
+				b = append(key(append(b, ','), editIndent, "object"), '{')
+				b = w.str(key(b, editObjectIndent, "apiVersion"), e.Object.APIVersion)
+				b = w.str(key(append(b, ','), editObjectIndent, "kind"), e.Object.Kind)
+				b = w.str(key(append(b, ','), editObjectIndent, "namespace"), e.Object.Namespace)
+				b = w.str(key(append(b, ','), editObjectIndent, "name"), e.Object.Name)
+				b = append(append(b, editIndent...), '}')
+				if e.Path != "" {
+					b = w.str(key(append(b, ','), editIndent, "path"), e.Path)
+				}
+				if e.Value != nil {
+					var err error
+					if b, err = w.value(key(append(b, ','), editIndent, "value"), e.Value); err != nil {
+						return nil, err
+					}
+				}
+				if len(e.New) > 0 {
+					var err error
+					if b, err = w.value(key(append(b, ','), editIndent, "new"), e.New); err != nil {
+						return nil, err
+					}
+				}
+				if e.Origin != "" {
+					b = w.str(key(append(b, ','), editIndent, "origin"), e.Origin)
+				}
+				b = append(append(b, editItemIndent...), '}')
+			}
+			b = append(append(b, fixFieldIndent...), ']')
+		}
+		b = append(append(b, fixIndent...), '}')
+	}
+	return append(append(b, fieldIndent...), ']'), nil
+}
+
+// value appends an edit's value: strings and booleans in place, anything else (numbers,
+// maps, lists, types with their own JSON form) by encoding/json at the value's depth.
+func (w *findingWriter) value(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case string:
+		return w.str(b, v), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	}
+	w.scratch.Reset()
+	if err := w.values.Encode(v); err != nil {
+		return nil, err
+	}
+	return append(b, bytes.TrimSuffix(w.scratch.Bytes(), []byte("\n"))...), nil
+}
 
 // write renders f; the bytes are valid until the next call.
 func (w *findingWriter) write(f *check.Finding) ([]byte, error) {
@@ -62,11 +145,10 @@ func (w *findingWriter) write(f *check.Finding) ([]byte, error) {
 	}
 	b = strconv.AppendBool(key(append(b, ','), fieldIndent, "suppressed"), f.Suppressed)
 	if len(f.Fixes) > 0 {
-		w.scratch.Reset()
-		if err := w.enc.Encode(f.Fixes); err != nil {
+		var err error
+		if b, err = w.fixes(key(append(b, ','), fieldIndent, "fixes"), f.Fixes); err != nil {
 			return nil, err
 		}
-		b = append(key(append(b, ','), fieldIndent, "fixes"), bytes.TrimSuffix(w.scratch.Bytes(), []byte("\n"))...)
 	}
 	if f.Rendered {
 		b = append(key(append(b, ','), fieldIndent, "rendered"), "true"...)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/internal/gen"
 	"github.com/kubeharden/kubeharden/inventory"
@@ -46,6 +48,23 @@ func TestFindingWriterEqualsEncoder(t *testing.T) {
 			Fixes: []check.SuggestedFix{{Message: s, Edits: []check.Edit{{Op: check.SetField, Path: s, Value: map[string]any{s: []any{s, 1.5, nil, true}}}}}},
 		})
 	}
+	q := resource.MustParse("250m")
+	fs = append(fs, check.Finding{Check: "x/fixes", Object: inventory.Ref{Kind: "Pod"}, Fixes: []check.SuggestedFix{
+		{Message: "nil edits"},
+		{Message: "no edits", Edits: []check.Edit{}},
+		{Message: "values", Edits: []check.Edit{
+			{Op: check.SetField, Path: "a", Value: false},
+			{Op: check.SetField, Path: "b", Value: 0},
+			{Op: check.SetField, Path: "c", Value: 1e21},
+			{Op: check.SetField, Path: "d", Value: []string{}},
+			{Op: check.SetField, Path: "e", Value: map[string]string{"z": "1", "a": "<&>"}},
+			{Op: check.SetField, Path: "f", Value: q, Origin: "LimitRange ns/x"},
+			{Op: check.SetField, Path: "g", Value: &q},
+			{Op: check.RemoveField, Path: "h"},
+			{Op: check.CreateObject, Object: inventory.Ref{Kind: "NetworkPolicy", Name: "n"}, New: map[string]any{"spec": map[string]any{"podSelector": map[string]any{}}}},
+			{Op: check.CreateObject, New: map[string]any{}},
+		}},
+	}})
 	var want bytes.Buffer
 	enc := newEncoder(&want, "    ")
 	w := newFindingWriter()
@@ -80,6 +99,19 @@ func TestFindingWriterKnowsEveryField(t *testing.T) {
 	}
 	if strings.Join(got, " ") != known {
 		t.Fatalf("check.Finding's JSON fields are %q; the finding writer writes %q: teach it the new ones", got, known)
+	}
+	for typ, want := range map[reflect.Type]string{
+		reflect.TypeFor[check.SuggestedFix](): "message edits",
+		reflect.TypeFor[check.Edit]():         "op object path value new origin",
+	} {
+		var got []string
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			got = append(got, name)
+		}
+		if strings.Join(got, " ") != want {
+			t.Fatalf("%s's JSON fields are %q; the finding writer writes %q", typ, got, want)
+		}
 	}
 	rt := reflect.TypeFor[inventory.Ref]()
 	if rt.NumField() != 4 {
