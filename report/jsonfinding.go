@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 
 	"github.com/kubeharden/kubeharden/check"
@@ -99,17 +100,76 @@ func (w *findingWriter) fixes(b []byte, fixes []check.SuggestedFix) ([]byte, err
 	return append(append(b, fieldIndent...), ']'), nil
 }
 
-// value appends an edit's value: strings and booleans in place, anything else (numbers,
-// maps, lists, types with their own JSON form) by encoding/json at the value's depth.
+// value appends an edit's value, indented after indent: strings, booleans, nil, and the maps
+// and lists of them that fixes build (map[string]any, []any, as unstructured content holds
+// objects) in place; anything else (numbers, types with their own JSON form) by encoding/json.
 func (w *findingWriter) value(b []byte, v any) ([]byte, error) {
+	return w.nested(b, v, editIndent)
+}
+
+func (w *findingWriter) nested(b []byte, v any, indent string) ([]byte, error) {
+	var err error
 	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
 	case string:
 		return w.str(b, v), nil
 	case bool:
 		return strconv.AppendBool(b, v), nil
+	case map[string]any:
+		if v == nil {
+			return append(b, "null"...), nil
+		}
+		if len(v) == 0 {
+			return append(b, "{}"...), nil
+		}
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		inner := indent + "  "
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(w.str(append(b, inner...), k), ": "...)
+			if b, err = w.nested(b, v[k], inner); err != nil {
+				return nil, err
+			}
+		}
+		return append(append(b, indent...), '}'), nil
+	case []any:
+		if v == nil {
+			return append(b, "null"...), nil
+		}
+		if len(v) == 0 {
+			return append(b, "[]"...), nil
+		}
+		inner := indent + "  "
+		b = append(b, '[')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = w.nested(append(b, inner...), e, inner); err != nil {
+				return nil, err
+			}
+		}
+		return append(append(b, indent...), ']'), nil
+	}
+	enc := w.values
+	switch v.(type) {
+	case int, int64, float64:
+		// Scalars are written the same at any depth.
+	default:
+		if indent != editIndent {
+			enc = newEncoder(&w.scratch, indent[1:])
+		}
 	}
 	w.scratch.Reset()
-	if err := w.values.Encode(v); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return append(b, bytes.TrimSuffix(w.scratch.Bytes(), []byte("\n"))...), nil

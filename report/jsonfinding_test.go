@@ -63,6 +63,11 @@ func TestFindingWriterEqualsEncoder(t *testing.T) {
 			{Op: check.RemoveField, Path: "h"},
 			{Op: check.CreateObject, Object: inventory.Ref{Kind: "NetworkPolicy", Name: "n"}, New: map[string]any{"spec": map[string]any{"podSelector": map[string]any{}}}},
 			{Op: check.CreateObject, New: map[string]any{}},
+			{Op: check.SetField, Path: "i", Value: map[string]any{
+				"b":        []any{int64(1), 2.5, "x\"y", nil, true, []any{}, map[string]any{}, []any{map[string]any{"k": map[string]string{"z": "", "a": "\u2028"}}}},
+				"a":        map[string]any{"n": nil, "l": []any(nil), "m": map[string]any(nil), "q": q, "s": []string{"a", "b"}, "e": struct{ X int }{3}},
+				"\x01key<": 1e21,
+			}},
 		}},
 	}})
 	var want bytes.Buffer
