@@ -208,6 +208,7 @@ func (g *Graph) setTarget(n *Node) {
 	g.pivots = nil
 	for _, m := range g.nodes {
 		m.out, m.done = nil, false
+		m.esc, m.escEdges = nil, nil
 	}
 }
 
@@ -253,16 +254,27 @@ func (g *Graph) search(start *Node, targets []*Node, skip map[string]bool) []*Pa
 	seen := map[*Node]bool{start: true}
 	order := []*Node{start}
 	in := map[*Node][]*Edge{}
+	visit := func(e *Edge) {
+		if e == nil || skip[e.Cut.Key] {
+			return
+		}
+		in[e.To] = append(in[e.To], e)
+		if !seen[e.To] {
+			seen[e.To] = true
+			order = append(order, e.To)
+		}
+	}
 	for i := 0; i < len(order); i++ {
-		for _, e := range g.out(order[i]) {
-			if skip[e.Cut.Key] {
-				continue
+		n := order[i]
+		out := g.out(n)
+		for j, e := range out {
+			if n.esc != nil && j == n.escAt {
+				visit(g.escapeEdge(n, skip))
 			}
-			in[e.To] = append(in[e.To], e)
-			if !seen[e.To] {
-				seen[e.To] = true
-				order = append(order, e.To)
-			}
+			visit(e)
+		}
+		if n.esc != nil && n.escAt >= len(out) {
+			visit(g.escapeEdge(n, skip))
 		}
 	}
 	var starts []*Node // where paths begin: entry points, or the insider
@@ -391,11 +403,15 @@ func (n *Node) EntryPath() string {
 }
 
 // Edges returns every edge computed so far (searches compute the edges of the nodes they
-// visit), in the order they were found. Pairs joined through the pod network (no policy
+// visit), in the order they were found; of a subject's ways into the nodes (one per
+// privileged namespace where it may create pods), the one a search without cuts takes. Pairs joined through the pod network (no policy
 // isolates either side) are listed as one edge each, which costs the square of their number.
 func (g *Graph) Edges() []*Edge {
 	var out, into []*Edge
 	for _, n := range g.nodes {
+		if e := g.escapeEdge(n, nil); e != nil {
+			out = append(out, e)
+		}
 		for _, e := range n.out {
 			switch {
 			case e.zero:
