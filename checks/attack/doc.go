@@ -12,6 +12,7 @@ import (
 	engine "github.com/kubeharden/kubeharden/attack"
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/checks/engines"
+	"github.com/kubeharden/kubeharden/netpol"
 )
 
 var refs = []string{
@@ -117,6 +118,11 @@ func report(p *check.Pass, to engine.Kind) {
 		if o == nil {
 			continue
 		}
+		// The engine outlives changes that cannot move a path (Keeps): report on the
+		// entry point's object as it is now.
+		if cur := p.Inv.Lookup(o.Key()); cur != nil {
+			o = cur
+		}
 		var cuts []string
 		seen := map[string]bool{}
 		for _, s := range path.Steps {
@@ -145,9 +151,11 @@ type Result struct {
 // default RBAC policy; a live cluster or snapshot (facts) its own.
 var Engine = &check.Engine[*Result]{
 	Name: "attack-paths",
-	Reads: []string{"Namespace", check.Workloads, "NetworkPolicy", "Service", "Ingress", "IngressClass",
+	Reads: []string{"Namespace", check.Workloads, "NetworkPolicy", netpol.ANPKind, netpol.BANPKind, netpol.CNPKind,
+		"Service", "Ingress", "IngressClass",
 		"Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ReferenceGrant",
 		"Secret", "ServiceAccount", "Certificate", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"},
+	Keeps: keepsPaths,
 	Build: func(env check.Env) *Result {
 		opts := engine.Options{RBACDefaults: env.Facts == nil, PodSecurity: engines.PodSecurity.For(env),
 			Netpol: engines.Netpol.For(env), RBAC: engines.Escalation.For(env)}
