@@ -3,6 +3,8 @@ package attack
 import (
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -80,32 +82,37 @@ var selectorKeys = &check.Engine[*labelKeys]{
 }
 
 // keepsPaths says whether replacing old by new leaves the attack paths as they were: the
-// objects are equal but for bookkeeping (resourceVersion, generation, managed fields) and
-// label keys that nothing reads. Pod and Namespace labels count when a selector names the
-// key, or Pod Security (on Namespaces) or the namespace name label does; ClusterRole labels
-// always (aggregation); the labels of other kinds never.
+// objects are equal but for what no engine on a path reads. That is bookkeeping
+// (resourceVersion, generation, managed fields); label keys no selector names: Pod and
+// Namespace labels count when a selector names the key, or Pod Security (on Namespaces) or
+// the namespace name label does, ClusterRole labels always (aggregation), the labels of
+// other kinds never; and, for the objects that run pods, what a rollout or a scale changes:
+// annotations other than the AppArmor and seccomp ones Pod Security reads, container images
+// (unless scanners' reports are loaded: paths list their vulnerabilities), and a
+// controller's replicas and status.
 func keepsPaths(env check.Env, old, new *inventory.Object) bool {
 	if old.Kind != new.Kind || old.APIVersion != new.APIVersion || old.Source != new.Source || old.Lines != new.Lines {
 		return false
 	}
 	read := func(string) bool { return false }
+	pods := len(old.PodTemplates()) > 0 || len(new.PodTemplates()) > 0
 	switch {
 	case new.Kind == rbac.ClusterRoleKind:
 		read = func(string) bool { return true }
-	case new.Kind == "Namespace" || len(old.PodTemplates()) > 0 || len(new.PodTemplates()) > 0:
+	case new.Kind == "Namespace" || pods:
 		k := selectorKeys.For(env)
 		read = func(key string) bool {
 			return k.all || k.keys[key] || key == netpol.NamespaceNameLabel || strings.HasPrefix(key, "pod-security.kubernetes.io/")
 		}
 	}
-	return equality.Semantic.DeepEqual(unread(old, read), unread(new, read))
+	images := len(env.Inv.ImageData().Vulnerabilities) > 0
+	return equality.Semantic.DeepEqual(unread(old, read, pods, images), unread(new, read, pods, images))
 }
 
-// unread is a copy of o without bookkeeping and without the labels read does not name, on
-// the object and its pod templates.
-func unread(o *inventory.Object, read func(string) bool) any {
+// unread is a copy of o without what keepsPaths says no engine reads.
+func unread(o *inventory.Object, read func(string) bool, pods, images bool) any {
 	c := inventory.New(o.Obj.DeepCopyObject(), o.Source, o.Lines)
-	strip := func(l map[string]string) map[string]string {
+	strip := func(l map[string]string, read func(string) bool) map[string]string {
 		for k := range l {
 			if !read(k) {
 				delete(l, k)
@@ -116,12 +123,48 @@ func unread(o *inventory.Object, read func(string) bool) any {
 		}
 		return l
 	}
-	c.Meta.SetLabels(strip(c.Meta.GetLabels()))
+	c.Meta.SetLabels(strip(c.Meta.GetLabels(), read))
 	c.Meta.SetResourceVersion("")
 	c.Meta.SetGeneration(0)
 	c.Meta.SetManagedFields(nil)
+	if !pods {
+		return c.Obj
+	}
+	c.Meta.SetAnnotations(strip(c.Meta.GetAnnotations(), podSecurityAnnotation))
 	for _, t := range c.PodTemplates() {
-		t.Meta.Labels = strip(t.Meta.Labels)
+		t.Meta.Labels = strip(t.Meta.Labels, read)
+		t.Meta.Annotations = strip(t.Meta.Annotations, podSecurityAnnotation)
+		if !images {
+			for i := range t.Spec.InitContainers {
+				t.Spec.InitContainers[i].Image = ""
+			}
+			for i := range t.Spec.Containers {
+				t.Spec.Containers[i].Image = ""
+			}
+			for i := range t.Spec.EphemeralContainers {
+				t.Spec.EphemeralContainers[i].Image = ""
+			}
+		}
+	}
+	switch x := c.Obj.(type) {
+	case *appsv1.Deployment:
+		x.Spec.Replicas, x.Status = nil, appsv1.DeploymentStatus{}
+	case *appsv1.StatefulSet:
+		x.Spec.Replicas, x.Status = nil, appsv1.StatefulSetStatus{}
+	case *appsv1.ReplicaSet:
+		x.Spec.Replicas, x.Status = nil, appsv1.ReplicaSetStatus{}
+	case *appsv1.DaemonSet:
+		x.Status = appsv1.DaemonSetStatus{}
+	case *batchv1.Job:
+		x.Status = batchv1.JobStatus{}
+	case *batchv1.CronJob:
+		x.Status = batchv1.CronJobStatus{}
 	}
 	return c.Obj
+}
+
+// podSecurityAnnotation says whether Pod Security may read a pod annotation: the deprecated
+// AppArmor and seccomp ones.
+func podSecurityAnnotation(key string) bool {
+	return strings.Contains(key, "apparmor") || strings.Contains(key, "seccomp")
 }

@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
@@ -43,7 +46,7 @@ func answer(t *testing.T, inv *inventory.Inventory) []byte {
 var changes = []struct {
 	name string
 	keep bool // keepsPaths must say yes (no selector names "bench")
-	drop bool // keepsPaths must say no
+	drop bool // keepsPaths must say no, but for objects that run pods
 	f    func(r *rand.Rand, o *inventory.Object) *inventory.Object
 }{
 	{"unread label", true, false, func(_ *rand.Rand, o *inventory.Object) *inventory.Object {
@@ -68,6 +71,38 @@ var changes = []struct {
 		n.Meta.SetAnnotations(a)
 		return n
 	}},
+	{"rollout", true, false, func(r *rand.Rand, o *inventory.Object) *inventory.Object {
+		n := inventory.New(o.Obj.DeepCopyObject(), o.Source, o.Lines)
+		for _, t := range n.PodTemplates() {
+			if t.Meta.Annotations == nil {
+				t.Meta.Annotations = map[string]string{}
+			}
+			t.Meta.Annotations["kubectl.kubernetes.io/restartedAt"] = fmt.Sprint("2026-12-07T05:0", r.IntN(9), ":00Z")
+			for i := range t.Spec.Containers {
+				t.Spec.Containers[i].Image += "-next"
+			}
+		}
+		switch x := n.Obj.(type) {
+		case *appsv1.Deployment:
+			x.Spec.Replicas = ptr.To(int32(r.IntN(5)))
+			x.Status.ReadyReplicas = int32(r.IntN(5))
+		case *appsv1.StatefulSet:
+			x.Spec.Replicas = ptr.To(int32(r.IntN(5)))
+		case *batchv1.CronJob:
+			x.Status.LastScheduleTime = &metav1.Time{Time: judgeAt}
+		}
+		return n
+	}},
+	{"seccomp annotation", false, false, func(r *rand.Rand, o *inventory.Object) *inventory.Object {
+		n := inventory.New(o.Obj.DeepCopyObject(), o.Source, o.Lines)
+		for _, t := range n.PodTemplates() {
+			if t.Meta.Annotations == nil {
+				t.Meta.Annotations = map[string]string{}
+			}
+			t.Meta.Annotations["seccomp.security.alpha.kubernetes.io/pod"] = "unconfined"
+		}
+		return n
+	}},
 	{"pod spec", false, false, func(_ *rand.Rand, o *inventory.Object) *inventory.Object {
 		n := inventory.New(o.Obj.DeepCopyObject(), o.Source, o.Lines)
 		for _, t := range n.PodTemplates() {
@@ -77,6 +112,20 @@ var changes = []struct {
 		}
 		return n
 	}},
+}
+
+func change(t *testing.T, name string) (c struct {
+	name       string
+	keep, drop bool
+	f          func(r *rand.Rand, o *inventory.Object) *inventory.Object
+}) {
+	for _, c := range changes {
+		if c.name == name {
+			return c
+		}
+	}
+	t.Fatalf("no change %q", name)
+	return
 }
 
 func relabel(o *inventory.Object, k, v string) *inventory.Object {
@@ -99,11 +148,12 @@ func relabel(o *inventory.Object, k, v string) *inventory.Object {
 // TestKeepsExact: whenever keepsPaths keeps the engine over a change, an engine built
 // afresh on the changed inventory gives the same paths and findings. The changes fall on
 // the objects the paths run through and on any object, and keepsPaths must keep the engine
-// over labels no selector names and over bookkeeping, and not over annotations.
+// over labels no selector names, bookkeeping and rollouts, and not over annotations of
+// objects that run no pods (a Service's load balancer annotations, an Ingress's TLS ones).
 func TestKeepsExact(t *testing.T) {
-	rounds := 40
+	rounds := 60
 	if testing.Short() {
-		rounds = 12
+		rounds = 16
 	}
 	kept, onPath := 0, 0
 	for _, profile := range gen.Profiles {
@@ -146,7 +196,7 @@ func TestKeepsExact(t *testing.T) {
 				switch {
 				case c.keep && !keep && o.Kind != "ClusterRole":
 					t.Errorf("%s: engine not kept", name)
-				case c.drop && keep:
+				case c.drop && keep && len(o.PodTemplates()) == 0:
 					t.Errorf("%s: engine kept", name)
 				}
 				if !keep {
@@ -217,4 +267,30 @@ func wrap(objs []runtime.Object) []*inventory.Object {
 		out[i] = inventory.New(o, inventory.Source{}, nil)
 	}
 	return out
+}
+
+// TestKeepsImagesWithReports: with scanners' reports loaded, paths list the vulnerabilities
+// of their workloads' images, so a new image is a new path description.
+func TestKeepsImagesWithReports(t *testing.T) {
+	objs := wrap(gen.Objects(30, 1))
+	var o *inventory.Object
+	for _, x := range objs {
+		if x.Kind == "Deployment" {
+			o = x
+			break
+		}
+	}
+	n := change(t, "bookkeeping").f(rand.New(rand.NewPCG(1, 1)), o)
+	r := change(t, "rollout").f(rand.New(rand.NewPCG(1, 1)), o) // a new image
+	inv := inventory.Build(objs)
+	if !keepsPaths(check.Env{Inv: inv}, o, n) || !keepsPaths(check.Env{Inv: inv}, o, r) {
+		t.Fatal("without reports: engine not kept")
+	}
+	inv.SetImageData(&inventory.ImageData{Vulnerabilities: []*inventory.VulnReport{{Image: "nginx:1.25"}}})
+	if !keepsPaths(check.Env{Inv: inv}, o, n) {
+		t.Error("with reports: engine not kept over bookkeeping")
+	}
+	if keepsPaths(check.Env{Inv: inv}, o, r) {
+		t.Error("with reports: engine kept over a new image")
+	}
 }
