@@ -71,23 +71,23 @@ var changes = []struct {
 		n.Meta.SetAnnotations(a)
 		return n
 	}},
-	{"rollout", true, false, func(r *rand.Rand, o *inventory.Object) *inventory.Object {
+	{"rollout", true, false, func(_ *rand.Rand, o *inventory.Object) *inventory.Object {
 		n := inventory.New(o.Obj.DeepCopyObject(), o.Source, o.Lines)
 		for _, t := range n.PodTemplates() {
 			if t.Meta.Annotations == nil {
 				t.Meta.Annotations = map[string]string{}
 			}
-			t.Meta.Annotations["kubectl.kubernetes.io/restartedAt"] = fmt.Sprint("2026-12-07T05:0", r.IntN(9), ":00Z")
+			t.Meta.Annotations["kubectl.kubernetes.io/restartedAt"] = "2026-12-07T05:00:00Z"
 			for i := range t.Spec.Containers {
 				t.Spec.Containers[i].Image += "-next"
 			}
 		}
 		switch x := n.Obj.(type) {
 		case *appsv1.Deployment:
-			x.Spec.Replicas = ptr.To(int32(r.IntN(5)))
-			x.Status.ReadyReplicas = int32(r.IntN(5))
+			x.Spec.Replicas = ptr.To(ptr.Deref(x.Spec.Replicas, 1) + 1)
+			x.Status.ReadyReplicas++
 		case *appsv1.StatefulSet:
-			x.Spec.Replicas = ptr.To(int32(r.IntN(5)))
+			x.Spec.Replicas = ptr.To(ptr.Deref(x.Spec.Replicas, 1) + 1)
 		case *batchv1.CronJob:
 			x.Status.LastScheduleTime = &metav1.Time{Time: judgeAt}
 		}
@@ -114,7 +114,7 @@ var changes = []struct {
 	}},
 }
 
-func change(t *testing.T, name string) (c struct {
+func change(t testing.TB, name string) (c struct {
 	name       string
 	keep, drop bool
 	f          func(r *rand.Rand, o *inventory.Object) *inventory.Object
