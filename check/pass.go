@@ -73,7 +73,8 @@ func (p *Pass) Report(d Diagnostic) {
 	}
 	last := len(p.findings) - 1
 	if last < 0 || len(p.findings[last]) == cap(p.findings[last]) {
-		p.findings = append(p.findings, make([]Finding, 0, min(16<<len(p.findings), 1024)))
+		// Chunks grow from 16 to 1024 findings; the shift is bounded, or past 59 chunks it overflows.
+		p.findings = append(p.findings, make([]Finding, 0, 16<<min(len(p.findings), 6)))
 		last++
 	}
 	p.findings[last] = append(p.findings[last], f)
