@@ -197,3 +197,55 @@ func serviceCandidates(host, clientNS string) [][2]string {
 	}
 	return out
 }
+
+// MentionedNamespaces lists, sorted, the namespaces other than its own whose Services the
+// configuration in o can name: the hosts of every environment value, command and argument
+// of its pod templates, and of every value of a ConfigMap (which any workload of its
+// namespace may read). Generate finds a path between two namespaces only where one of them
+// mentions the other so: what a monitor needs to know which namespaces' generated policies
+// a change can touch.
+func MentionedNamespaces(o *inventory.Object) []string {
+	ns := o.EffectiveNamespace()
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		for _, m := range mentions(text{s: s}) {
+			if _, err := netip.ParseAddr(m.host); err == nil {
+				continue
+			}
+			for _, c := range serviceCandidates(m.host, ns) {
+				if c[0] != ns && !seen[c[0]] {
+					seen[c[0]] = true
+					out = append(out, c[0])
+				}
+			}
+		}
+	}
+	if cm, ok := o.Obj.(*corev1.ConfigMap); ok {
+		for _, v := range cm.Data {
+			add(v)
+		}
+	}
+	for _, t := range o.PodTemplates() {
+		for _, c := range t.Containers() {
+			for _, ev := range c.Container.Env {
+				add(ev.Value)
+			}
+			for _, a := range c.Container.Command {
+				add(a)
+			}
+			for _, a := range c.Container.Args {
+				add(a)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// FixedNamespaces are the namespaces every generated policy can depend on: where opts say
+// the ingress controller and cluster DNS run.
+func FixedNamespaces(opts Options) []string {
+	opts.defaults()
+	return []string{opts.IngressNamespace, opts.DNSNamespace}
+}
