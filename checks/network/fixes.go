@@ -1,7 +1,6 @@
 package network
 
 import (
-	"maps"
 	"slices"
 	"strings"
 
@@ -34,7 +33,15 @@ func generated(p *check.Pass, ns string) []check.SuggestedFix {
 // which are those the whole plan has there: generating for a few namespaces reads the
 // paths into and out of them alone.
 func scopedPlan(p *check.Pass) *generate.Result {
-	nss := slices.Sorted(maps.Keys(p.Namespaces))
+	var nss []string
+	for ns := range p.Namespaces {
+		// Policies are generated for namespaces with workloads; one without objects would
+		// only widen the search for paths into it.
+		if len(p.Inv.InNamespace(ns)) > 0 {
+			nss = append(nss, ns)
+		}
+	}
+	slices.Sort(nss)
 	// The checks re-run for one change want the same namespaces: generate once.
 	key := scopedPlanKey(strings.Join(nss, "\x00"))
 	return p.Inv.Memo(key, func() any {

@@ -57,7 +57,9 @@ func neighbours(env check.Env, nss, extra []string) []string {
 	m.prune(env.Inv)
 	var out []string
 	for ns := range rel {
-		if !in[ns] {
+		// A namespace named but not there (a host such as feature.flags reads as Service
+		// feature of namespace flags) has no findings to change.
+		if !in[ns] && (len(env.Inv.InNamespace(ns)) > 0 || env.Inv.Namespace(ns) != nil) {
 			out = append(out, ns)
 		}
 	}
