@@ -2,7 +2,6 @@ package generate
 
 import (
 	"net/netip"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,10 +102,36 @@ func texts(inv *inventory.Inventory, t *inventory.PodTemplate) []text {
 	return out
 }
 
-var (
-	separators = regexp.MustCompile("[\\s\"'`,;(){}<>|=]+")
-	hostRE     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-)
+// separator says whether r separates the tokens of a piece of configuration: ASCII white
+// space (as \s in a regular expression: tab, newline, form feed, carriage return, space),
+// quotes, and the punctuation around values in configuration formats.
+func separator(r rune) bool {
+	switch r {
+	case '\t', '\n', '\f', '\r', ' ', '"', '\'', '`', ',', ';', '(', ')', '{', '}', '<', '>', '|', '=':
+		return true
+	}
+	return false
+}
+
+// isHost says whether s is a DNS name of lower-case labels: letters, digits and inner
+// hyphens, separated by dots.
+func isHost(s string) bool {
+	if s == "" {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // schemePorts are the default ports of URL schemes, for URLs that name none.
 var schemePorts = map[string]int{
@@ -123,7 +148,7 @@ func mentions(t text) []mention {
 	trimmed := strings.TrimSpace(t.s)
 	whole := trimmed != "" && !strings.ContainsAny(trimmed, " \t\r\n")
 	var out []mention
-	for _, tok := range separators.Split(t.s, -1) {
+	for _, tok := range strings.FieldsFunc(t.s, separator) {
 		if tok == "" || strings.HasPrefix(tok, "/") || strings.HasPrefix(tok, "$") {
 			continue
 		}
@@ -168,7 +193,7 @@ func mentions(t text) []mention {
 			}
 			continue
 		}
-		if !hostRE.MatchString(host) {
+		if !isHost(host) {
 			continue
 		}
 		if !strings.Contains(host, ".") && !(whole || hasScheme || port != 0) {
