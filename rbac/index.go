@@ -2,6 +2,53 @@ package rbac
 
 import rbacv1 "k8s.io/api/rbac/v1"
 
+// roleIndex finds the rules that may allow a request: those of ClusterRoles, and those of
+// the Roles of each namespace apart, so that who-can in one namespace does not look at the
+// Roles of every other (whose bindings cannot grant there).
+type roleIndex struct {
+	cluster ruleIndex
+	ns      map[string]*ruleIndex
+}
+
+func newRoleIndex(roles []*Role) roleIndex {
+	x := roleIndex{cluster: newRuleIndex(), ns: map[string]*ruleIndex{}}
+	for _, r := range roles {
+		ri := &x.cluster
+		if r.Kind == RoleKind {
+			ri = x.ns[r.Namespace]
+			if ri == nil {
+				n := newRuleIndex()
+				ri = &n
+				x.ns[r.Namespace] = ri
+			}
+		}
+		for i := range r.Rules {
+			ri.add(r, i)
+		}
+	}
+	return x
+}
+
+// lookup calls f once for each rule that allows a: of the ClusterRoles, and of the Roles of
+// a.Namespace, or of every namespace when anyNS is set. The rules of one role come in the
+// same order whichever index they are found in.
+func (x *roleIndex) lookup(a *Attributes, anyNS bool, f func(*Role, int)) {
+	x.cluster.lookup(a, f)
+	if a.NonResource() {
+		return // only ClusterRoleBindings grant non-resource requests
+	}
+	switch {
+	case anyNS:
+		for _, ri := range x.ns {
+			ri.lookup(a, f)
+		}
+	case a.Namespace != "":
+		if ri := x.ns[a.Namespace]; ri != nil {
+			ri.lookup(a, f)
+		}
+	}
+}
+
 // ruleIndex finds the rules that may allow a request by verb and resource, so that WhoCan
 // looks at a handful of candidate rules instead of every rule of every role.
 type ruleIndex struct {
@@ -16,14 +63,8 @@ type ruleRef struct {
 	rule int
 }
 
-func newRuleIndex(roles []*Role) ruleIndex {
-	x := ruleIndex{res: map[string]map[string][]ruleRef{}, nonRes: map[string][]ruleRef{}}
-	for _, r := range roles {
-		for i := range r.Rules {
-			x.add(r, i)
-		}
-	}
-	return x
+func newRuleIndex() ruleIndex {
+	return ruleIndex{res: map[string]map[string][]ruleRef{}, nonRes: map[string][]ruleRef{}}
 }
 
 func (x *ruleIndex) add(r *Role, i int) {
