@@ -1,6 +1,9 @@
 package rbac
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // principals are the principals a caller is, in the order the authorizer asks them: the
 // user, then each distinct group; users and groups no binding names are left out.
@@ -63,4 +66,51 @@ func (p *principal) first(a *Attributes) (Grant, bool) {
 func (ref subjRef) grant(rule int) Grant {
 	s, _ := ref.b.Subject(ref.i)
 	return Grant{Subject: s, Binding: ref.b, SubjectIndex: ref.i, Role: ref.b.role, Rule: rule}
+}
+
+// Scopes returns the namespaces in which a binding grants the caller some rule, sorted: ""
+// (ClusterRoleBindings, which grant in every namespace) first. They are the keys of
+// PermissionsOf, without building its grants.
+func (e *Engine) Scopes(user string, groups []string) []string {
+	var out []string
+	add := func(ns string) {
+		if !slices.Contains(out, ns) {
+			out = append(out, ns)
+		}
+	}
+	for _, p := range e.principals(user, groups) {
+		for _, ref := range p.cluster {
+			if len(ref.b.role.Rules) > 0 {
+				add("")
+				break
+			}
+		}
+		for ns, refs := range p.ns {
+			for _, ref := range refs {
+				if len(ref.b.role.Rules) > 0 {
+					add(ns)
+					break
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// FirstReason returns the first of Reasons(user, groups, a) that keep accepts, without
+// listing the others.
+func (e *Engine) FirstReason(user string, groups []string, a Attributes, keep func(*Grant) bool) (Grant, bool) {
+	var out Grant
+	found := false
+	e.visit(user, groups, &a, func(b *Binding, si int, r *Role, ri int) bool {
+		s, _ := b.Subject(si)
+		g := Grant{Subject: s, Binding: b, SubjectIndex: si, Role: r, Rule: ri}
+		if keep(&g) {
+			out, found = g, true
+			return false
+		}
+		return true
+	})
+	return out, found
 }
