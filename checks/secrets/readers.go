@@ -121,8 +121,14 @@ var Readers = &check.Check{
 				}
 			}
 			slices.SortFunc(readers, func(a, b reader) int { return strings.Compare(a.key, b.key) })
+			head := fmt.Sprintf("Secrets of namespace %s can be read by %d %s: ", ns, len(readers), plural(len(readers), "subject"))
+			size := len(head)
+			for _, r := range readers {
+				size += len(r.part) + 2
+			}
 			var msg strings.Builder
-			fmt.Fprintf(&msg, "Secrets of namespace %s can be read by %d %s: ", ns, len(readers), plural(len(readers), "subject"))
+			msg.Grow(size)
+			msg.WriteString(head)
 			for i, r := range readers {
 				if i > 0 {
 					msg.WriteString("; ")
@@ -134,7 +140,7 @@ var Readers = &check.Check{
 			if obj == nil {
 				obj, path = first.Binding.Object, rbacchecks.SubjectPath(first.SubjectIndex)
 			}
-			p.Reportf(obj, path, "%s", msg.String())
+			p.Report(check.Diagnostic{Object: obj, Path: path, Message: msg.String()})
 		}
 	},
 }
