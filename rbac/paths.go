@@ -390,12 +390,7 @@ func principalOf(sub Subject) (string, []string) {
 // it.
 func (g *graph) reason(ps []*principal, a Attributes) (Grant, bool) {
 	if k, ok := g.fixed[a]; ok {
-		for _, p := range ps {
-			if gr := g.view(p).fixed[k]; gr != nil {
-				return *gr, true
-			}
-		}
-		return Grant{}, false
+		return g.reasonAt(ps, k)
 	}
 	for _, p := range ps {
 		if gr, ok := p.first(&a); ok {
@@ -404,6 +399,30 @@ func (g *graph) reason(ps []*principal, a Attributes) (Grant, bool) {
 	}
 	return Grant{}, false
 }
+
+// reasonAt is reason for the request g.fixed gives index k.
+func (g *graph) reasonAt(ps []*principal, k int) (Grant, bool) {
+	for _, p := range ps {
+		if v := g.view(p); v.fixed != nil {
+			if gr := v.fixed[k]; gr != nil {
+				return *gr, true
+			}
+		}
+	}
+	return Grant{}, false
+}
+
+// Indexes of fixedReasons.
+const (
+	fxAll        = 0                // * on *
+	fxStandard   = 1                // the StandardVerbs on *, in order
+	fxSecrets    = fxStandard + 8   // list, watch, get secrets
+	fxCRB        = fxSecrets + 3    // create, update, patch clusterrolebindings
+	fxCSRCreate  = fxCRB + 3        // create certificatesigningrequests
+	fxCSRApprove = fxCSRCreate + 1  // update certificatesigningrequests/approval
+	fxSigners    = fxCSRApprove + 1 // approve the two signers, in order
+	fxBind       = fxSigners + 3    // bind each admin ClusterRole, in graph.admin order (after impersonate users)
+)
 
 // fixedReasons are requests the search asks of every node (besides binding each admin
 // ClusterRole): each principal's first grant for them is read once.
@@ -433,12 +452,12 @@ var fixedReasons = func() []Attributes {
 func (g *graph) atGoal(ps []*principal, from Subject) *Hop {
 	switch g.to {
 	case ToClusterAdmin:
-		if gr, ok := g.reason(ps, Attributes{Verb: "*", APIGroup: "*", Resource: "*"}); ok {
+		if gr, ok := g.reasonAt(ps, fxAll); ok {
 			return &Hop{From: from, Action: "allowed * on * cluster-wide", Grants: []Grant{gr}, Requests: []Attributes{{Verb: "*", APIGroup: "*", Resource: "*"}}}
 		}
 		var grants []Grant
-		for _, v := range StandardVerbs {
-			gr, ok := g.reason(ps, Attributes{Verb: v, APIGroup: "*", Resource: "*"})
+		for i := range StandardVerbs {
+			gr, ok := g.reasonAt(ps, fxStandard+i)
 			if !ok {
 				return nil
 			}
@@ -446,8 +465,8 @@ func (g *graph) atGoal(ps []*principal, from Subject) *Hop {
 		}
 		return &Hop{From: from, Action: "allowed every standard verb on * cluster-wide", Grants: grants}
 	case ToSecrets:
-		for _, v := range []string{"list", "watch", "get"} {
-			if gr, ok := g.reason(ps, Attributes{Verb: v, Resource: "secrets"}); ok {
+		for i, v := range []string{"list", "watch", "get"} {
+			if gr, ok := g.reasonAt(ps, fxSecrets+i); ok {
 				return &Hop{From: from, Action: v + " secrets in all namespaces", Grants: []Grant{gr}, Requests: []Attributes{{Verb: v, Resource: "secrets"}}}
 			}
 		}
@@ -527,10 +546,13 @@ func (g *graph) view(p *principal) *view {
 	if v := g.views[p]; v != nil {
 		return v
 	}
-	v := &view{scopes: map[string]*scope{}, fixed: make([]*Grant, len(g.fixed))}
-	for a, k := range g.fixed {
-		if gr, ok := p.first(&a); ok {
-			v.fixed[k] = &gr
+	v := &view{scopes: map[string]*scope{}}
+	if len(p.cluster) > 0 { // the fixed requests are all cluster-wide
+		v.fixed = make([]*Grant, len(g.fixed))
+		for a, k := range g.fixed {
+			if gr, ok := p.first(&a); ok {
+				v.fixed[k] = &gr
+			}
 		}
 	}
 	add := func(ns string, refs []subjRef) {
@@ -701,21 +723,21 @@ func (g *graph) toMasters(ps []*principal, vs []*view, from Subject) *Hop {
 	for _, v := range vs {
 		bind, escalate = bind || v.bind, escalate || v.escalate
 	}
-	for _, r := range g.admin {
+	for ri, r := range g.admin {
 		if !bind {
 			break // no rule allows bind on any ClusterRole
 		}
 		ba := Attributes{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: r}
-		b, ok := g.reason(ps, ba)
+		b, ok := g.reasonAt(ps, fxBind+ri)
 		if !ok {
 			continue
 		}
-		for _, v := range []string{"create", "update", "patch"} {
+		for i, v := range []string{"create", "update", "patch"} {
 			a := Attributes{Verb: v, APIGroup: rbacv1.GroupName, Resource: "clusterrolebindings"}
 			if v != "create" {
 				a.Name = "any"
 			}
-			if c, ok := g.reason(ps, a); ok {
+			if c, ok := g.reasonAt(ps, fxCRB+i); ok {
 				return &Hop{From: from, To: masters, Action: fmt.Sprintf("%s a ClusterRoleBinding to ClusterRole %s (bind)", v, r), Grants: []Grant{b, c}, Requests: []Attributes{ba, a}}
 			}
 		}
@@ -753,11 +775,11 @@ func (g *graph) toMasters(ps []*principal, vs []*view, from Subject) *Hop {
 	}
 	ca := Attributes{Verb: "create", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests"}
 	ua := Attributes{Verb: "update", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests", Subresource: "approval", Name: "csr"}
-	if c, ok := g.reason(ps, ca); ok {
-		if u, ok := g.reason(ps, ua); ok {
-			for _, signer := range []string{"kubernetes.io/kube-apiserver-client", "kubernetes.io/*"} {
+	if c, ok := g.reasonAt(ps, fxCSRCreate); ok {
+		if u, ok := g.reasonAt(ps, fxCSRApprove); ok {
+			for i, signer := range []string{"kubernetes.io/kube-apiserver-client", "kubernetes.io/*"} {
 				aa := Attributes{Verb: "approve", APIGroup: "certificates.k8s.io", Resource: "signers", Name: signer}
-				if a, ok := g.reason(ps, aa); ok {
+				if a, ok := g.reasonAt(ps, fxSigners+i); ok {
 					return &Hop{From: from, To: masters, Action: "create and approve a client certificate in group system:masters", Grants: []Grant{c, u, a}, Requests: []Attributes{ca, ua, aa}}
 				}
 			}

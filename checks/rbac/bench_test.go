@@ -73,5 +73,14 @@ func BenchmarkPractice(b *testing.B) {
 			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(n), "findings")
 		})
+		// What every practice pays without running a check: building the inventory.
+		b.Run(fmt.Sprintf("profile=multitenant/workloads=%d/checks=none", n), func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := benchmetric.CPUTime()
+			for b.Loop() {
+				check.Run(inventory.Build(objs), nil, nil, nil)
+			}
+			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+		})
 	}
 }
