@@ -7,23 +7,28 @@ import rbacv1 "k8s.io/api/rbac/v1"
 // Roles of every other (whose bindings cannot grant there).
 type roleIndex struct {
 	cluster ruleIndex
+	roles   ruleIndex // the Roles of every namespace, for requests in any namespace
 	ns      map[string]*ruleIndex
 }
 
 func newRoleIndex(roles []*Role) roleIndex {
-	x := roleIndex{cluster: newRuleIndex(), ns: map[string]*ruleIndex{}}
+	x := roleIndex{cluster: newRuleIndex(), roles: newRuleIndex(), ns: map[string]*ruleIndex{}}
 	for _, r := range roles {
-		ri := &x.cluster
-		if r.Kind == RoleKind {
-			ri = x.ns[r.Namespace]
-			if ri == nil {
-				n := newRuleIndex()
-				ri = &n
-				x.ns[r.Namespace] = ri
+		if r.Kind != RoleKind {
+			for i := range r.Rules {
+				x.cluster.add(r, i)
 			}
+			continue
+		}
+		ri := x.ns[r.Namespace]
+		if ri == nil {
+			n := newRuleIndex()
+			ri = &n
+			x.ns[r.Namespace] = ri
 		}
 		for i := range r.Rules {
 			ri.add(r, i)
+			x.roles.add(r, i)
 		}
 	}
 	return x
@@ -39,9 +44,7 @@ func (x *roleIndex) lookup(a *Attributes, anyNS bool, f func(*Role, int)) {
 	}
 	switch {
 	case anyNS:
-		for _, ri := range x.ns {
-			ri.lookup(a, f)
-		}
+		x.roles.lookup(a, f)
 	case a.Namespace != "":
 		if ri := x.ns[a.Namespace]; ri != nil {
 			ri.lookup(a, f)
