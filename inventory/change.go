@@ -51,6 +51,16 @@ func (inv *Inventory) Upsert(o *Object) (old *Object) {
 	k := key{o.Kind, o.EffectiveNamespace(), o.Name}
 	old = inv.byKey[k]
 	inv.byKey[k] = o
+	if old == nil && inv.order != nil {
+		inv.objects = insertSorted(inv.objects, o, inv.order)
+		inv.byKind[o.Kind] = insertSorted(inv.byKind[o.Kind], o, inv.order)
+		if k.ns != "" {
+			inv.byNS[k.ns] = insertSorted(inv.byNS[k.ns], o, inv.order)
+		}
+		inv.replacePods(nil, o)
+		inv.namespacesChanged()
+		return nil
+	}
 	if old == nil {
 		inv.objects = append(inv.objects, o)
 		inv.byKind[o.Kind] = append(inv.byKind[o.Kind], o)
@@ -250,6 +260,7 @@ func (inv *Inventory) With(c Change, stale func(key any) bool) *Inventory {
 		nsNames: inv.nsNames,
 		pods:    slices.Clone(inv.pods),
 		images:  inv.images,
+		order:   inv.order,
 	}
 	// Upsert and Delete change the lists of an object's kind and namespace in place: those
 	// the change touches get their own copy.

@@ -122,6 +122,8 @@ type Inventory struct {
 	root *Inventory
 	// owned says objects is the inventory's own copy, which Upsert and Delete may change.
 	owned bool
+	// order, when set, is where Upsert puts new objects (SetOrder).
+	order func(a, b *Object) int
 
 	memoMu sync.Mutex
 	memo   map[any]*memoEntry

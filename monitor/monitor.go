@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/discovery"
@@ -80,6 +81,9 @@ type Evaluation struct {
 	Took time.Duration
 	// Lag is the time from the first change it took into account to its end.
 	Lag time.Duration
+	// Full says every object was evaluated again (the first evaluation, or one after the
+	// facts every check may read changed); otherwise only what the changes could affect was.
+	Full bool
 }
 
 // Monitor watches a cluster and keeps its reports and metrics current.
@@ -95,13 +99,17 @@ type Monitor struct {
 	mu sync.Mutex
 	// first is when the oldest change not yet evaluated arrived (zero: none pending).
 	first time.Time
-	// findings are those of the last evaluation, suppressions applied.
-	findings []check.Finding
-	errs     []check.Error
-	reports  map[reportKey]*Report
-	facts    inventory.Facts
-	// writeNeeded says that the reports in the cluster may differ from reports.
+	// results are the findings of the last evaluation; errs the check errors.
+	results results
+	errs    []check.Error
+	reports map[reportKey]*Report
+	facts   inventory.Facts
+	// writeNeeded says that the reports in the cluster may differ from reports, in the
+	// namespaces unwritten holds (or in any, when the writer reads them all again).
 	writeNeeded bool
+	unwritten   map[string]bool
+	// resuppress says that exceptions may have expired: every finding is suppressed again.
+	resuppress bool
 	// reread says that the reports in the cluster must be read before the next write.
 	reread bool
 	// state is the evaluation, touched only by Run's loop.
@@ -191,6 +199,9 @@ func (m *Monitor) Run(ctx context.Context) error {
 			if err := m.readFacts(ctx); err != nil {
 				m.log.Error("reading cluster facts", "err", err)
 			}
+			m.mu.Lock()
+			m.resuppress = true
+			m.mu.Unlock()
 			m.changed()
 			continue
 		case <-retry:
@@ -301,76 +312,115 @@ func (m *Monitor) readFacts(ctx context.Context) error {
 	return nil
 }
 
-// evaluate brings the findings up to date with the informers' objects, and rebuilds the
-// reports and metrics.
+// evaluate brings the findings up to date with the informers' objects, and the reports and
+// metrics of the namespaces whose findings moved.
 func (m *Monitor) evaluate(ctx context.Context, w *watchers) {
 	m.mu.Lock()
 	first := m.first
 	m.first = time.Time{}
 	facts := m.facts
+	resuppress := m.resuppress
+	m.resuppress = false
 	m.mu.Unlock()
 
 	start := time.Now()
-	findings, errs, inv, deleting := m.state.update(w, facts, m.opts)
+	d, all := m.state.update(w, w.take(), facts, m.opts)
+	ev := m.state.ev
+	inv := ev.Inventory()
+	errs := ev.Errors()
+
+	m.mu.Lock()
+	touched := m.results.absorb(ev, d, all)
+	if resuppress {
+		for ns := range m.results.raw {
+			touched[ns] = true
+		}
+	}
+	m.results.suppress(touched, inv, m.opts.Settings, m.opts.Now())
+	for ns := range touched {
+		errs = append(errs, m.results.errs[ns]...)
+	}
+	m.updateReports(inv, touched)
+	m.errs = ev.Errors()
+	m.writeNeeded = m.writeNeeded || len(touched) > 0
+	if m.unwritten == nil {
+		m.unwritten = map[string]bool{}
+	}
+	for ns := range touched {
+		m.unwritten[ns] = true
+	}
+	m.setFindingMetrics(touched, inv.Len())
+	findings := m.results.count()
+	m.mu.Unlock()
+
 	took := time.Since(start)
-	reports := m.buildReports(inv, findings, deleting)
 	m.metrics.evaluation.Observe(took.Seconds())
 	var lag time.Duration
 	if !first.IsZero() {
 		lag = time.Since(first)
 		m.metrics.lag.Observe(lag.Seconds())
 	}
-	m.setFindingMetrics(findings, inv.Len())
 	for _, e := range errs {
 		m.log.Error("check error", "err", e.Error())
 	}
-
-	m.mu.Lock()
-	m.findings, m.errs, m.reports = findings, errs, reports
-	m.writeNeeded = true
-	m.mu.Unlock()
-	m.log.Debug("evaluated", "objects", inv.Len(), "findings", len(findings), "took", took)
+	m.log.Debug("evaluated", "objects", inv.Len(), "findings", findings, "namespaces", len(touched), "took", took)
 	if m.opts.OnEvaluated != nil {
-		m.opts.OnEvaluated(Evaluation{Objects: inv.Len(), Findings: len(findings), Took: took, Lag: lag})
+		m.opts.OnEvaluated(Evaluation{Objects: inv.Len(), Findings: findings, Took: took, Lag: lag, Full: all})
 	}
 }
 
-func (m *Monitor) buildReports(inv *inventory.Inventory, findings []check.Finding, deleting map[string]bool) map[reportKey]*Report {
-	byNS := map[string][]Result{}
-	for i := range findings {
-		f := &findings[i]
-		ns := namespaceOf(f.Object)
-		if deleting[ns] {
+// updateReports builds again the reports of the namespaces touched.
+func (m *Monitor) updateReports(inv *inventory.Inventory, touched map[string]bool) {
+	if m.reports == nil {
+		m.reports = map[reportKey]*Report{}
+	}
+	for k := range m.reports {
+		if touched[k.ns] {
+			delete(m.reports, k)
+		}
+	}
+	for ns := range touched {
+		fs := m.results.out[ns]
+		if len(fs) == 0 {
 			continue
 		}
-		uid := ""
-		if o := inv.Get(f.Object.Kind, ns, f.Object.Name); o != nil {
-			uid = string(o.Meta.GetUID())
+		rs := make([]Result, len(fs))
+		for i := range fs {
+			f := &fs[i]
+			uid := ""
+			if o := inv.Get(f.Object.Kind, ns, f.Object.Name); o != nil {
+				uid = string(o.Meta.GetUID())
+			}
+			rs[i] = resultOf(f, uid, metav1.Timestamp{})
 		}
-		byNS[ns] = append(byNS[ns], resultOf(f, uid, metav1.Timestamp{}))
+		for k, r := range buildReports(m.opts.ReportAPI, map[string][]Result{ns: rs}, m.opts.MaxReportBytes) {
+			m.reports[k] = r
+		}
 	}
-	return buildReports(m.opts.ReportAPI, byNS, m.opts.MaxReportBytes)
 }
 
-func (m *Monitor) setFindingMetrics(findings []check.Finding, objects int) {
-	type key struct{ check, sev, ns string }
-	open, supp := map[key]int{}, map[key]int{}
-	for i := range findings {
-		f := &findings[i]
-		k := key{f.Check, f.Severity.String(), namespaceOf(f.Object)}
-		if f.Suppressed {
-			supp[k]++
-		} else {
-			open[k]++
+// setFindingMetrics sets the finding gauges of the namespaces touched.
+func (m *Monitor) setFindingMetrics(touched map[string]bool, objects int) {
+	type key struct{ check, sev string }
+	for ns := range touched {
+		m.metrics.findings.DeletePartialMatch(prometheus.Labels{"namespace": ns})
+		m.metrics.suppressed.DeletePartialMatch(prometheus.Labels{"namespace": ns})
+		open, supp := map[key]int{}, map[key]int{}
+		for i := range m.results.out[ns] {
+			f := &m.results.out[ns][i]
+			k := key{f.Check, f.Severity.String()}
+			if f.Suppressed {
+				supp[k]++
+			} else {
+				open[k]++
+			}
 		}
-	}
-	m.metrics.findings.Reset()
-	m.metrics.suppressed.Reset()
-	for k, n := range open {
-		m.metrics.findings.WithLabelValues(k.check, k.sev, k.ns).Set(float64(n))
-	}
-	for k, n := range supp {
-		m.metrics.suppressed.WithLabelValues(k.check, k.sev, k.ns).Set(float64(n))
+		for k, n := range open {
+			m.metrics.findings.WithLabelValues(k.check, k.sev, ns).Set(float64(n))
+		}
+		for k, n := range supp {
+			m.metrics.suppressed.WithLabelValues(k.check, k.sev, ns).Set(float64(n))
+		}
 	}
 	m.metrics.objects.Set(float64(objects))
 }
@@ -381,18 +431,30 @@ func (m *Monitor) write(ctx context.Context) error {
 		return nil
 	}
 	m.mu.Lock()
-	reports, need := m.reports, m.writeNeeded
-	m.writeNeeded = false
+	need, only := m.writeNeeded, m.unwritten
+	m.writeNeeded, m.unwritten = false, nil
 	if m.reread {
 		m.writer.synced, m.reread = false, false
 	}
+	reports := make(map[reportKey]*Report, len(m.reports))
+	for k, r := range m.reports {
+		if only == nil || only[k.ns] || !m.writer.synced {
+			reports[k] = r
+		}
+	}
 	m.mu.Unlock()
-	if !need || reports == nil {
+	if !need {
 		return nil
 	}
-	if err := m.writer.sync(ctx, reports); err != nil {
+	if err := m.writer.sync(ctx, reports, only); err != nil {
 		m.mu.Lock()
 		m.writeNeeded = true
+		if m.unwritten == nil {
+			m.unwritten = map[string]bool{}
+		}
+		for ns := range only {
+			m.unwritten[ns] = true
+		}
 		m.mu.Unlock()
 		return err
 	}
@@ -470,11 +532,17 @@ func (m *Monitor) Ready() bool { return m.ready.Load() }
 // Leading says whether this replica writes reports.
 func (m *Monitor) Leading() bool { return m.leading.Load() }
 
-// Findings returns the findings of the last evaluation, suppressions applied.
+// Findings returns the findings of the last evaluation, suppressions applied, sorted as
+// scan sorts them.
 func (m *Monitor) Findings() []check.Finding {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]check.Finding(nil), m.findings...)
+	var out []check.Finding
+	for _, fs := range m.results.out {
+		out = append(out, fs...)
+	}
+	check.SortFindings(out)
+	return out
 }
 
 // MetricsHandler serves the Prometheus metrics.

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -25,6 +26,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/live"
 )
 
@@ -60,7 +62,23 @@ type watchers struct {
 	typesMu sync.Mutex
 	typeOf  map[types.UID]corev1.SecretType
 	start   []func(<-chan struct{})
+	// rank is each kind's place in the loader's order of resources.
+	rank map[string]int
+
+	// dirty are the objects that changed since the last take.
+	dirtyMu sync.Mutex
+	dirty   map[skey]bool
 }
+
+// skey names an object in the informers: its source and its store key (namespace/name).
+type skey struct {
+	src *source
+	key string
+}
+
+// controllerIndex indexes Pods, ReplicaSets and Jobs by the UID of their controller, so that
+// a workload that comes or goes finds the objects it stands for.
+const controllerIndex = "controller"
 
 func newWatchers(ctx context.Context, cfg *rest.Config, onEvent func()) (*watchers, error) {
 	cfg = rest.CopyConfig(cfg)
@@ -91,7 +109,7 @@ func newWatchers(ctx context.Context, cfg *rest.Config, onEvent func()) (*watche
 	if err != nil {
 		return nil, err
 	}
-	w := &watchers{types: str}
+	w := &watchers{types: str, rank: map[string]int{}, dirty: map[skey]bool{}}
 
 	typed := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithTransform(typedTransform))
 	custom := dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0)
@@ -130,7 +148,7 @@ func newWatchers(ctx context.Context, cfg *rest.Config, onEvent func()) (*watche
 			}
 			tls := w.tls
 			w.start = append(w.start, func(stop <-chan struct{}) { go tls.Run(stop) })
-			if _, err := w.tls.AddEventHandler(handler(onEvent)); err != nil {
+			if _, err := w.tls.AddEventHandler(w.handler(s, onEvent)); err != nil {
 				return nil, err
 			}
 		default:
@@ -144,8 +162,16 @@ func newWatchers(ctx context.Context, cfg *rest.Config, onEvent func()) (*watche
 		if err := s.informer.SetWatchErrorHandler(func(_ *cache.Reflector, err error) { src.setErr(err) }); err != nil {
 			return nil, err
 		}
-		if _, err := s.informer.AddEventHandler(handler(onEvent)); err != nil {
+		if _, err := s.informer.AddEventHandler(w.handler(s, onEvent)); err != nil {
 			return nil, err
+		}
+		if controlled(r.Kind) {
+			if err := s.informer.AddIndexers(cache.Indexers{controllerIndex: controllerOf}); err != nil {
+				return nil, err
+			}
+		}
+		if _, ok := w.rank[r.Kind]; !ok {
+			w.rank[r.Kind] = len(w.sources)
 		}
 		w.sources = append(w.sources, s)
 	}
@@ -157,12 +183,74 @@ func newWatchers(ctx context.Context, cfg *rest.Config, onEvent func()) (*watche
 	return w, nil
 }
 
-func handler(onEvent func()) cache.ResourceEventHandler {
-	return cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { onEvent() },
-		UpdateFunc: func(any, any) { onEvent() },
-		DeleteFunc: func(any) { onEvent() },
+// handler notes the object of each event of s as changed, and wakes the monitor.
+func (w *watchers) handler(s *source, onEvent func()) cache.ResourceEventHandler {
+	note := func(obj any) {
+		k, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+		if err != nil {
+			return
+		}
+		w.dirtyMu.Lock()
+		w.dirty[skey{s, k}] = true
+		w.dirtyMu.Unlock()
+		onEvent()
 	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    note,
+		UpdateFunc: func(_, obj any) { note(obj) },
+		DeleteFunc: note,
+	}
+}
+
+// take returns the objects that changed since the last take.
+func (w *watchers) take() map[skey]bool {
+	w.dirtyMu.Lock()
+	defer w.dirtyMu.Unlock()
+	d := w.dirty
+	w.dirty = map[skey]bool{}
+	return d
+}
+
+// get returns the object k names as the loader reads it (a TLS Secret in full), or nil.
+func (w *watchers) get(k skey) runtime.Object {
+	it, ok, err := k.src.informer.GetStore().GetByKey(k.key)
+	if err != nil || !ok {
+		return nil
+	}
+	o, ok := it.(runtime.Object)
+	if !ok {
+		return nil
+	}
+	if sec, ok := o.(*corev1.Secret); ok && w.tls != nil {
+		if full, ok, _ := w.tls.GetStore().GetByKey(k.key); ok && full.(*corev1.Secret).UID == sec.UID {
+			o = full.(*corev1.Secret)
+		}
+	}
+	return o
+}
+
+// keys returns the keys of the objects of src that index names under v.
+func (w *watchers) keys(src *source, index, v string) []string {
+	ks, err := src.informer.GetIndexer().IndexKeys(index, v)
+	if err != nil {
+		return nil
+	}
+	return ks
+}
+
+// controlled says whether objects of kind are left out when a workload read controls them
+// (see live.HasPodTemplate).
+func controlled(kind string) bool { return kind == "Pod" || kind == "ReplicaSet" || kind == "Job" }
+
+func controllerOf(obj any) ([]string, error) {
+	mo, ok := obj.(metav1.Object)
+	if !ok {
+		return nil, nil
+	}
+	if c := metav1.GetControllerOfNoCopy(mo); c != nil {
+		return []string{string(c.UID)}, nil
+	}
+	return nil, nil
 }
 
 func (w *watchers) run(stop <-chan struct{}) {
@@ -190,42 +278,54 @@ func (w *watchers) synced() (done bool, failed []*source) {
 	return done, failed
 }
 
+// item is an object the informers hold, with its key.
+type item struct {
+	skey
+	obj runtime.Object
+}
+
 // objects returns every object the informers hold, resource by resource in the loader's
 // order, each sorted by namespace and name as the API server lists them.
-func (w *watchers) objects() []runtime.Object {
-	tls := map[types.UID]runtime.Object{}
-	if w.tls != nil {
-		for _, o := range w.tls.GetStore().List() {
-			s := o.(*corev1.Secret)
-			tls[s.UID] = s
-		}
-	}
-	var out []runtime.Object
+func (w *watchers) objects() []item {
+	var out []item
 	for _, s := range w.sources {
-		items := s.informer.GetStore().List()
-		objs := make([]runtime.Object, 0, len(items))
-		for _, it := range items {
-			o, ok := it.(runtime.Object)
-			if !ok {
-				continue
+		keys := s.informer.GetStore().ListKeys()
+		sort.Slice(keys, func(i, j int) bool { return lessKey(keys[i], keys[j]) })
+		for _, k := range keys {
+			if o := w.get(skey{s, k}); o != nil {
+				out = append(out, item{skey{s, k}, o})
 			}
-			if sec, ok := o.(*corev1.Secret); ok {
-				if full, ok := tls[sec.UID]; ok {
-					o = full
-				}
-			}
-			objs = append(objs, o)
 		}
-		sort.Slice(objs, func(i, j int) bool {
-			a, b := objs[i].(metav1.Object), objs[j].(metav1.Object)
-			if a.GetNamespace() != b.GetNamespace() {
-				return a.GetNamespace() < b.GetNamespace()
-			}
-			return a.GetName() < b.GetName()
-		})
-		out = append(out, objs...)
 	}
 	return out
+}
+
+// lessKey orders store keys (namespace/name, or name) by namespace, then name.
+func lessKey(a, b string) bool {
+	an, aname, aok := strings.Cut(a, "/")
+	bn, bname, bok := strings.Cut(b, "/")
+	if !aok {
+		an, aname = "", a
+	}
+	if !bok {
+		bn, bname = "", b
+	}
+	if an != bn {
+		return an < bn
+	}
+	return aname < bname
+}
+
+// order is the inventory order of the loader: resource by resource, then namespace and name.
+func (w *watchers) order(a, b *inventory.Object) int {
+	return cmp.Or(cmp.Compare(w.rankOf(a.Kind), w.rankOf(b.Kind)), cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+}
+
+func (w *watchers) rankOf(kind string) int {
+	if r, ok := w.rank[kind]; ok {
+		return r
+	}
+	return len(w.sources)
 }
 
 // typedTransform makes an object from a typed informer what live.Cluster reads: its kind

@@ -58,16 +58,18 @@ func (w *writer) readAll(ctx context.Context) error {
 	return nil
 }
 
-// sync writes the difference between want and what was written; skip names namespaces that
-// are going away, whose reports are deleted and never created.
-func (w *writer) sync(ctx context.Context, want map[reportKey]*Report) error {
+// sync writes the difference between want and what was written. With only set, the reports of other namespaces are taken as written already and left
+// alone (want need not hold them), unless the reports in the cluster must be read again.
+func (w *writer) sync(ctx context.Context, want map[reportKey]*Report, only map[string]bool) error {
 	if !w.synced {
 		if err := w.readAll(ctx); err != nil {
 			w.metrics.writeErrors.Inc()
 			return err
 		}
+		only = nil
 	}
-	w.stamp(want)
+	in := func(k reportKey) bool { return only == nil || only[k.ns] }
+	w.stamp(want, in)
 	var firstErr error
 	fail := func(err error) {
 		w.metrics.writeErrors.Inc()
@@ -76,6 +78,9 @@ func (w *writer) sync(ctx context.Context, want map[reportKey]*Report) error {
 		}
 	}
 	for k, r := range want {
+		if !in(k) {
+			continue
+		}
 		old := w.written[k]
 		if old != nil && reflect.DeepEqual(old.Results, r.Results) && old.Summary == r.Summary {
 			continue
@@ -91,7 +96,7 @@ func (w *writer) sync(ctx context.Context, want map[reportKey]*Report) error {
 		w.written[k] = got
 	}
 	for k := range w.written {
-		if _, ok := want[k]; ok {
+		if _, ok := want[k]; ok || !in(k) {
 			continue
 		}
 		err := w.resource(k).Delete(ctx, k.name, metav1.DeleteOptions{})
@@ -107,9 +112,12 @@ func (w *writer) sync(ctx context.Context, want map[reportKey]*Report) error {
 
 // stamp gives each result without a timestamp the one it had when written, else now: a
 // result's timestamp is when it was first reported, and an unchanged result is not rewritten.
-func (w *writer) stamp(want map[reportKey]*Report) {
+func (w *writer) stamp(want map[reportKey]*Report, in func(reportKey) bool) {
 	seen := map[string]metav1.Timestamp{}
 	for k, r := range w.written {
+		if !in(k) {
+			continue
+		}
 		for i := range r.Results {
 			seen[k.ns+"\x00"+resultKey(&r.Results[i])] = r.Results[i].Timestamp
 		}
@@ -117,6 +125,9 @@ func (w *writer) stamp(want map[reportKey]*Report) {
 	now := w.now()
 	ts := metav1.Timestamp{Seconds: now.Unix()}
 	for k, r := range want {
+		if !in(k) {
+			continue
+		}
 		for i := range r.Results {
 			if t, ok := seen[k.ns+"\x00"+resultKey(&r.Results[i])]; ok {
 				r.Results[i].Timestamp = t
