@@ -182,7 +182,7 @@ type Engine struct {
 	users  map[string]*principal // user names, service account user names included
 	groups map[string]*principal
 
-	index roleIndex
+	index ruleIndex
 
 	// Environment of the escalation search, filled by FromInventory.
 	env env
@@ -284,7 +284,7 @@ func build(roles []*Role, bindings []*Binding) *Engine {
 	for _, b := range e.bindings {
 		e.addBinding(b)
 	}
-	e.index = newRoleIndex(e.roles)
+	e.index = newRuleIndex(e.roles)
 	return e
 }
 

@@ -2,56 +2,6 @@ package rbac
 
 import rbacv1 "k8s.io/api/rbac/v1"
 
-// roleIndex finds the rules that may allow a request: those of ClusterRoles, and those of
-// the Roles of each namespace apart, so that who-can in one namespace does not look at the
-// Roles of every other (whose bindings cannot grant there).
-type roleIndex struct {
-	cluster ruleIndex
-	roles   ruleIndex // the Roles of every namespace, for requests in any namespace
-	ns      map[string]*ruleIndex
-}
-
-func newRoleIndex(roles []*Role) roleIndex {
-	x := roleIndex{cluster: newRuleIndex(), roles: newRuleIndex(), ns: map[string]*ruleIndex{}}
-	for _, r := range roles {
-		if r.Kind != RoleKind {
-			for i := range r.Rules {
-				x.cluster.add(r, i)
-			}
-			continue
-		}
-		ri := x.ns[r.Namespace]
-		if ri == nil {
-			n := newRuleIndex()
-			ri = &n
-			x.ns[r.Namespace] = ri
-		}
-		for i := range r.Rules {
-			ri.add(r, i)
-			x.roles.add(r, i)
-		}
-	}
-	return x
-}
-
-// lookup calls f once for each rule that allows a: of the ClusterRoles, and of the Roles of
-// a.Namespace, or of every namespace when anyNS is set. The rules of one role come in the
-// same order whichever index they are found in.
-func (x *roleIndex) lookup(a *Attributes, anyNS bool, f func(*Role, int)) {
-	x.cluster.lookup(a, f)
-	if a.NonResource() {
-		return // only ClusterRoleBindings grant non-resource requests
-	}
-	switch {
-	case anyNS:
-		x.roles.lookup(a, f)
-	case a.Namespace != "":
-		if ri := x.ns[a.Namespace]; ri != nil {
-			ri.lookup(a, f)
-		}
-	}
-}
-
 // ruleIndex finds the rules that may allow a request by verb and resource, so that WhoCan
 // looks at a handful of candidate rules instead of every rule of every role.
 type ruleIndex struct {
@@ -66,8 +16,14 @@ type ruleRef struct {
 	rule int
 }
 
-func newRuleIndex() ruleIndex {
-	return ruleIndex{res: map[string]map[string][]ruleRef{}, nonRes: map[string][]ruleRef{}}
+func newRuleIndex(roles []*Role) ruleIndex {
+	x := ruleIndex{res: map[string]map[string][]ruleRef{}, nonRes: map[string][]ruleRef{}}
+	for _, r := range roles {
+		for i := range r.Rules {
+			x.add(r, i)
+		}
+	}
+	return x
 }
 
 func (x *ruleIndex) add(r *Role, i int) {
@@ -109,8 +65,12 @@ func keys(vs []string, all string) []string {
 	return out
 }
 
-// lookup calls f once for each rule that allows a.
-func (x *ruleIndex) lookup(a *Attributes, f func(*Role, int)) {
+// lookup calls f once for each rule that allows a. Roles (not ClusterRoles) of another
+// namespace than a's are left out unless anyNS is set: their bindings cannot grant a.
+func (x *ruleIndex) lookup(a *Attributes, anyNS bool, f func(*Role, int)) {
+	other := func(r *Role) bool {
+		return r.Kind == RoleKind && !anyNS && (r.Namespace != a.Namespace || a.NonResource())
+	}
 	verbs := []string{a.Verb, rbacv1.VerbAll}
 	if a.Verb == rbacv1.VerbAll {
 		verbs = verbs[:1]
@@ -118,7 +78,7 @@ func (x *ruleIndex) lookup(a *Attributes, f func(*Role, int)) {
 	if a.NonResource() {
 		for _, v := range verbs {
 			for _, ref := range x.nonRes[v] {
-				if RuleAllows(&ref.role.Rules[ref.rule], a) {
+				if !other(ref.role) && RuleAllows(&ref.role.Rules[ref.rule], a) {
 					f(ref.role, ref.rule)
 				}
 			}
@@ -149,7 +109,7 @@ func (x *ruleIndex) lookup(a *Attributes, f func(*Role, int)) {
 				continue // the same key twice ("*" or "*/sub" requested)
 			}
 			for _, ref := range m[resources[i]] {
-				if !RuleAllows(&ref.role.Rules[ref.rule], a) {
+				if other(ref.role) || !RuleAllows(&ref.role.Rules[ref.rule], a) {
 					continue
 				}
 				if n == 3 {
