@@ -547,16 +547,6 @@ func subjectLess(a, b Subject) bool {
 	return a.Name < b.Name
 }
 
-func bindingLess(a, b *Binding) bool {
-	if a.Kind != b.Kind {
-		return a.Kind < b.Kind
-	}
-	if a.Namespace != b.Namespace {
-		return a.Namespace < b.Namespace
-	}
-	return a.Name < b.Name
-}
-
 // Permissions returns the effective rules of a subject, by the namespace they apply in (""
 // for cluster-wide grants, which apply in every namespace too). A User or ServiceAccount
 // includes what its implicit groups are granted (see Subject.Principal); a Group only what

@@ -145,15 +145,6 @@ var Readers = &check.Check{
 	},
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 func plural(n int, word string) string {
 	if n == 1 {
 		return word
