@@ -29,8 +29,8 @@ func allPaths(tb testing.TB, inv *inventory.Inventory) ([]*attack.Path, []attack
 	return ps, cs
 }
 
-func benchPaths(b *testing.B, n int) {
-	inv := gen.Inventory(n, 1)
+func benchPaths(b *testing.B, inv *inventory.Inventory) {
+	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := benchmetric.CPUTime()
 	var ps []*attack.Path
@@ -41,8 +41,18 @@ func benchPaths(b *testing.B, n int) {
 	b.ReportMetric(float64(len(ps)), "paths")
 }
 
-func BenchmarkPaths1k(b *testing.B)  { benchPaths(b, 1000) }
-func BenchmarkPaths10k(b *testing.B) { benchPaths(b, 10000) }
+// BenchmarkPaths runs allPaths on generated clusters of both profiles: the default mix, and
+// the multitenant one whose group bindings (system:serviceaccounts, system:authenticated)
+// give every service account somewhere to go.
+func BenchmarkPaths(b *testing.B) {
+	for _, p := range gen.Profiles {
+		for _, n := range []int{1000, 10000} {
+			b.Run(fmt.Sprintf("profile=%s/workloads=%d", p, n), func(b *testing.B) {
+				benchPaths(b, gen.Options{Profile: p}.Inventory(n, 1))
+			})
+		}
+	}
+}
 
 // TestScale10k holds the goal: every path on a generated cluster of 10,000 workloads in
 // under 5 s. It logs wall and CPU time, which moves less on a loaded machine.

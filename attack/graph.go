@@ -59,6 +59,11 @@ type Node struct {
 	out     []*Edge
 	done    bool // out is complete
 	index   int
+	// esc are a subject's ways into the nodes, of which searches take one (escapeEdge),
+	// as if it were in out at escAt; escEdges are those taken so far.
+	esc      *escapes
+	escAt    int
+	escEdges []*Edge
 }
 
 // String is the node's ID.
@@ -188,6 +193,10 @@ type Graph struct {
 	ingressOpen map[*netpol.Class][]*Node
 	pairs       map[[2]*Node]*Edge
 	peers       map[*netpol.Peer][]*netpol.Class
+	// podGrants by principal ("u:USER", "g:GROUP") and escapes by the principals that
+	// hold pod-creating grants (escape.go).
+	podGrants map[string]*podGrants
+	escapes   map[string]*escapes
 }
 
 // Analyze builds the graph of inv. The engines it consumes are built here, once.
@@ -198,7 +207,8 @@ func Analyze(inv *inventory.Inventory, opts Options) (*Graph, error) {
 	g := &Graph{inv: inv, opts: opts, byID: map[string]*Node{}, wlNode: map[*netpol.Workload]*Node{},
 		wlByObj: map[*inventory.Object]*netpol.Workload{}, privNS: map[string]string{},
 		reach: map[[2]*netpol.Class]*netpol.Verdict{}, baseline: map[*netpol.Workload][]psa.Failure{},
-		pairs: map[[2]*Node]*Edge{}, peers: map[*netpol.Peer][]*netpol.Class{}}
+		pairs: map[[2]*Node]*Edge{}, peers: map[*netpol.Peer][]*netpol.Class{},
+		podGrants: map[string]*podGrants{}, escapes: map[string]*escapes{}}
 	g.net, g.rb = opts.Netpol, opts.RBAC
 	if g.net == nil {
 		g.net = netpol.FromInventory(inv)
@@ -799,7 +809,7 @@ func mountsSecret(t *inventory.PodTemplate, ns, name string) (string, bool) {
 }
 
 // podKinds are the resources whose create lets one run a pod of one's own making.
-var podKinds = []struct{ group, resource string }{
+var podKinds = [...]struct{ group, resource string }{
 	{"", "pods"}, {"apps", "deployments"}, {"apps", "daemonsets"}, {"apps", "statefulsets"},
 	{"apps", "replicasets"}, {"batch", "jobs"}, {"batch", "cronjobs"}, {"", "replicationcontrollers"},
 }
@@ -808,10 +818,7 @@ var podKinds = []struct{ group, resource string }{
 // path to each RBAC target, creating privileged pods, reading a target Secret.
 func (g *Graph) fromSubject(n *Node) {
 	s := n.subject
-	user, groups := s.Principal()
-	if s.Kind == rbac.GroupKind {
-		user, groups = "", []string{s.Name, rbac.AllAuthenticated}
-	}
+	user, groups := n.principal()
 	seen := map[string]bool{}
 	for _, t := range []rbac.Target{rbac.ToClusterAdmin, rbac.ToSecrets} {
 		p := g.paths[t].Find(s)
@@ -848,39 +855,9 @@ func (g *Graph) fromSubject(n *Node) {
 		}
 		g.edge(e)
 	}
-	// Only namespaces where a RoleBinding names the subject can differ from what its
-	// ClusterRoleBindings allow everywhere: when those allow no pod kind, skip the rest
-	// rather than ask every namespace for every subject.
-	clusterPods := false
-	for _, k := range podKinds {
-		if g.rb.Allowed(user, groups, rbac.Attributes{Verb: "create", APIGroup: k.group, Resource: k.resource}) {
-			clusterPods = true
-			break
-		}
-	}
-	var bound map[string]bool
-	if !clusterPods {
-		bound = g.rb.RoleBindingNamespaces(user, groups)
-	}
-	for _, ns := range g.nsOrder {
-		why, ok := g.privNS[ns]
-		if !ok || !clusterPods && !bound[ns] {
-			continue
-		}
-		for _, k := range podKinds {
-			a := rbac.Attributes{Verb: "create", APIGroup: k.group, Resource: k.resource, Namespace: ns}
-			gs := g.rb.Reasons(user, groups, a)
-			if len(gs) == 0 {
-				continue
-			}
-			g.edge(&Edge{From: n, To: g.byID[string(Nodes)], Kind: Escapes, Engine: EnginePSA,
-				Evidence: fmt.Sprintf("may create %s in namespace %s (%s → %s), and %s, so a privileged pod that mounts the host is admitted",
-					k.resource, ns, gs[0].Binding, gs[0].Role, why),
-				Cut:   Cut{Key: "baseline:" + ns, Change: "enforce Pod Security baseline in namespace " + ns, Object: nsRef(ns)},
-				Claim: Claim{User: user, Groups: groups, Requests: []rbac.Attributes{a}, PSANamespace: ns}})
-			break
-		}
-	}
+	// One edge per privileged namespace where the subject may create pods, all into the
+	// nodes: searches take one of them (escapeEdge).
+	n.esc, n.escAt, n.escEdges = g.escapesOf(user, groups), len(n.out), nil
 	if tg := g.target; tg != nil && tg.Kind == Secret {
 		a := rbac.Attributes{Verb: "get", Resource: "secrets", Namespace: tg.Object.Namespace, Name: tg.Object.Name}
 		if gs := g.rb.Reasons(user, groups, a); len(gs) > 0 {
@@ -937,7 +914,7 @@ func (g *Graph) pivotList() []*Node {
 			}
 			if rbac.Automounts(*w.Template, g.inv) {
 				sa := g.subjectNode(rbac.Subject{Kind: rbac.ServiceAccountKind, Namespace: w.Namespace, Name: w.Template.ServiceAccount()})
-				if len(g.out(sa)) > 0 {
+				if len(g.out(sa)) > 0 || sa.esc != nil && len(sa.esc.cands) > 0 {
 					g.pivots = append(g.pivots, n)
 				}
 			}

@@ -208,6 +208,7 @@ func (g *Graph) setTarget(n *Node) {
 	g.pivots = nil
 	for _, m := range g.nodes {
 		m.out, m.done = nil, false
+		m.esc, m.escEdges = nil, nil
 	}
 }
 
@@ -249,22 +250,43 @@ func (g *Graph) Paths(q Query) ([]*Path, error) {
 
 // search finds the paths from start to each target, skipping edges whose cut is in skip.
 func (g *Graph) search(start *Node, targets []*Node, skip map[string]bool) []*Path {
-	// Forward: every node reachable from start, with the edges among them.
-	seen := map[*Node]bool{start: true}
+	// Forward: every node reachable from start, with the edges among them. Nodes are
+	// created as their edges are computed, so the tables by node index grow as they do.
+	seen := make([]bool, len(g.nodes))
+	mark := func(n *Node) bool {
+		if n.index >= len(seen) {
+			seen = append(seen, make([]bool, len(g.nodes)-len(seen))...)
+		}
+		was := seen[n.index]
+		seen[n.index] = true
+		return was
+	}
+	mark(start)
 	order := []*Node{start}
-	in := map[*Node][]*Edge{}
-	for i := 0; i < len(order); i++ {
-		for _, e := range g.out(order[i]) {
-			if skip[e.Cut.Key] {
-				continue
-			}
-			in[e.To] = append(in[e.To], e)
-			if !seen[e.To] {
-				seen[e.To] = true
-				order = append(order, e.To)
-			}
+	var edges []*Edge
+	visit := func(e *Edge) {
+		if e == nil || skip[e.Cut.Key] {
+			return
+		}
+		edges = append(edges, e)
+		if !mark(e.To) {
+			order = append(order, e.To)
 		}
 	}
+	for i := 0; i < len(order); i++ {
+		n := order[i]
+		out := g.out(n)
+		for j, e := range out {
+			if n.esc != nil && j == n.escAt {
+				visit(g.escapeEdge(n, skip))
+			}
+			visit(e)
+		}
+		if n.esc != nil && n.escAt >= len(out) {
+			visit(g.escapeEdge(n, skip))
+		}
+	}
+	in := g.inEdges(edges)
 	var starts []*Node // where paths begin: entry points, or the insider
 	if start.Kind == Internet {
 		for _, e := range g.out(start) {
@@ -276,14 +298,15 @@ func (g *Graph) search(start *Node, targets []*Node, skip map[string]bool) []*Pa
 		starts = []*Node{start}
 	}
 	var out []*Path
+	b := g.newBackward()
 	for _, t := range targets {
-		if !seen[t] || t == start {
+		if t.index >= len(seen) || !seen[t.index] || t == start {
 			continue
 		}
-		next := g.backward(t, in)
+		b.run(t, in)
 		var paths []*Path
 		for _, s := range starts {
-			if _, ok := next[s]; !ok || s == t {
+			if b.dist[s.index] < 0 || s == t {
 				continue
 			}
 			p := &Path{From: start, To: t}
@@ -299,9 +322,9 @@ func (g *Graph) search(start *Node, targets []*Node, skip map[string]bool) []*Pa
 				p.Steps = append(p.Steps, Step{Node: s})
 			}
 			for cur := s; cur != t; {
-				e := next[cur]
+				e := b.next[cur.index]
 				if e.zero { // through the pod network: one step to the pivot
-					e = g.reachPair(cur, next[e.To].To)
+					e = g.reachPair(cur, b.next[e.To.index].To)
 				}
 				p.Steps = append(p.Steps, Step{Node: e.To, Edge: e})
 				cur = e.To
@@ -315,39 +338,88 @@ func (g *Graph) search(start *Node, targets []*Node, skip map[string]bool) []*Pa
 	return out
 }
 
-// backward computes, for every node that reaches t over the edges in, its first edge on a
+// inEdges are edges grouped by the node they enter, in the order given: the edges into
+// node i are edges[off[i]:off[i+1]].
+type inEdges struct {
+	off   []int32
+	edges []*Edge
+}
+
+func (g *Graph) inEdges(edges []*Edge) inEdges {
+	off := make([]int32, len(g.nodes)+1)
+	for _, e := range edges {
+		off[e.To.index+1]++
+	}
+	for i := 1; i < len(off); i++ {
+		off[i] += off[i-1]
+	}
+	out := make([]*Edge, len(edges))
+	at := make([]int32, len(g.nodes))
+	copy(at, off)
+	for _, e := range edges {
+		out[at[e.To.index]] = e
+		at[e.To.index]++
+	}
+	return inEdges{off: off, edges: out}
+}
+
+func (in inEdges) of(n *Node) []*Edge {
+	if n.index+1 >= len(in.off) {
+		return nil
+	}
+	return in.edges[in.off[n.index]:in.off[n.index+1]]
+}
+
+// backward holds, after run(t), for every node that reaches t, its distance (-1: it does
+// not) and its first edge on a shortest path to t; the tables are reused from target to
+// target.
+type backward struct {
+	dist        []int32
+	next        []*Edge
+	front, back []*Node
+}
+
+func (g *Graph) newBackward() *backward {
+	return &backward{dist: make([]int32, len(g.nodes)), next: make([]*Edge, len(g.nodes))}
+}
+
+// run computes, for every node that reaches t over the edges in, its first edge on a
 // shortest path to t. Edges into the pod network cost nothing (0-1 breadth-first search).
-func (g *Graph) backward(t *Node, in map[*Node][]*Edge) map[*Node]*Edge {
-	next := map[*Node]*Edge{t: nil}
-	dist := map[*Node]int{t: 0}
+func (b *backward) run(t *Node, in inEdges) {
+	dist, next := b.dist, b.next
+	for i := range dist {
+		dist[i], next[i] = -1, nil
+	}
+	dist[t.index] = 0
 	// A deque as two stacks' worth of slice: front holds zero-cost arrivals.
-	var front, back []*Node
-	back = append(back, t)
-	for len(front) > 0 || len(back) > 0 {
+	front, back := b.front[:0], append(b.back[:0], t)
+	for head := 0; len(front) > 0 || head < len(back); {
 		var v *Node
 		if n := len(front); n > 0 {
 			v, front = front[n-1], front[:n-1]
 		} else {
-			v, back = back[0], back[1:]
+			v = back[head]
+			head++
 		}
-		for _, e := range in[v] {
-			d := dist[v] + 1
+		for _, e := range in.of(v) {
+			d := dist[v.index] + 1
 			if e.zero {
-				d = dist[v]
+				d = dist[v.index]
 			}
-			if old, ok := dist[e.From]; ok && old < d {
+			f := e.From.index
+			if old := dist[f]; old >= 0 && old < d {
 				continue
-			} else if ok && old == d {
+			} else if old >= 0 && old == d {
 				// Among equally short ways on, the one by the smallest next node and evidence,
 				// so that the path does not depend on the order objects were read in (files or
 				// a live cluster).
-				if cur := next[e.From]; cur == nil || !edgeBefore(e, cur) {
+				if cur := next[f]; cur == nil || !edgeBefore(e, cur) {
 					continue
 				}
-				next[e.From] = e
+				next[f] = e
 				continue
 			}
-			dist[e.From], next[e.From] = d, e
+			dist[f], next[f] = d, e
 			if e.zero {
 				front = append(front, e.From)
 			} else {
@@ -355,7 +427,7 @@ func (g *Graph) backward(t *Node, in map[*Node][]*Edge) map[*Node]*Edge {
 			}
 		}
 	}
-	return next
+	b.front, b.back = front, back
 }
 
 func edgeBefore(a, b *Edge) bool {
@@ -391,11 +463,15 @@ func (n *Node) EntryPath() string {
 }
 
 // Edges returns every edge computed so far (searches compute the edges of the nodes they
-// visit), in the order they were found. Pairs joined through the pod network (no policy
+// visit), in the order they were found; of a subject's ways into the nodes (one per
+// privileged namespace where it may create pods), the one a search without cuts takes. Pairs joined through the pod network (no policy
 // isolates either side) are listed as one edge each, which costs the square of their number.
 func (g *Graph) Edges() []*Edge {
 	var out, into []*Edge
 	for _, n := range g.nodes {
+		if e := g.escapeEdge(n, nil); e != nil {
+			out = append(out, e)
+		}
 		for _, e := range n.out {
 			switch {
 			case e.zero:

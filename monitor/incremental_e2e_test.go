@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
+	"github.com/kubeharden/kubeharden/internal/testcluster"
 	"github.com/kubeharden/kubeharden/monitor"
 )
 
@@ -22,6 +23,7 @@ import (
 // and Pod it controls comes and goes (no controller runs here, so they stay), new objects
 // that sort before existing ones, and a namespace whose deletion starts.
 func TestMonitorIncremental(t *testing.T) {
+	testcluster.Need(t, tc)
 	var full, evals atomic.Int32
 	r := start(t, monitor.Options{Config: tc.Admin, OnEvaluated: func(e monitor.Evaluation) {
 		evals.Add(1)

@@ -8,10 +8,12 @@ package attack
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	engine "github.com/kubeharden/kubeharden/attack"
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/checks/engines"
+	"github.com/kubeharden/kubeharden/netpol"
 )
 
 var refs = []string{
@@ -108,7 +110,8 @@ func report(p *check.Pass, to engine.Kind) {
 	if r.Err != nil {
 		panic(r.Err) // the runner turns it into an error naming the check
 	}
-	for _, path := range r.Paths {
+	texts := r.texts()
+	for i, path := range r.Paths {
 		if path.To.Kind != to || path.Entry == nil {
 			continue
 		}
@@ -117,18 +120,39 @@ func report(p *check.Pass, to engine.Kind) {
 		if o == nil {
 			continue
 		}
-		var cuts []string
-		seen := map[string]bool{}
-		for _, s := range path.Steps {
-			if s.Edge != nil && s.Edge.Cut.Key != "" && !seen[s.Edge.Cut.Key] {
-				seen[s.Edge.Cut.Key] = true
-				cuts = append(cuts, s.Edge.Cut.Change)
-			}
+		// The engine outlives changes that cannot move a path (Keeps): report on the
+		// entry point's object as it is now.
+		if cur := p.Inv.Lookup(o.Key()); cur != nil {
+			o = cur
 		}
-		p.Report(check.Diagnostic{Object: o, Path: e.EntryPath(),
-			Message:     Message(path),
-			Remediation: "Cut the path at any step: " + strings.Join(cuts, "; or ") + "."})
+		p.Report(check.Diagnostic{Object: o, Path: e.EntryPath(), Message: texts[i].message, Remediation: texts[i].remediation})
 	}
+}
+
+// text is what a finding on a path says.
+type text struct{ message, remediation string }
+
+// texts renders each path's finding once per engine: the three checks share it, and the
+// monitor runs them again over a kept engine on every change of what they report on.
+func (r *Result) texts() []text {
+	r.once.Do(func() {
+		r.text = make([]text, len(r.Paths))
+		for i, path := range r.Paths {
+			if path.Entry == nil {
+				continue
+			}
+			var cuts []string
+			seen := map[string]bool{}
+			for _, s := range path.Steps {
+				if s.Edge != nil && s.Edge.Cut.Key != "" && !seen[s.Edge.Cut.Key] {
+					seen[s.Edge.Cut.Key] = true
+					cuts = append(cuts, s.Edge.Cut.Change)
+				}
+			}
+			r.text[i] = text{Message(path), "Cut the path at any step: " + strings.Join(cuts, "; or ") + "."}
+		}
+	})
+	return r.text
 }
 
 // Result is the attack paths of an inventory from the internet to cluster-admin, every
@@ -137,6 +161,9 @@ type Result struct {
 	Graph *engine.Graph
 	Paths []*engine.Path
 	Err   error
+
+	once sync.Once
+	text []text
 }
 
 // Engine computes the attack paths once per inventory for the three checks (and for reports
@@ -145,9 +172,11 @@ type Result struct {
 // default RBAC policy; a live cluster or snapshot (facts) its own.
 var Engine = &check.Engine[*Result]{
 	Name: "attack-paths",
-	Reads: []string{"Namespace", check.Workloads, "NetworkPolicy", "Service", "Ingress", "IngressClass",
+	Reads: []string{"Namespace", check.Workloads, "NetworkPolicy", netpol.ANPKind, netpol.BANPKind, netpol.CNPKind,
+		"Service", "Ingress", "IngressClass",
 		"Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ReferenceGrant",
 		"Secret", "ServiceAccount", "Certificate", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"},
+	Keeps: keepsPaths,
 	Build: func(env check.Env) *Result {
 		opts := engine.Options{RBACDefaults: env.Facts == nil, PodSecurity: engines.PodSecurity.For(env),
 			Netpol: engines.Netpol.For(env), RBAC: engines.Escalation.For(env)}
