@@ -62,6 +62,9 @@ type Check struct {
 	Scope Scope
 	// Requires are the engines the check uses; it gets each with Engine.Of.
 	Requires []Requirement
+	// Partition, for a check of ScopeCluster, says how its findings split by namespace, so
+	// that a change re-runs it for the namespaces the change can affect alone.
+	Partition *Partition
 
 	// Run inspects the pass's inventory and reports findings.
 	Run func(*Pass)
@@ -135,6 +138,9 @@ func validate(c *Check) error {
 	}
 	if c.Scope < ScopeObject || c.Scope > ScopeCluster {
 		return fmt.Errorf("check %s: Scope (object, namespace or cluster) is required", c.ID)
+	}
+	if c.Partition != nil && (c.Scope != ScopeCluster || c.Partition.Affected == nil) {
+		return fmt.Errorf("check %s: a Partition (with Affected) is for checks of cluster scope", c.ID)
 	}
 	for _, r := range c.Requires {
 		if r == nil {

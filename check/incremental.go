@@ -1,6 +1,7 @@
 package check
 
 import (
+	"maps"
 	"reflect"
 	"runtime"
 	"slices"
@@ -125,6 +126,7 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	nsBefore := slices.Clone(ev.inv.Namespaces())
+	parts := ev.partitionsBefore(c)
 	var changed []*inventory.Object
 	// replaced are the objects changed in place, before and after; inPlace says every
 	// object changed was replaced, each once (none added or removed).
@@ -199,10 +201,104 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 				spaces = ev.inv.Subset(namespaceObjects(ev.inv, groups))
 			}
 			t.inv, t.mode = spaces, byNamespace
+		case ScopeCluster:
+			if c.Partition == nil || clusterScopedChange(c, changed) || unpartitioned(c, changed) {
+				break
+			}
+			if affected := parts.after(ev, c.Partition, groups); affected != nil {
+				t.mode, t.groups = byNamespace, affected
+			}
 		}
 		tasks = append(tasks, t)
 	}
 	return ev.run(tasks, keys, groups)
+}
+
+// partitions are, for each Partition of the evaluator's checks, the namespaces a change can
+// affect as the inventory stood before it (nil: every namespace), and what the checks re-run
+// on after it.
+type partitions struct {
+	before map[*Partition]map[string]bool
+	done   map[*Partition]map[string]bool
+}
+
+// partitionsBefore works out, before c changes the inventory, the namespaces whose findings
+// c can affect as the inventory stands: a change can affect those it affects before as
+// well as those it affects after.
+func (ev *Evaluator) partitionsBefore(c inventory.Change) *partitions {
+	var nss []string
+	seen := map[string]bool{}
+	add := func(o *inventory.Object) {
+		if o == nil {
+			return
+		}
+		if g := o.Group(); g != "" && !seen[g] {
+			seen[g] = true
+			nss = append(nss, g)
+		}
+	}
+	for _, r := range c.Delete {
+		add(ev.inv.Lookup(r.Key()))
+	}
+	for _, o := range c.Upsert {
+		add(o)
+		add(ev.inv.Lookup(o.Key()))
+	}
+	ps := &partitions{before: map[*Partition]map[string]bool{}, done: map[*Partition]map[string]bool{}}
+	env := Env{Inv: ev.inv, Config: ev.cfg, Facts: ev.facts}
+	for _, ch := range ev.checks {
+		p := ch.Partition
+		if p == nil {
+			continue
+		}
+		if _, ok := ps.before[p]; ok {
+			continue
+		}
+		rel, all := p.Affected(env, nss)
+		if all {
+			ps.before[p] = nil
+			continue
+		}
+		set := make(map[string]bool, len(rel))
+		for _, ns := range rel {
+			set[ns] = true
+		}
+		ps.before[p] = set
+	}
+	return ps
+}
+
+// after returns the namespaces whose findings the checks of p must judge again, given the
+// groups of the objects changed, or nil when every namespace's findings can change.
+func (ps *partitions) after(ev *Evaluator, p *Partition, groups map[string]bool) map[string]bool {
+	if affected, ok := ps.done[p]; ok {
+		return affected
+	}
+	ps.done[p] = nil
+	before := ps.before[p]
+	if before == nil {
+		return nil
+	}
+	var nss []string
+	for g := range groups {
+		if g != "" {
+			nss = append(nss, g)
+		}
+	}
+	sort.Strings(nss)
+	rel, all := p.Affected(Env{Inv: ev.inv, Config: ev.cfg, Facts: ev.facts}, nss)
+	if all {
+		return nil
+	}
+	affected := maps.Clone(before)
+	for _, ns := range nss {
+		affected[ns] = true
+	}
+	for _, ns := range rel {
+		affected[ns] = true
+	}
+	ps.done[p] = affected
+	return affected
 }
 
 // Judge returns what the checks that report on obj's kind find on obj if it were upserted,
@@ -289,6 +385,9 @@ type task struct {
 	check int
 	inv   *inventory.Inventory
 	mode  mode
+	// groups, when set, are the namespaces a task of mode byNamespace replaces (instead of
+	// those of the objects changed); findings its run reports elsewhere are dropped.
+	groups map[string]bool
 }
 
 // run runs tasks concurrently and replaces each check's findings: all of them (full), those
@@ -298,7 +397,7 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 	errs := make([]*Error, len(tasks))
 	parallel.Each(len(tasks), runtime.GOMAXPROCS(0), func(i int) {
 		t := tasks[i]
-		passes[i] = &Pass{Check: ev.checks[t.check], Inv: t.inv, Config: ev.cfg, Facts: ev.facts, Now: ev.now}
+		passes[i] = &Pass{Check: ev.checks[t.check], Inv: t.inv, Config: ev.cfg, Facts: ev.facts, Now: ev.now, Namespaces: t.groups}
 		start := time.Now()
 		errs[i] = runOne(passes[i])
 		if ev.observe != nil {
@@ -313,9 +412,13 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 			units = map[string][]Finding{}
 			ev.units[t.check] = units
 		}
+		tg := groups
+		if t.groups != nil {
+			tg = t.groups
+		}
 		var removed []Finding
 		for u, fs := range units {
-			drop := t.mode == full || (t.mode == byObject && keys[u]) || (t.mode == byNamespace && groups[u])
+			drop := t.mode == full || (t.mode == byObject && keys[u]) || (t.mode == byNamespace && tg[u])
 			if drop {
 				removed = append(removed, fs...)
 				delete(units, u)
@@ -325,6 +428,10 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 		var added []Finding
 		if errs[i] == nil {
 			added = passes[i].collected()
+			if t.groups != nil {
+				// The run judged related namespaces too, whose findings stay as they were.
+				added = slices.DeleteFunc(added, func(f Finding) bool { return !tg[unitOf(c, &f)] })
+			}
 			for _, f := range added {
 				u := unitOf(c, &f)
 				units[u] = append(units[u], f)
@@ -347,7 +454,10 @@ func unitOf(c *Check, f *Finding) string {
 			return unitKey(f.object.Key())
 		}
 		return unitKey(f.Object.Key())
-	case ScopeNamespace:
+	case ScopeNamespace, ScopeCluster:
+		if c.Scope == ScopeCluster && c.Partition == nil {
+			return ""
+		}
 		if f.object != nil {
 			return f.object.Group()
 		}
@@ -466,6 +576,18 @@ func (ev *Evaluator) kept(kinds map[string]bool, replaced [][2]*inventory.Object
 func clusterScopedChange(c *Check, changed []*inventory.Object) bool {
 	for _, o := range changed {
 		if o.Group() == "" && c.DependsOn(o.Kind) {
+			return true
+		}
+	}
+	return false
+}
+
+// unpartitioned says whether a check with a Partition depends on a changed object of a
+// kind its partition does not answer for.
+func unpartitioned(c *Check, changed []*inventory.Object) bool {
+	for _, o := range changed {
+		if c.DependsOn(o.Kind) && !matchKind(c.Partition.Kinds, o.Kind) &&
+			!(len(o.PodTemplates()) > 0 && slices.Contains(c.Partition.Kinds, Workloads)) {
 			return true
 		}
 	}

@@ -3,9 +3,11 @@ package check_test
 import (
 	"fmt"
 	"os"
+	"path"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,7 +20,9 @@ import (
 
 // BenchmarkEvaluatorApply measures what the monitor pays per event: one object changed in a
 // generated cluster (KUBEHARDEN_BENCH_N workloads, default 10,000), by kind. With
-// KUBEHARDEN_BENCH_TRACE=1 it prints the checks that took longest.
+// KUBEHARDEN_BENCH_TRACE=1 it prints the checks that took longest; KUBEHARDEN_BENCH_CHECKS
+// ("network/*,ingress/*") limits it to the checks whose IDs match one of the patterns, to
+// measure one practice's share.
 func BenchmarkEvaluatorApply(b *testing.B) {
 	n := 10000
 	if v, err := strconv.Atoi(os.Getenv("KUBEHARDEN_BENCH_N")); err == nil {
@@ -32,8 +36,22 @@ func BenchmarkEvaluatorApply(b *testing.B) {
 		spent[c.ID] += d
 		mu.Unlock()
 	}
+	var checks []*check.Check
+	if pats := os.Getenv("KUBEHARDEN_BENCH_CHECKS"); pats != "" {
+		for _, c := range check.All() {
+			for _, pat := range strings.Split(pats, ",") {
+				if ok, _ := path.Match(pat, c.ID); ok {
+					checks = append(checks, c)
+					break
+				}
+			}
+		}
+		if len(checks) == 0 {
+			b.Fatalf("KUBEHARDEN_BENCH_CHECKS=%s matches no check", pats)
+		}
+	}
 	inv := gen.Inventory(n, 1)
-	ev := check.NewEvaluator(inv, check.EvalOptions{Now: judgeAt, Observe: observe})
+	ev := check.NewEvaluator(inv, check.EvalOptions{Now: judgeAt, Observe: observe, Checks: checks})
 	pick := func(kind string) *inventory.Object {
 		objs := inv.ByKind(kind)
 		return objs[len(objs)/2]

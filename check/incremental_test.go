@@ -51,6 +51,7 @@ func incrementalProperty(t *testing.T, seed uint64, steps int) {
 			start = append(start, o)
 		}
 	}
+	hosts = serviceHosts(all)
 	checks := check.All()
 	ev := check.NewEvaluator(inventory.Build(start), check.EvalOptions{Checks: checks, Now: judgeAt})
 	before := ev.Findings()
@@ -198,6 +199,28 @@ func describe(c inventory.Change) string {
 	return s
 }
 
+// hosts name Services of the generated cluster from any namespace ("api.shop",
+// "db.shop.svc.cluster.local"): what mutate writes into configuration, so that netpol
+// generate finds paths between namespaces.
+var hosts []string
+
+func serviceHosts(objs []*inventory.Object) []string {
+	var out []string
+	for _, o := range objs {
+		if o.Kind == "Service" {
+			out = append(out, o.Name+"."+o.EffectiveNamespace(), o.Name+"."+o.EffectiveNamespace()+".svc.cluster.local")
+		}
+	}
+	return out
+}
+
+func pickHost(r *rand.Rand) string {
+	if len(hosts) == 0 {
+		return "api.shop"
+	}
+	return hosts[r.IntN(len(hosts))]
+}
+
 // mutate returns a changed copy of o: labels that selectors and namespace selectors read,
 // Pod Security labels, and pod template fields that many checks judge.
 func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
@@ -207,13 +230,20 @@ func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
 	if labels == nil {
 		labels = map[string]string{}
 	}
-	switch r.IntN(3) {
+	switch r.IntN(4) {
 	case 0:
 		labels["app"] = fmt.Sprintf("changed-%d", r.IntN(3))
 	case 1:
 		if n.Kind == "Namespace" {
 			levels := []string{"privileged", "baseline", "restricted"}
 			labels["pod-security.kubernetes.io/enforce"] = levels[r.IntN(3)]
+		} else {
+			labels["team"] = "moved"
+		}
+	case 2:
+		// A namespace moves in or out of what namespaceSelectors on "team" match.
+		if labels["team"] == "moved" {
+			delete(labels, "team")
 		} else {
 			labels["team"] = "moved"
 		}
@@ -237,23 +267,44 @@ func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
 	case *corev1.ServiceAccount:
 		x.AutomountServiceAccountToken = ptr.To(r.IntN(2) == 0)
 	case *corev1.ConfigMap:
-		if r.IntN(2) == 0 {
+		switch r.IntN(3) {
+		case 0:
 			x.Data = map[string]string{"URL": fmt.Sprintf("http://api-%d:8080", r.IntN(3))}
+		case 1:
+			// A Service of another namespace: a path netpol generate allows on both ends.
+			x.Data = map[string]string{"UPSTREAM": "http://" + pickHost(r) + ":80"}
 		}
 	case *corev1.Service:
 		if r.IntN(2) == 0 {
 			x.Spec.Selector = map[string]string{"app": fmt.Sprintf("changed-%d", r.IntN(3))}
 		}
 	case *networkingv1.NetworkPolicy:
-		if r.IntN(2) == 0 {
+		switch r.IntN(4) {
+		case 0:
 			x.Spec.PodSelector = metav1.LabelSelector{MatchLabels: map[string]string{"app": fmt.Sprintf("changed-%d", r.IntN(3))}}
-		} else {
+		case 1:
 			x.Spec.PodSelector = metav1.LabelSelector{}
+		case 2:
+			// Peers in other namespaces, picked by a namespace label that mutate changes.
+			x.Spec.Ingress = append(x.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{From: []networkingv1.NetworkPolicyPeer{{
+				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "moved"}},
+			}}})
+		default:
+			x.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress}
+			x.Spec.Egress = append(x.Spec.Egress, networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{{
+				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "moved"}},
+				PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"app": fmt.Sprintf("changed-%d", r.IntN(3))}},
+			}}})
 		}
 	}
 	for _, t := range n.PodTemplates() {
 		spec := t.Spec
-		switch r.IntN(6) {
+		switch r.IntN(7) {
+		case 6:
+			// Configuration that names a Service of another namespace.
+			if len(spec.Containers) > 0 {
+				spec.Containers[0].Env = append(spec.Containers[0].Env, corev1.EnvVar{Name: "PEER_URL", Value: "http://" + pickHost(r) + ":80"})
+			}
 		case 0:
 			if len(spec.Containers) > 0 {
 				spec.Containers[0].Image = "nginx:latest"

@@ -22,6 +22,10 @@ type Pass struct {
 	// Now is the time the scan judges at (certificate expiry): scan.Options.Now, so that
 	// fixtures and reports are reproducible.
 	Now time.Time
+	// Namespaces, when set, are the namespaces whose findings are wanted: the incremental
+	// Evaluator re-runs a check with a Partition for those a change can affect, and drops
+	// the findings elsewhere. The check may skip its work for other namespaces.
+	Namespaces map[string]bool
 
 	// findings are kept in chunks that never move: a check with many findings would
 	// otherwise copy them each time its slice doubled.

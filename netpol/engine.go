@@ -203,41 +203,46 @@ func New(in Input) *Engine {
 		e.policies = append(e.policies, p)
 		e.polByNS[ns] = append(e.polByNS[ns], p)
 	}
-	n := len(e.classes)
 	for _, p := range e.policies {
-		if !p.Valid() {
-			continue
-		}
-		if ns := e.nsByName[p.Namespace]; ns != nil {
-			for _, ci := range ns.classes {
-				c := e.classes[ci]
-				if p.selectsAll || p.selector.Matches(c.Labels) {
-					p.selected = append(p.selected, ci)
-					for d := Ingress; d <= Egress; d++ {
-						if p.Types[d] {
-							c.policies[d] = append(c.policies[d], p)
-						}
+		e.selectAndMatch(p)
+	}
+	e.addClusterPolicies(in.ClusterPolicies)
+	return e
+}
+
+// selectAndMatch works out the classes a valid policy selects and those its peers match.
+func (e *Engine) selectAndMatch(p *Policy) {
+	n := len(e.classes)
+	if !p.Valid() {
+		return
+	}
+	if ns := e.nsByName[p.Namespace]; ns != nil {
+		for _, ci := range ns.classes {
+			c := e.classes[ci]
+			if p.selectsAll || p.selector.Matches(c.Labels) {
+				p.selected = append(p.selected, ci)
+				for d := Ingress; d <= Egress; d++ {
+					if p.Types[d] {
+						c.policies[d] = append(c.policies[d], p)
 					}
-				}
-			}
-		}
-		for _, rules := range p.Rules {
-			for _, r := range rules {
-				r.id = e.rules
-				e.rules++
-				r.pods = newBitset(n)
-				for _, pe := range r.Peers {
-					if pe.IPBlock != nil {
-						continue
-					}
-					pe.pods = e.matchPeer(pe)
-					r.pods.or(pe.pods)
 				}
 			}
 		}
 	}
-	e.addClusterPolicies(in.ClusterPolicies)
-	return e
+	for _, rules := range p.Rules {
+		for _, r := range rules {
+			r.id = e.rules
+			e.rules++
+			r.pods = newBitset(n)
+			for _, pe := range r.Peers {
+				if pe.IPBlock != nil {
+					continue
+				}
+				pe.pods = e.matchPeer(pe)
+				r.pods.or(pe.pods)
+			}
+		}
+	}
 }
 
 func classKeyOf(ns string, l labels.Set, ports []NamedPort) string {

@@ -1,8 +1,12 @@
 package rbac_test
 
 import (
+	"fmt"
 	"testing"
 
+	"github.com/kubeharden/kubeharden/internal/benchmetric"
+	"github.com/kubeharden/kubeharden/internal/gen"
+	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/rbac"
 	"github.com/kubeharden/kubeharden/rbac/rbactest"
 )
@@ -107,5 +111,90 @@ func mixedRequest(e *rbac.Engine, g *rbactest.Gen, subjects []rbac.Subject) (str
 			ns = "team-1"
 		}
 		return user, groups, g.AttributesFor(r.Rules[g.Intn(len(r.Rules))], ns)
+	}
+}
+
+// multitenant returns the inventory of the generator's multitenant profile (group bindings
+// to system:authenticated, system:serviceaccounts and system:anonymous, many Roles per
+// namespace) at n workloads, as objects to build inventories from.
+func multitenant(n int) []*inventory.Object {
+	var objs []*inventory.Object
+	for _, o := range (gen.Options{Profile: "multitenant"}).Objects(n, 1) {
+		objs = append(objs, inventory.New(o, inventory.Source{File: "gen.yaml", Line: len(objs) + 1}, nil))
+	}
+	return objs
+}
+
+// BenchmarkMultitenant builds the engine of the multitenant profile at 1,000 and 10,000
+// workloads (default policy and escalation environment included) and answers what the checks
+// ask of it: an escalation search to each target from every subject a binding names, and the
+// permissions of every service account.
+func BenchmarkMultitenant(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		inv := inventory.Build(multitenant(n))
+		b.Run(fmt.Sprintf("build/workloads=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := benchmetric.CPUTime()
+			for b.Loop() {
+				rbac.FromInventory(inv, rbac.Options{Defaults: true})
+			}
+			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+		e := rbac.FromInventory(inv, rbac.Options{Defaults: true})
+		subjects := e.Subjects()
+		for _, to := range []rbac.Target{rbac.ToClusterAdmin, rbac.ToSecrets} {
+			// An engine keeps its escalation graphs: each round builds a new engine (the
+			// build benchmark's cost) and its graph.
+			b.Run(fmt.Sprintf("build+paths=%s/workloads=%d", to, n), func(b *testing.B) {
+				b.ReportAllocs()
+				cpu := benchmetric.CPUTime()
+				found := 0
+				for b.Loop() {
+					s := rbac.FromInventory(inv, rbac.Options{Defaults: true}).Searcher(to)
+					found = 0
+					for _, sub := range subjects {
+						if s.Find(sub) != nil {
+							found++
+						}
+					}
+				}
+				b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(found), "paths")
+			})
+		}
+		var sas []rbac.Subject
+		for _, o := range inv.ByKind("ServiceAccount") {
+			sas = append(sas, rbac.Subject{Kind: rbac.ServiceAccountKind, Namespace: o.EffectiveNamespace(), Name: o.Name})
+		}
+		b.Run(fmt.Sprintf("permissions/workloads=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := benchmetric.CPUTime()
+			grants := 0
+			for b.Loop() {
+				grants = 0
+				for _, s := range sas {
+					for _, gs := range e.Permissions(s) {
+						grants += len(gs)
+					}
+				}
+			}
+			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(grants)/float64(len(sas)), "grants/sa")
+		})
+		b.Run(fmt.Sprintf("readers/workloads=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := benchmetric.CPUTime()
+			grants := 0
+			for b.Loop() {
+				grants = 0
+				for _, ns := range inv.Namespaces() {
+					for _, v := range []string{"get", "list", "watch"} {
+						grants += len(e.WhoCan(rbac.Attributes{Verb: v, Namespace: ns, Resource: "secrets"}))
+					}
+				}
+			}
+			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(grants), "grants")
+		})
 	}
 }

@@ -16,8 +16,11 @@
 package rbac
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 
@@ -183,6 +186,8 @@ type Engine struct {
 
 	// Environment of the escalation search, filled by FromInventory.
 	env env
+	// graphs are the escalation graphs over roles, bindings and env, built on first use.
+	graphs *graphs
 }
 
 type roleKey struct{ kind, ns, name string }
@@ -192,6 +197,7 @@ func (b *Binding) key() roleKey { return roleKey{b.Kind, b.Namespace, b.Name} }
 
 // principal holds the bindings that name one user or group, by where they apply.
 type principal struct {
+	id      int                  // unique in the engine, for CallerKey
 	cluster []subjRef            // ClusterRoleBindings
 	ns      map[string][]subjRef // RoleBindings, by namespace
 }
@@ -252,6 +258,7 @@ func build(roles []*Role, bindings []*Binding) *Engine {
 		byKey:  make(map[roleKey]*Role, len(roles)),
 		users:  map[string]*principal{},
 		groups: map[string]*principal{},
+		graphs: &graphs{},
 	}
 	for _, r := range roles {
 		k := r.key()
@@ -331,7 +338,7 @@ func (e *Engine) addBinding(b *Binding) {
 func (e *Engine) principal(m map[string]*principal, name string) *principal {
 	p := m[name]
 	if p == nil {
-		p = &principal{}
+		p = &principal{id: len(e.users) + len(e.groups)}
 		m[name] = p
 	}
 	return p
@@ -441,23 +448,35 @@ func (e *Engine) Holders(a Attributes) []Grant {
 }
 
 func (e *Engine) holders(a *Attributes, anyNS bool) []Grant {
-	type seenKey struct {
-		b *Binding
-		i int
-	}
-	seen := map[seenKey]bool{}
+	// A role's bindings are all emitted at its first allowing rule, so remembering the roles
+	// done is enough to emit each binding subject once.
+	var done []*Role
+	var doneSet map[*Role]bool
 	var out []Grant
 	emit := func(b *Binding, r *Role, ri int) {
 		for i := range b.Subjects {
-			s, ok := b.Subject(i)
-			if !ok || seen[seenKey{b, i}] {
-				continue
+			if s, ok := b.Subject(i); ok {
+				out = append(out, Grant{Subject: s, Binding: b, SubjectIndex: i, Role: r, Rule: ri})
 			}
-			seen[seenKey{b, i}] = true
-			out = append(out, Grant{Subject: s, Binding: b, SubjectIndex: i, Role: r, Rule: ri})
 		}
 	}
-	e.index.lookup(a, func(r *Role, ri int) {
+	e.index.lookup(a, anyNS, func(r *Role, ri int) {
+		if doneSet != nil {
+			if doneSet[r] {
+				return
+			}
+			doneSet[r] = true
+		} else {
+			if slices.Contains(done, r) {
+				return
+			}
+			if done = append(done, r); len(done) > 16 {
+				doneSet = make(map[*Role]bool, 2*len(done))
+				for _, d := range done {
+					doneSet[d] = true
+				}
+			}
+		}
 		if a.NonResource() {
 			for _, b := range r.crbs {
 				emit(b, r, ri)
@@ -487,29 +506,38 @@ func (e *Engine) holders(a *Attributes, anyNS bool) []Grant {
 }
 
 func sortGrants(gs []Grant) {
-	sort.SliceStable(gs, func(i, j int) bool {
-		a, b := &gs[i], &gs[j]
+	slices.SortStableFunc(gs, func(a, b Grant) int {
 		if a.Subject != b.Subject {
-			return subjectLess(a.Subject, b.Subject)
+			return compareSubjects(a.Subject, b.Subject)
 		}
 		if a.Binding != b.Binding {
-			return bindingLess(a.Binding, b.Binding)
+			return compareBindings(a.Binding, b.Binding)
 		}
-		return a.Rule < b.Rule
+		return cmp.Compare(a.Rule, b.Rule)
 	})
 }
 
-func subjectLess(a, b Subject) bool {
-	if a.Kind != b.Kind {
-		return a.Kind < b.Kind
+func compareSubjects(a, b Subject) int {
+	if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+		return c
 	}
-	if a.Namespace != b.Namespace {
-		return a.Namespace < b.Namespace
+	if c := strings.Compare(a.Namespace, b.Namespace); c != 0 {
+		return c
 	}
-	return a.Name < b.Name
+	return strings.Compare(a.Name, b.Name)
 }
 
-func bindingLess(a, b *Binding) bool {
+func compareBindings(a, b *Binding) int {
+	if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Namespace, b.Namespace); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Name, b.Name)
+}
+
+func subjectLess(a, b Subject) bool {
 	if a.Kind != b.Kind {
 		return a.Kind < b.Kind
 	}
@@ -531,19 +559,27 @@ func (e *Engine) Permissions(s Subject) map[string][]Grant {
 // PermissionsOf is Permissions for a caller given by user name and groups.
 func (e *Engine) PermissionsOf(user string, groups []string) map[string][]Grant {
 	out := map[string][]Grant{}
+	addRef := func(ref subjRef) {
+		r := ref.b.role
+		s, _ := ref.b.Subject(ref.i)
+		gs := out[ref.b.Namespace]
+		for ri := range r.Rules {
+			gs = append(gs, Grant{Subject: s, Binding: ref.b, SubjectIndex: ref.i, Role: r, Rule: ri})
+		}
+		if len(r.Rules) > 0 {
+			out[ref.b.Namespace] = gs
+		}
+	}
 	add := func(p *principal) {
 		if p == nil {
 			return
 		}
-		refs := append([]subjRef(nil), p.cluster...)
-		for _, rs := range p.ns {
-			refs = append(refs, rs...)
+		for _, ref := range p.cluster {
+			addRef(ref)
 		}
-		for _, ref := range refs {
-			r := ref.b.role
-			s, _ := ref.b.Subject(ref.i)
-			for ri := range r.Rules {
-				out[ref.b.Namespace] = append(out[ref.b.Namespace], Grant{Subject: s, Binding: ref.b, SubjectIndex: ref.i, Role: r, Rule: ri})
+		for _, refs := range p.ns {
+			for _, ref := range refs {
+				addRef(ref)
 			}
 		}
 	}
@@ -556,14 +592,20 @@ func (e *Engine) PermissionsOf(user string, groups []string) map[string][]Grant 
 		}
 	}
 	for _, gs := range out {
-		sort.SliceStable(gs, func(i, j int) bool {
-			if gs[i].Binding != gs[j].Binding {
-				return bindingLess(gs[i].Binding, gs[j].Binding)
-			}
-			return gs[i].Rule < gs[j].Rule
-		})
+		sortByBinding(gs)
 	}
 	return out
+}
+
+// sortByBinding orders grants by binding, then rule; grants of the same binding and rule
+// keep their order.
+func sortByBinding(gs []Grant) {
+	slices.SortStableFunc(gs, func(a, b Grant) int {
+		if a.Binding != b.Binding {
+			return compareBindings(a.Binding, b.Binding)
+		}
+		return cmp.Compare(a.Rule, b.Rule)
+	})
 }
 
 // RoleBindingNamespaces returns the namespaces in which a RoleBinding names the caller

@@ -65,8 +65,12 @@ func keys(vs []string, all string) []string {
 	return out
 }
 
-// lookup calls f once for each rule that allows a.
-func (x *ruleIndex) lookup(a *Attributes, f func(*Role, int)) {
+// lookup calls f once for each rule that allows a. Roles (not ClusterRoles) of another
+// namespace than a's are left out unless anyNS is set: their bindings cannot grant a.
+func (x *ruleIndex) lookup(a *Attributes, anyNS bool, f func(*Role, int)) {
+	other := func(r *Role) bool {
+		return r.Kind == RoleKind && !anyNS && (r.Namespace != a.Namespace || a.NonResource())
+	}
 	verbs := []string{a.Verb, rbacv1.VerbAll}
 	if a.Verb == rbacv1.VerbAll {
 		verbs = verbs[:1]
@@ -74,7 +78,7 @@ func (x *ruleIndex) lookup(a *Attributes, f func(*Role, int)) {
 	if a.NonResource() {
 		for _, v := range verbs {
 			for _, ref := range x.nonRes[v] {
-				if RuleAllows(&ref.role.Rules[ref.rule], a) {
+				if !other(ref.role) && RuleAllows(&ref.role.Rules[ref.rule], a) {
 					f(ref.role, ref.rule)
 				}
 			}
@@ -105,7 +109,7 @@ func (x *ruleIndex) lookup(a *Attributes, f func(*Role, int)) {
 				continue // the same key twice ("*" or "*/sub" requested)
 			}
 			for _, ref := range m[resources[i]] {
-				if !RuleAllows(&ref.role.Rules[ref.rule], a) {
+				if other(ref.role) || !RuleAllows(&ref.role.Rules[ref.rule], a) {
 					continue
 				}
 				if n == 3 {

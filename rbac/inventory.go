@@ -76,6 +76,7 @@ func FromInventory(inv *inventory.Inventory, opts Options) *Engine {
 func (e *Engine) WithEnvironment(inv *inventory.Inventory) *Engine {
 	c := *e
 	c.env = envFrom(inv, &c)
+	c.graphs = &graphs{} // the graphs depend on env
 	return &c
 }
 

@@ -2,8 +2,10 @@ package rbac
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 )
@@ -108,10 +110,11 @@ func (e *Engine) Paths(from Subject, to Target) *Path {
 	return e.Searcher(to).Find(from)
 }
 
-// Searcher answers escalation searches to one target over one engine. The first Find
-// computes, for every subject the engine knows, its shortest distance to the target (a
-// breadth-first search backwards from the subjects already there); later calls read it. It
-// is not safe for concurrent use.
+// Searcher answers escalation searches to one target over one engine. The first Find of
+// any Searcher of the engine computes, for every subject the engine knows, its shortest
+// distance to the target (a breadth-first search backwards from the subjects already
+// there); later calls, of this Searcher or another, read it. A Searcher is not safe for
+// concurrent use; Searchers of one engine may be used concurrently.
 type Searcher struct {
 	e     *Engine
 	to    Target
@@ -127,7 +130,7 @@ func (e *Engine) Searcher(to Target) *Searcher {
 // Find returns a shortest path from from to the searcher's target, or nil.
 func (s *Searcher) Find(from Subject) *Path {
 	if s.g == nil {
-		s.g = newGraph(s.e, s.to)
+		s.g = s.e.graph(s.to)
 	}
 	if p, ok := s.cache[from]; ok {
 		return p
@@ -149,42 +152,110 @@ type graph struct {
 	proxy  []*node            // nodes allowed nodes/proxy
 	admin  []string           // ClusterRoles that allow everything
 	subs   []Subject          // the subjects of the engine's bindings
+
+	// Nodes named by the same bindings share their capabilities: computed once per set of
+	// principals (every service account of a namespace no binding names by itself has the
+	// same), from what each principal's grants allow, and from the first grants of each
+	// principal for the requests asked.
+	views  map[*principal]*view
+	shared map[string]*shared
+	// fixed are the requests every node's reasons ask (by index into view.fixed).
+	fixed map[Attributes]int
+
+	mu sync.Mutex // path's nodes for subjects not in the graph use the memos above
+}
+
+// graphs are an engine's escalation graphs, built on first use.
+type graphs struct {
+	mu sync.Mutex
+	m  map[Target]*graph
+}
+
+// graph returns the engine's escalation graph to target, built once.
+func (e *Engine) graph(to Target) *graph {
+	c := e.graphs
+	if c == nil {
+		return newGraph(e, to)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if g := c.m[to]; g != nil {
+		return g
+	}
+	if c.m == nil {
+		c.m = map[Target]*graph{}
+	}
+	g := newGraph(e, to)
+	c.m[to] = g
+	return g
+}
+
+// shared is what the nodes of one set of principals have in common.
+type shared struct {
+	caps   *caps
+	goal   *Hop     // the last hop when at the target, From to be set per node
+	active []string // the namespaces where caps has a namespace capability
 }
 
 type node struct {
 	sub    Subject
 	user   string
 	groups []string
+	ps     []*principal // the principals of user and groups, as Engine.principals
 	caps   *caps
 	goal   *Hop // set when the node is at the target
 	dist   int  // hops to the target; -1 unknown
 	next   *Hop // first hop of a shortest path (goal when dist is 0)
 }
 
-// nsGrants are grants by the namespace they apply in; "" applies in every namespace.
-type nsGrants map[string]Grant
+// byNS is a value by the namespace it applies in ("" for every namespace). A node has
+// grants in a few namespaces: a list is smaller and quicker than a map.
+type byNS[T any] []struct {
+	ns string
+	v  T
+}
 
-func (m nsGrants) in(ns string) (Grant, bool) {
-	if g, ok := m[""]; ok {
+func (m byNS[T]) get(ns string) (T, bool) {
+	for i := range m {
+		if m[i].ns == ns {
+			return m[i].v, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+func (m *byNS[T]) set(ns string, v T) {
+	*m = append(*m, struct {
+		ns string
+		v  T
+	}{ns, v})
+}
+
+// nsGrants are grants by the namespace they apply in; "" applies in every namespace.
+type nsGrants = byNS[Grant]
+
+// in is the value for ns, or the one for every namespace.
+func (m byNS[T]) in(ns string) (T, bool) {
+	if g, ok := m.get(""); ok {
 		return g, true
 	}
-	g, ok := m[ns]
-	return g, ok
+	return m.get(ns)
 }
 
 // caps are the node's permissions that make edges, computed once from its rules.
 type caps struct {
-	runAs     map[string]runAs // namespace → how to run pods there
-	token     nsGrants         // some rule allows creating tokens (names checked per target)
-	read      nsGrants         // list secrets
-	create    nsGrants         // create secrets
-	exec      nsGrants         // create pods/exec
-	proxy     *Grant           // nodes/proxy
-	proxyReq  Attributes       // the request proxy allows
-	impersona bool             // some rule may allow impersonate
-	anyUser   *Grant           // a user (or service account) it may impersonate, for groups
-	anyUserQ  Attributes       // the request anyUser allows
-	masters   *Hop             // a direct way to system:masters-equivalent power
+	runAs     byNS[runAs] // namespace → how to run pods there
+	token     nsGrants    // some rule allows creating tokens (names checked per target)
+	read      nsGrants    // list secrets
+	create    nsGrants    // create secrets
+	exec      nsGrants    // create pods/exec
+	proxy     *Grant      // nodes/proxy
+	proxyReq  Attributes  // the request proxy allows
+	impersona bool        // some rule may allow impersonate
+	anyUser   *Grant      // a user (or service account) it may impersonate, for groups
+	anyUserQ  Attributes  // the request anyUser allows
+	masters   *Hop        // a direct way to system:masters-equivalent power (From to be set)
 }
 
 type runAs struct {
@@ -201,12 +272,19 @@ var workloads = []struct{ group, resource string }{
 }
 
 func newGraph(e *Engine, to Target) *graph {
-	g := &graph{e: e, to: to, byS: map[Subject]*node{}, sas: map[string][]*node{}, active: map[string][]*node{}}
+	g := &graph{e: e, to: to, byS: map[Subject]*node{}, sas: map[string][]*node{}, active: map[string][]*node{},
+		views: map[*principal]*view{}, shared: map[string]*shared{}, fixed: map[Attributes]int{}}
 	admin := Attributes{Verb: "*", APIGroup: "*", Resource: "*"}
 	for _, r := range e.roles {
 		if r.Kind == ClusterRoleKind && firstAllowing(r, &admin) >= 0 {
 			g.admin = append(g.admin, r.Name)
 		}
+	}
+	for _, a := range fixedReasons {
+		g.fixed[a] = len(g.fixed)
+	}
+	for _, r := range g.admin {
+		g.fixed[Attributes{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: r}] = len(g.fixed)
 	}
 	g.subs = e.Subjects()
 	for _, sub := range g.subs {
@@ -244,35 +322,59 @@ func (g *graph) add(sub Subject) *node {
 	if n := g.byS[sub]; n != nil {
 		return n
 	}
-	n := &node{sub: sub, dist: -1}
-	n.user, n.groups = principalOf(sub)
-	n.caps = g.capsOf(n)
-	n.goal = g.atGoal(n)
+	n, sh := g.newNode(sub)
 	g.byS[sub] = n
 	g.nodes = append(g.nodes, n)
 	if sub.Kind == ServiceAccountKind {
 		g.sas[sub.Namespace] = append(g.sas[sub.Namespace], n)
 	}
-	c := n.caps
-	seen := map[string]bool{}
-	for _, m := range []map[string]Grant{c.token, c.read, c.create, c.exec} {
-		for ns := range m {
-			seen[ns] = true
-		}
-	}
-	for ns := range c.runAs {
-		seen[ns] = true
-	}
-	for ns := range seen {
+	for _, ns := range sh.active {
 		g.active[ns] = append(g.active[ns], n)
 	}
-	if c.impersona {
+	if n.caps.impersona {
 		g.imps = append(g.imps, n)
 	}
-	if c.proxy != nil {
+	if n.caps.proxy != nil {
 		g.proxy = append(g.proxy, n)
 	}
 	return n
+}
+
+// newNode makes the node of sub, with the capabilities of its principals.
+func (g *graph) newNode(sub Subject) (*node, *shared) {
+	n := &node{sub: sub, dist: -1}
+	n.user, n.groups = principalOf(sub)
+	n.ps = g.e.principals(n.user, n.groups)
+	key := principalsKey(n.ps, false)
+	sh := g.shared[key]
+	if sh == nil {
+		sh = &shared{caps: g.capsOf(n.ps, sub)}
+		sh.goal = g.atGoal(n.ps, sub)
+		c := sh.caps
+		for _, m := range []nsGrants{c.token, c.read, c.create, c.exec} {
+			for _, e := range m {
+				if !slices.Contains(sh.active, e.ns) {
+					sh.active = append(sh.active, e.ns)
+				}
+			}
+		}
+		for _, e := range c.runAs {
+			if !slices.Contains(sh.active, e.ns) {
+				sh.active = append(sh.active, e.ns)
+			}
+		}
+		g.shared[key] = sh
+	}
+	n.caps = sh.caps
+	switch {
+	case contains(n.groups, Masters):
+		n.goal = &Hop{From: n.sub, Action: "member of system:masters, which is allowed everything"}
+	case sh.goal != nil:
+		h := *sh.goal
+		h.From = n.sub
+		n.goal = &h
+	}
+	return n, sh
 }
 
 // principalOf is the caller a subject acts as. A group reached by impersonation comes with an
@@ -284,113 +386,301 @@ func principalOf(sub Subject) (string, []string) {
 	return sub.Principal()
 }
 
-func (g *graph) reason(n *node, a Attributes) (Grant, bool) {
-	if gs := g.e.Reasons(n.user, n.groups, a); len(gs) > 0 {
-		return gs[0], true
+// reason is the first grant that allows a to the caller of the principals, as Reasons finds
+// it.
+func (g *graph) reason(ps []*principal, a Attributes) (Grant, bool) {
+	if k, ok := g.fixed[a]; ok {
+		return g.reasonAt(ps, k)
+	}
+	for _, p := range ps {
+		if gr, ok := p.first(&a); ok {
+			return gr, true
+		}
 	}
 	return Grant{}, false
 }
 
-// atGoal returns the last hop when n is at the target.
-func (g *graph) atGoal(n *node) *Hop {
-	if contains(n.groups, Masters) {
-		return &Hop{From: n.sub, Action: "member of system:masters, which is allowed everything"}
+// reasonAt is reason for the request g.fixed gives index k.
+func (g *graph) reasonAt(ps []*principal, k int) (Grant, bool) {
+	for _, p := range ps {
+		if v := g.view(p); v.fixed != nil {
+			if gr := v.fixed[k]; gr != nil {
+				return *gr, true
+			}
+		}
 	}
+	return Grant{}, false
+}
+
+// Indexes of fixedReasons.
+const (
+	fxAll        = 0                // * on *
+	fxStandard   = 1                // the StandardVerbs on *, in order
+	fxSecrets    = fxStandard + 8   // list, watch, get secrets
+	fxCRB        = fxSecrets + 3    // create, update, patch clusterrolebindings
+	fxCSRCreate  = fxCRB + 3        // create certificatesigningrequests
+	fxCSRApprove = fxCSRCreate + 1  // update certificatesigningrequests/approval
+	fxSigners    = fxCSRApprove + 1 // approve the two signers, in order
+	fxBind       = fxSigners + 3    // bind each admin ClusterRole, in graph.admin order (after impersonate users)
+)
+
+// fixedReasons are requests the search asks of every node (besides binding each admin
+// ClusterRole): each principal's first grant for them is read once.
+var fixedReasons = func() []Attributes {
+	out := []Attributes{{Verb: "*", APIGroup: "*", Resource: "*"}}
+	for _, v := range StandardVerbs {
+		out = append(out, Attributes{Verb: v, APIGroup: "*", Resource: "*"})
+	}
+	for _, v := range []string{"list", "watch", "get"} {
+		out = append(out, Attributes{Verb: v, Resource: "secrets"})
+	}
+	out = append(out,
+		Attributes{Verb: "create", APIGroup: rbacv1.GroupName, Resource: "clusterrolebindings"},
+		Attributes{Verb: "update", APIGroup: rbacv1.GroupName, Resource: "clusterrolebindings", Name: "any"},
+		Attributes{Verb: "patch", APIGroup: rbacv1.GroupName, Resource: "clusterrolebindings", Name: "any"},
+		Attributes{Verb: "create", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests"},
+		Attributes{Verb: "update", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests", Subresource: "approval", Name: "csr"},
+		Attributes{Verb: "approve", APIGroup: "certificates.k8s.io", Resource: "signers", Name: "kubernetes.io/kube-apiserver-client"},
+		Attributes{Verb: "approve", APIGroup: "certificates.k8s.io", Resource: "signers", Name: "kubernetes.io/*"},
+		Attributes{Verb: "impersonate", Resource: "users", Name: "someone"},
+	)
+	return out
+}()
+
+// atGoal returns the last hop when the caller of the principals, from, is at the target by
+// its grants (system:masters members are at any target without one).
+func (g *graph) atGoal(ps []*principal, from Subject) *Hop {
 	switch g.to {
 	case ToClusterAdmin:
-		if gr, ok := g.reason(n, Attributes{Verb: "*", APIGroup: "*", Resource: "*"}); ok {
-			return &Hop{From: n.sub, Action: "allowed * on * cluster-wide", Grants: []Grant{gr}, Requests: []Attributes{{Verb: "*", APIGroup: "*", Resource: "*"}}}
+		if gr, ok := g.reasonAt(ps, fxAll); ok {
+			return &Hop{From: from, Action: "allowed * on * cluster-wide", Grants: []Grant{gr}, Requests: []Attributes{{Verb: "*", APIGroup: "*", Resource: "*"}}}
 		}
 		var grants []Grant
-		for _, v := range StandardVerbs {
-			gr, ok := g.reason(n, Attributes{Verb: v, APIGroup: "*", Resource: "*"})
+		for i := range StandardVerbs {
+			gr, ok := g.reasonAt(ps, fxStandard+i)
 			if !ok {
 				return nil
 			}
 			grants = append(grants, gr)
 		}
-		return &Hop{From: n.sub, Action: "allowed every standard verb on * cluster-wide", Grants: grants}
+		return &Hop{From: from, Action: "allowed every standard verb on * cluster-wide", Grants: grants}
 	case ToSecrets:
-		for _, v := range []string{"list", "watch", "get"} {
-			if gr, ok := g.reason(n, Attributes{Verb: v, Resource: "secrets"}); ok {
-				return &Hop{From: n.sub, Action: v + " secrets in all namespaces", Grants: []Grant{gr}, Requests: []Attributes{{Verb: v, Resource: "secrets"}}}
+		for i, v := range []string{"list", "watch", "get"} {
+			if gr, ok := g.reasonAt(ps, fxSecrets+i); ok {
+				return &Hop{From: from, Action: v + " secrets in all namespaces", Grants: []Grant{gr}, Requests: []Attributes{{Verb: v, Resource: "secrets"}}}
 			}
 		}
 	}
 	return nil
 }
 
-// capsOf reads a node's rules once: for each capability, the first grant that allows it in
-// each namespace it has grants in ("" for ClusterRoleBindings, which allow it everywhere).
-func (g *graph) capsOf(n *node) *caps {
-	c := &caps{runAs: map[string]runAs{}, token: nsGrants{}, read: nsGrants{}, create: nsGrants{}, exec: nsGrants{}}
-	perms := g.e.PermissionsOf(n.user, n.groups)
-	first := func(gs []Grant, a Attributes) (Grant, bool) {
-		for _, gr := range gs {
-			if RuleAllows(gr.PolicyRule(), &a) {
-				return gr, true
-			}
+// capProbes are the requests a node's capabilities are read from, asked of each namespace's
+// grants: first one per workload resource and verb that lets one run pods (runProbes says
+// which), then the others at the p* indexes.
+var capProbes, runProbes = func() (as []Attributes, run []struct{ verb, res string }) {
+	for _, w := range workloads {
+		verbs := []string{"create", "update", "patch"}
+		if w.resource == "pods" {
+			verbs = verbs[:1] // a pod's service account cannot change
 		}
-		return Grant{}, false
+		for _, v := range verbs {
+			a := Attributes{Verb: v, APIGroup: w.group, Resource: w.resource}
+			if v != "create" {
+				a.Name = "any"
+			}
+			res := w.resource
+			if w.group != "" {
+				res += "." + w.group
+			}
+			as = append(as, a)
+			run = append(run, struct{ verb, res string }{v, res})
+		}
 	}
-	for ns, gs := range perms {
-	workloads:
-		for _, w := range workloads {
-			verbs := []string{"create", "update", "patch"}
-			if w.resource == "pods" {
-				verbs = verbs[:1] // a pod's service account cannot change
-			}
-			for _, v := range verbs {
-				a := Attributes{Verb: v, APIGroup: w.group, Resource: w.resource, Namespace: ns}
-				if v != "create" {
-					a.Name = "any"
-				}
-				if gr, ok := first(gs, a); ok {
-					res := w.resource
-					if w.group != "" {
-						res += "." + w.group
-					}
-					where := "in namespace " + ns
-					if ns == "" {
-						where = "in the namespace"
-					}
-					c.runAs[ns] = runAs{fmt.Sprintf("%s %s %s and run pods as the service account", v, res, where), gr, a}
-					break workloads
-				}
+	return append(as,
+		Attributes{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Name: "any"},
+		Attributes{Verb: "list", Resource: "secrets"},
+		Attributes{Verb: "create", Resource: "secrets"},
+		Attributes{Verb: "create", Resource: "pods", Subresource: "exec"},
+		Attributes{Verb: "get", Resource: "nodes", Subresource: "proxy"},
+		Attributes{Verb: "create", Resource: "nodes", Subresource: "proxy"},
+	), run
+}()
+
+var (
+	pToken       = len(runProbes)
+	pRead        = pToken + 1
+	pCreate      = pToken + 2
+	pExec        = pToken + 3
+	pProxyGet    = pToken + 4
+	pProxyCreate = pToken + 5
+	pTokenAny    = pToken + 6 // a token rule that resourceNames may limit: no request
+	nProbes      = pToken + 7
+)
+
+// view is what one principal's grants allow, by the namespace they apply in ("" for
+// ClusterRoleBindings): for each of capProbes, the first grant (by binding, then rule) that
+// allows it.
+type view struct {
+	fixed    []*Grant // the first grant for each of graph.fixed, as Reasons finds it
+	scopes   map[string]*scope
+	crb0     []Grant // the first rule of each ClusterRoleBinding's role, by binding
+	bind     bool    // some cluster-wide rule may allow bind on clusterroles
+	escalate bool    // some cluster-wide rule may allow escalate on clusterroles
+}
+
+type scope struct {
+	grants    []Grant // by binding, then rule
+	hits      []int32 // by probe: the index in grants of the first that allows it, or -1
+	impersona bool
+}
+
+// hit is the first grant allowing probe k, or nil.
+func (sc *scope) hit(k int) *Grant {
+	if i := sc.hits[k]; i >= 0 {
+		return &sc.grants[i]
+	}
+	return nil
+}
+
+func (g *graph) view(p *principal) *view {
+	if v := g.views[p]; v != nil {
+		return v
+	}
+	v := &view{scopes: map[string]*scope{}}
+	if len(p.cluster) > 0 { // the fixed requests are all cluster-wide
+		v.fixed = make([]*Grant, len(g.fixed))
+		for a, k := range g.fixed {
+			if gr, ok := p.first(&a); ok {
+				v.fixed[k] = &gr
 			}
 		}
-		if gr, ok := first(gs, Attributes{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Namespace: ns, Name: "any"}); ok {
-			c.token[ns] = gr
-		} else {
-			// A rule limited by resourceNames may still allow some service accounts.
-			for _, gr := range gs {
-				r := gr.PolicyRule()
-				if verbMatches(r, "create") && groupMatches(r, "") && resourceMatches(r, "serviceaccounts", "token") {
-					c.token[ns] = gr
+	}
+	add := func(ns string, refs []subjRef) {
+		var gs []Grant
+		for _, ref := range refs {
+			for ri := range ref.b.role.Rules {
+				gs = append(gs, ref.grant(ri))
+			}
+		}
+		if len(gs) == 0 {
+			return
+		}
+		sortByBinding(gs)
+		sc := &scope{grants: gs, hits: make([]int32, nProbes)}
+		for k := range sc.hits {
+			sc.hits[k] = -1
+		}
+		for k := range capProbes {
+			for i := range gs {
+				if RuleAllows(gs[i].PolicyRule(), &capProbes[k]) {
+					sc.hits[k] = int32(i)
 					break
 				}
 			}
 		}
-		if gr, ok := first(gs, Attributes{Verb: "list", Resource: "secrets", Namespace: ns}); ok {
-			c.read[ns] = gr
-		}
-		if gr, ok := first(gs, Attributes{Verb: "create", Resource: "secrets", Namespace: ns}); ok {
-			c.create[ns] = gr
-		}
-		if gr, ok := first(gs, Attributes{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: ns}); ok {
-			c.exec[ns] = gr
-		}
-		for _, gr := range gs {
+		for i, gr := range gs {
 			r := gr.PolicyRule()
+			if sc.hits[pTokenAny] < 0 && verbMatches(r, "create") && groupMatches(r, "") && resourceMatches(r, "serviceaccounts", "token") {
+				sc.hits[pTokenAny] = int32(i)
+			}
 			if verbMatches(r, "impersonate") && groupMatches(r, "") &&
 				(resourceMatches(r, "users", "") || resourceMatches(r, "groups", "") || resourceMatches(r, "serviceaccounts", "")) {
+				sc.impersona = true
+			}
+			if ns == "" {
+				if gr.Rule == 0 {
+					v.crb0 = append(v.crb0, gr)
+				}
+				if groupMatches(r, rbacv1.GroupName) && resourceMatches(r, "clusterroles", "") {
+					v.bind = v.bind || verbMatches(r, "bind")
+					v.escalate = v.escalate || verbMatches(r, "escalate")
+				}
+			}
+		}
+		v.scopes[ns] = sc
+	}
+	add("", p.cluster)
+	for ns, refs := range p.ns {
+		add(ns, refs)
+	}
+	g.views[p] = v
+	return v
+}
+
+// capsOf reads the capabilities of the caller of the principals, from: for each, the first
+// grant that allows it in each namespace it has grants in ("" for ClusterRoleBindings, which
+// allow it everywhere), in the order of the caller's permissions (PermissionsOf).
+func (g *graph) capsOf(ps []*principal, from Subject) *caps {
+	c := &caps{}
+	vs := make([]*view, len(ps))
+	var nss []string
+	for i, p := range ps {
+		vs[i] = g.view(p)
+		for ns := range vs[i].scopes {
+			if !slices.Contains(nss, ns) {
+				nss = append(nss, ns)
+			}
+		}
+	}
+	// first is the first grant of the caller allowing probe k in ns: PermissionsOf sorts by
+	// binding and rule, the earlier principal first on a tie.
+	first := func(ns string, k int) (Grant, bool) {
+		var best Grant
+		for _, v := range vs {
+			sc := v.scopes[ns]
+			if sc == nil {
+				continue
+			}
+			h := sc.hit(k)
+			if h == nil {
+				continue
+			}
+			if best.Binding == nil ||
+				(h.Binding != best.Binding && compareBindings(h.Binding, best.Binding) < 0) ||
+				(h.Binding == best.Binding && h.Rule < best.Rule) {
+				best = *h
+			}
+		}
+		return best, best.Binding != nil
+	}
+	for _, ns := range nss {
+		for k, rp := range runProbes {
+			if gr, ok := first(ns, k); ok {
+				where := "in namespace " + ns
+				if ns == "" {
+					where = "in the namespace"
+				}
+				a := capProbes[k]
+				a.Namespace = ns
+				c.runAs.set(ns, runAs{rp.verb + " " + rp.res + " " + where + " and run pods as the service account", gr, a})
+				break
+			}
+		}
+		if gr, ok := first(ns, pToken); ok {
+			c.token.set(ns, gr)
+		} else if gr, ok := first(ns, pTokenAny); ok {
+			// A rule limited by resourceNames may still allow some service accounts.
+			c.token.set(ns, gr)
+		}
+		if gr, ok := first(ns, pRead); ok {
+			c.read.set(ns, gr)
+		}
+		if gr, ok := first(ns, pCreate); ok {
+			c.create.set(ns, gr)
+		}
+		if gr, ok := first(ns, pExec); ok {
+			c.exec.set(ns, gr)
+		}
+		for _, v := range vs {
+			if sc := v.scopes[ns]; sc != nil && sc.impersona {
 				c.impersona = true
 			}
 		}
 		if ns == "" {
-			for _, v := range []string{"get", "create"} {
-				if gr, ok := first(gs, Attributes{Verb: v, Resource: "nodes", Subresource: "proxy"}); ok {
-					c.proxy, c.proxyReq = &gr, Attributes{Verb: v, Resource: "nodes", Subresource: "proxy"}
+			for _, k := range []int{pProxyGet, pProxyCreate} {
+				if gr, ok := first(ns, k); ok {
+					a := capProbes[k]
+					c.proxy, c.proxyReq = &gr, Attributes{Verb: a.Verb, Resource: a.Resource, Subresource: a.Subresource}
 					break
 				}
 			}
@@ -398,7 +688,7 @@ func (g *graph) capsOf(n *node) *caps {
 	}
 	if c.impersona {
 		if a := (Attributes{Verb: "impersonate", Resource: "users", Name: "someone"}); true {
-			if gr, ok := g.reason(n, a); ok {
+			if gr, ok := g.reason(ps, a); ok {
 				c.anyUser, c.anyUserQ = &gr, a
 			}
 		}
@@ -415,61 +705,82 @@ func (g *graph) capsOf(n *node) *caps {
 			default:
 				continue
 			}
-			if gr, ok := g.reason(n, a); ok {
+			if gr, ok := g.reason(ps, a); ok {
 				c.anyUser, c.anyUserQ = &gr, a
 			}
 		}
 	}
-	c.masters = g.toMasters(n, perms)
+	c.masters = g.toMasters(ps, vs, from)
 	return c
 }
 
 // toMasters returns a hop to system:masters-equivalent power: binding an admin ClusterRole
-// cluster-wide, escalating a ClusterRole the node is bound to cluster-wide, or approving a
+// cluster-wide, escalating a ClusterRole the caller is bound to cluster-wide, or approving a
 // client certificate for system:masters.
-func (g *graph) toMasters(n *node, perms map[string][]Grant) *Hop {
+func (g *graph) toMasters(ps []*principal, vs []*view, from Subject) *Hop {
 	masters := Subject{Kind: GroupKind, Name: Masters}
-	for _, r := range g.admin {
+	bind, escalate := false, false
+	for _, v := range vs {
+		bind, escalate = bind || v.bind, escalate || v.escalate
+	}
+	for ri, r := range g.admin {
+		if !bind {
+			break // no rule allows bind on any ClusterRole
+		}
 		ba := Attributes{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: r}
-		b, ok := g.reason(n, ba)
+		b, ok := g.reasonAt(ps, fxBind+ri)
 		if !ok {
 			continue
 		}
-		for _, v := range []string{"create", "update", "patch"} {
+		for i, v := range []string{"create", "update", "patch"} {
 			a := Attributes{Verb: v, APIGroup: rbacv1.GroupName, Resource: "clusterrolebindings"}
 			if v != "create" {
 				a.Name = "any"
 			}
-			if c, ok := g.reason(n, a); ok {
-				return &Hop{From: n.sub, To: masters, Action: fmt.Sprintf("%s a ClusterRoleBinding to ClusterRole %s (bind)", v, r), Grants: []Grant{b, c}, Requests: []Attributes{ba, a}}
+			if c, ok := g.reasonAt(ps, fxCRB+i); ok {
+				return &Hop{From: from, To: masters, Action: fmt.Sprintf("%s a ClusterRoleBinding to ClusterRole %s (bind)", v, r), Grants: []Grant{b, c}, Requests: []Attributes{ba, a}}
 			}
 		}
 	}
-	for _, gr := range perms[""] {
-		if gr.Binding.Kind != ClusterRoleBindingKind || gr.Rule != 0 {
-			continue
+	if escalate {
+		// The first rule of each cluster-wide binding's role, in the order of the caller's
+		// permissions: by binding, the earlier principal first.
+		var crb0 []Grant
+		for _, v := range vs {
+			crb0 = append(crb0, v.crb0...)
 		}
-		name := gr.Role.Name
-		ea := Attributes{Verb: "escalate", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: name}
-		esc, ok := g.reason(n, ea)
-		if !ok {
-			continue
-		}
-		for _, v := range []string{"update", "patch"} {
-			ua := Attributes{Verb: v, APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: name}
-			if u, ok := g.reason(n, ua); ok {
-				return &Hop{From: n.sub, To: masters, Action: fmt.Sprintf("escalate ClusterRole %s (bound to it by %s) to allow everything", name, gr.Binding), Grants: []Grant{esc, u}, Requests: []Attributes{ea, ua}}
+		slices.SortStableFunc(crb0, func(a, b Grant) int {
+			if a.Binding == b.Binding {
+				return 0
+			}
+			return compareBindings(a.Binding, b.Binding)
+		})
+		for _, gr := range crb0 {
+			if gr.Binding.Kind != ClusterRoleBindingKind {
+				continue
+			}
+			name := gr.Role.Name
+			ea := Attributes{Verb: "escalate", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: name}
+			esc, ok := g.reason(ps, ea)
+			if !ok {
+				continue
+			}
+			for _, v := range []string{"update", "patch"} {
+				ua := Attributes{Verb: v, APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: name}
+				if u, ok := g.reason(ps, ua); ok {
+					return &Hop{From: from, To: masters, Action: fmt.Sprintf("escalate ClusterRole %s (bound to it by %s) to allow everything", name, gr.Binding), Grants: []Grant{esc, u}, Requests: []Attributes{ea, ua}}
+				}
 			}
 		}
 	}
 	ca := Attributes{Verb: "create", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests"}
 	ua := Attributes{Verb: "update", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests", Subresource: "approval", Name: "csr"}
-	if c, ok := g.reason(n, ca); ok {
-		if u, ok := g.reason(n, ua); ok {
-			for _, signer := range []string{"kubernetes.io/kube-apiserver-client", "kubernetes.io/*"} {
+	if c, ok := g.reasonAt(ps, fxCSRCreate); ok {
+		if u, ok := g.reasonAt(ps, fxCSRApprove); ok {
+			for i, signer := range []string{"kubernetes.io/kube-apiserver-client", "kubernetes.io/*"} {
 				aa := Attributes{Verb: "approve", APIGroup: "certificates.k8s.io", Resource: "signers", Name: signer}
-				if a, ok := g.reason(n, aa); ok {
-					return &Hop{From: n.sub, To: masters, Action: "create and approve a client certificate in group system:masters", Grants: []Grant{c, u, a}, Requests: []Attributes{ca, ua, aa}}
+				if a, ok := g.reasonAt(ps, fxSigners+i); ok {
+					return &Hop{From: from, To: masters, Action: "create and approve a client certificate in group system:masters", Grants: []Grant{c, u, a}, Requests: []Attributes{ca, ua, aa}}
 				}
 			}
 		}
@@ -531,17 +842,17 @@ func (g *graph) edge(u, v *node) *Hop {
 	switch sub := v.sub; sub.Kind {
 	case ServiceAccountKind:
 		ns := sub.Namespace
-		if r, ok := c.runAs[""]; ok {
+		if r, ok := c.runAs.get(""); ok {
 			req := r.req
 			req.Namespace = ns
 			return hop(strings.Replace(r.action, "in the namespace", "in namespace "+ns, 1), one(r.grant), req)
 		}
-		if r, ok := c.runAs[ns]; ok {
+		if r, ok := c.runAs.get(ns); ok {
 			return hop(r.action, one(r.grant), r.req)
 		}
 		if _, ok := c.token.in(ns); ok {
 			a := Attributes{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Namespace: ns, Name: sub.Name}
-			if gr, ok := g.reason(u, a); ok {
+			if gr, ok := g.reason(u.ps, a); ok {
 				return hop("create a token for the service account", one(gr), a)
 			}
 		}
@@ -566,25 +877,26 @@ func (g *graph) edge(u, v *node) *Hop {
 		}
 		if c.impersona {
 			a := Attributes{Verb: "impersonate", Resource: "serviceaccounts", Namespace: ns, Name: sub.Name}
-			if gr, ok := g.reason(u, a); ok {
+			if gr, ok := g.reason(u.ps, a); ok {
 				return hop("impersonate the service account", one(gr), a)
 			}
 		}
 	case UserKind:
 		if c.impersona {
 			a := Attributes{Verb: "impersonate", Resource: "users", Name: sub.Name}
-			if gr, ok := g.reason(u, a); ok {
+			if gr, ok := g.reason(u.ps, a); ok {
 				return hop("impersonate the user", one(gr), a)
 			}
 		}
 	case GroupKind:
 		if sub.Name == Masters && c.masters != nil {
 			h := *c.masters
+			h.From = u.sub
 			return &h
 		}
 		if c.impersona && c.anyUser != nil {
 			a := Attributes{Verb: "impersonate", Resource: "groups", Name: sub.Name}
-			if gr, ok := g.reason(u, a); ok {
+			if gr, ok := g.reason(u.ps, a); ok {
 				return hop("impersonate a user in the group", []Grant{*c.anyUser, gr}, c.anyUserQ, a)
 			}
 		}
@@ -598,10 +910,10 @@ func (g *graph) edge(u, v *node) *Hop {
 func (g *graph) path(from Subject) *Path {
 	n := g.byS[from]
 	if n == nil {
-		n = &node{sub: from, dist: -1}
-		n.user, n.groups = principalOf(from)
-		n.caps = g.capsOf(n)
-		if n.goal = g.atGoal(n); n.goal != nil {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		n, _ = g.newNode(from)
+		if n.goal != nil {
 			n.dist, n.next = 0, n.goal
 		} else {
 			for _, v := range g.nodes {

@@ -2,6 +2,7 @@ package ingress
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/config"
 	"github.com/kubeharden/kubeharden/inventory"
 )
 
@@ -238,12 +240,19 @@ func (m *meshView) mode(t inventory.PodTemplate) (string, *peerAuth) {
 }
 
 // judged groups the pod templates the mesh checks judge by namespace, sorted.
-func (m *meshView) judged() ([]string, map[string][]inventory.PodTemplate) {
+//
+// A re-run for some namespaces (Pass.Namespaces) judges those alone, unless the mesh-wide
+// policy's findings are wanted: they name workloads of every namespace.
+func (m *meshView) judged(p *check.Pass) ([]string, map[string][]inventory.PodTemplate) {
 	by := map[string][]inventory.PodTemplate{}
 	var names []string
+	only := p.Namespaces
+	if only[m.root] {
+		only = nil
+	}
 	for _, t := range m.inv.PodTemplates() {
 		ns := t.Namespace()
-		if m.skipNamespace(ns) || t.Spec.HostNetwork {
+		if m.skipNamespace(ns) || t.Spec.HostNetwork || (only != nil && !only[ns]) {
 			continue
 		}
 		if _, ok := by[ns]; !ok {
@@ -308,6 +317,7 @@ var PodTrafficUnencrypted = &check.Check{
 	Kinds:       []string{"Namespace", check.Workloads, peerAuthentication},
 	Reads:       meshReads,
 	Scope:       check.ScopeCluster,
+	Partition:   byMesh,
 	Run: func(p *check.Pass) {
 		sev, on := meshSeverity(p)
 		if !on {
@@ -320,7 +330,7 @@ var PodTrafficUnencrypted = &check.Check{
 		report := func(o *inventory.Object, path, format string, args ...any) {
 			p.Report(check.Diagnostic{Object: o, Path: path, Message: fmt.Sprintf(format, args...), Severity: sev})
 		}
-		names, by := m.judged()
+		names, by := m.judged(p)
 		disabled := map[*peerAuth][]inventory.PodTemplate{}
 		var disabledOrder []*peerAuth
 		for _, ns := range names {
@@ -365,6 +375,33 @@ var PodTrafficUnencrypted = &check.Check{
 	},
 }
 
+// byMesh partitions the mesh checks. A workload's encryption depends on its own labels,
+// its namespace's labels and PeerAuthentications, the mesh-wide PeerAuthentication in the
+// root namespace and the CNI's configuration (ConfigMaps and FelixConfigurations, which
+// the partition does not answer for). Findings go on workloads, Namespaces and
+// PeerAuthentications; only those of a mesh-wide policy name workloads of several
+// namespaces. So a change in a namespace affects it and, when the root namespace holds
+// PeerAuthentications, the root; a change in the root affects every namespace.
+var byMesh = &check.Partition{
+	Name:  "mesh",
+	Kinds: []string{"Namespace", check.Workloads, peerAuthentication},
+	Affected: func(env check.Env, nss []string) ([]string, bool) {
+		root := (&config.Ingress{}).IstioRoot()
+		if env.Config != nil {
+			root = env.Config.Ingress.IstioRoot()
+		}
+		if slices.Contains(nss, root) {
+			return nil, true
+		}
+		for _, o := range env.Inv.ByKind(peerAuthentication) {
+			if o.EffectiveNamespace() == root {
+				return []string{root}, false
+			}
+		}
+		return nil, false
+	},
+}
+
 // MTLSNotStrict reports Istio-meshed workloads that accept plain text (PERMISSIVE).
 var MTLSNotStrict = &check.Check{
 	ID:    "ingress/mtls-not-strict",
@@ -382,9 +419,10 @@ var MTLSNotStrict = &check.Check{
 	References: []string{refNSANet, refCISTransit, refMITREAiTM, "Istio docs: PeerAuthentication (mutual TLS migration)"},
 	Remediation: "Apply a PeerAuthentication with spec.mtls.mode: STRICT mesh-wide (in istio-system) or in the namespace, " +
 		"after every client is in the mesh.",
-	Kinds: []string{"Namespace", check.Workloads, peerAuthentication},
-	Reads: meshReads,
-	Scope: check.ScopeCluster,
+	Kinds:     []string{"Namespace", check.Workloads, peerAuthentication},
+	Reads:     meshReads,
+	Scope:     check.ScopeCluster,
+	Partition: byMesh,
 	Run: func(p *check.Pass) {
 		sev, on := meshSeverity(p)
 		if !on {
@@ -394,7 +432,7 @@ var MTLSNotStrict = &check.Check{
 		report := func(o *inventory.Object, path, format string, args ...any) {
 			p.Report(check.Diagnostic{Object: o, Path: path, Message: fmt.Sprintf(format, args...), Severity: sev})
 		}
-		names, by := m.judged()
+		names, by := m.judged(p)
 		byPolicy := map[*peerAuth][]inventory.PodTemplate{}
 		var order []*peerAuth
 		for _, ns := range names {

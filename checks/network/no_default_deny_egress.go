@@ -31,4 +31,6 @@ var NoDefaultDenyEgress = &check.Check{
 	Scope:    check.ScopeCluster,
 	Requires: []check.Requirement{engines.Netpol, engines.NetpolPlan},
 	Run:      func(p *check.Pass) { runNoDefaultDeny(p, netpol.Egress) },
+	// A namespace's finding and its generated fix depend on the namespaces it has paths to.
+	Partition: byPaths,
 }

@@ -37,6 +37,8 @@ var NoDefaultDenyIngress = &check.Check{
 	Scope:    check.ScopeCluster,
 	Requires: []check.Requirement{engines.Netpol, engines.NetpolPlan},
 	Run:      func(p *check.Pass) { runNoDefaultDeny(p, netpol.Ingress) },
+	// A namespace's finding and its generated fix depend on the namespaces it has paths to.
+	Partition: byPaths,
 }
 
 // runNoDefaultDeny reports each namespace without a default deny in direction d, saying
@@ -45,6 +47,9 @@ func runNoDefaultDeny(p *check.Pass, d netpol.Direction) {
 	e := engine(p)
 	dir := strings.ToLower(d.String())
 	for _, ns := range workloadNamespaces(e) {
+		if p.Namespaces != nil && !p.Namespaces[ns] {
+			continue // an incremental re-run for other namespaces
+		}
 		if len(e.DefaultDeny(ns, d)) > 0 || len(e.ClusterDefaultDeny(ns, d)) > 0 ||
 			len(netpol.CNIDefaultDeny(cniPolicies(p), ns, d)) > 0 {
 			continue

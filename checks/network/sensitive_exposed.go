@@ -35,7 +35,26 @@ var SensitiveExposed = &check.Check{
 	Kinds:       []string{check.Workloads},
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
+	Partition:   byOwnNamespace,
 	Run:         runSensitiveExposed,
+}
+
+// byOwnNamespace partitions the findings on workloads that depend on the workload's class,
+// its namespace's policies and every namespace's labels and policies (which probes from
+// every namespace read), but on no other workload: a workload's change affects the findings
+// of its namespace alone. When that namespace has no Namespace object, the workload may be
+// what makes it known, which changes the probes of every namespace.
+var byOwnNamespace = &check.Partition{
+	Name:  "own-namespace",
+	Kinds: []string{check.Workloads},
+	Affected: func(env check.Env, nss []string) ([]string, bool) {
+		for _, ns := range nss {
+			if o := env.Inv.Namespace(ns); o == nil || o.APIVersion != "v1" {
+				return nil, true
+			}
+		}
+		return nil, false
+	},
 }
 
 // databaseWords are label values (or dash-separated parts of them) that mean a database.
@@ -56,7 +75,7 @@ func runSensitiveExposed(p *check.Pass) {
 	// tell the workloads of a class apart), so the sources are worked out once per class.
 	fromByClass := map[*netpol.Class][]string{}
 	for _, w := range e.Workloads() {
-		if w.Object == nil || w.Template == nil {
+		if w.Object == nil || w.Template == nil || (p.Namespaces != nil && !p.Namespaces[w.Namespace]) {
 			continue
 		}
 		what, path := sensitive(w)

@@ -27,11 +27,16 @@ var UnselectedWorkload = &check.Check{
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol, engines.NetpolPlan},
 	Run:         runUnselectedWorkload,
+	// A namespace's finding and its generated fix depend on the namespaces it has paths to.
+	Partition: byPaths,
 }
 
 func runUnselectedWorkload(p *check.Pass) {
 	e := engine(p)
 	for _, ns := range workloadNamespaces(e) {
+		if p.Namespaces != nil && !p.Namespaces[ns] {
+			continue // an incremental re-run for other namespaces
+		}
 		valid := 0
 		for _, pol := range e.PoliciesIn(ns) {
 			if pol.Valid() {

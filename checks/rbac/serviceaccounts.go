@@ -48,17 +48,16 @@ type Held struct {
 // cluster-admin is reported as that alone; a role that allows everything in a namespace is
 // reported once, as cluster-admin of that namespace, rather than once per capability.
 func RiskyHeld(e *engine.Engine, user string, groups []string) []Held {
-	perms := e.PermissionsOf(user, groups)
-	if len(perms) == 0 {
+	scopes := e.Scopes(user, groups) // "" (cluster-wide) first
+	if len(scopes) == 0 {
 		return nil
 	}
-	scopes := make([]string, 0, len(perms))
-	for ns := range perms {
-		scopes = append(scopes, ns)
-	}
-	sort.Strings(scopes) // "" (cluster-wide) first
 	var out []Held
 	for _, c := range Risky {
+		admin := c.Name == Risky[0].Name
+		keep := func(g *engine.Grant) bool {
+			return Reportable(g.Binding, g.Subject) && (admin || !adminEquivalent(g.Role))
+		}
 	probes:
 		for _, pr := range c.Probes {
 			for _, ns := range scopes {
@@ -67,10 +66,7 @@ func RiskyHeld(e *engine.Engine, user string, groups []string) []Held {
 				}
 				a := pr.Attributes
 				a.Namespace = ns
-				for _, g := range e.Reasons(user, groups, a) {
-					if !Reportable(g.Binding, g.Subject) || (c.Name != Risky[0].Name && adminEquivalent(g.Role)) {
-						continue
-					}
+				if g, ok := e.FirstReason(user, groups, a, keep); ok {
 					cluster := g.Binding.Kind == engine.ClusterRoleBindingKind
 					where := Where(g.Binding, pr.Cluster)
 					out = append(out, Held{Capability: c.Name, Where: where, Grant: g, Cluster: cluster})
@@ -119,6 +115,7 @@ var WorkloadServiceAccount = &check.Check{
 	Run: func(p *check.Pass) {
 		e := Engine(p)
 		memo := map[saKey][]Held{}
+		byCaller := map[string][]Held{} // service accounts named by the same bindings hold the same
 		for _, t := range p.Inv.PodTemplates() {
 			if !engine.Automounts(t, p.Inv) {
 				continue
@@ -127,7 +124,11 @@ var WorkloadServiceAccount = &check.Check{
 			held, ok := memo[k]
 			if !ok {
 				user, groups := engine.Subject{Kind: engine.ServiceAccountKind, Namespace: k.ns, Name: k.name}.Principal()
-				held = RiskyHeld(e, user, groups)
+				ck := e.CallerKey(user, groups)
+				if held, ok = byCaller[ck]; !ok {
+					held = RiskyHeld(e, user, groups)
+					byCaller[ck] = held
+				}
 				memo[k] = held
 			}
 			if len(held) == 0 {
@@ -172,6 +173,7 @@ var AutomountToken = &check.Check{
 			risky bool
 		}
 		memo := map[saKey]result{}
+		byCaller := map[string]result{} // service accounts named by the same bindings hold the same
 		for _, t := range p.Inv.PodTemplates() {
 			if !engine.Automounts(t, p.Inv) {
 				continue
@@ -180,9 +182,13 @@ var AutomountToken = &check.Check{
 			r, ok := memo[k]
 			if !ok {
 				user, groups := engine.Subject{Kind: engine.ServiceAccountKind, Namespace: k.ns, Name: k.name}.Principal()
-				r.risky = len(RiskyHeld(e, user, groups)) > 0
-				if !r.risky {
-					r.grant = firstReportable(e.PermissionsOf(user, groups))
+				ck := e.CallerKey(user, groups)
+				if r, ok = byCaller[ck]; !ok {
+					r.risky = len(RiskyHeld(e, user, groups)) > 0
+					if !r.risky {
+						r.grant = firstReportable(e.PermissionsOf(user, groups))
+					}
+					byCaller[ck] = r
 				}
 				memo[k] = r
 			}

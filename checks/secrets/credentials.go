@@ -31,30 +31,58 @@ type pattern struct {
 	re   *regexp.Regexp
 	// ok, when set, must accept the match (to skip documented examples and placeholders).
 	ok func(m []string) bool
+	// may is false for values the expression cannot match: they lack text every match
+	// holds. It spares running the expressions on most values.
+	may func(s string) bool
+}
+
+func has(subs ...string) func(string) bool {
+	return func(s string) bool {
+		for _, sub := range subs {
+			if !strings.Contains(s, sub) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func hasAny(subs ...string) func(string) bool {
+	return func(s string) bool {
+		for _, sub := range subs {
+			if strings.Contains(s, sub) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 var patterns = []pattern{
-	{kindGCPAccount, regexp.MustCompile(`"type"\s*:\s*"service_account"[\s\S]*"private_key"|"private_key"[\s\S]*"type"\s*:\s*"service_account"`), nil},
-	{kindPrivateKey, regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`), nil},
-	{kindAWSKeyID, regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z2-7]{16}\b`), func(m []string) bool { return !strings.HasSuffix(m[0], "EXAMPLE") }},
-	{kindGoogleAPI, regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`), nil},
-	{kindGitHub, regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b`), nil},
-	{kindSlackHook, regexp.MustCompile(`https://hooks\.slack\.com/services/[A-Za-z0-9_/-]{20,}`), nil},
-	{kindSlack, regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`), nil},
-	{kindJWT, regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}`), nil},
+	{kindGCPAccount, regexp.MustCompile(`"type"\s*:\s*"service_account"[\s\S]*"private_key"|"private_key"[\s\S]*"type"\s*:\s*"service_account"`), nil, has(`"private_key"`, `"service_account"`)},
+	{kindPrivateKey, regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`), nil, has("-----BEGIN ", "PRIVATE KEY")},
+	{kindAWSKeyID, regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z2-7]{16}\b`), func(m []string) bool { return !strings.HasSuffix(m[0], "EXAMPLE") }, hasAny("AKIA", "ASIA")},
+	{kindGoogleAPI, regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`), nil, has("AIza")},
+	{kindGitHub, regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b`), nil, hasAny("gh", "github_pat_")},
+	{kindSlackHook, regexp.MustCompile(`https://hooks\.slack\.com/services/[A-Za-z0-9_/-]{20,}`), nil, has("https://hooks.slack.com/services/")},
+	{kindSlack, regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`), nil, has("xox")},
+	{kindJWT, regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}`), nil, has("eyJ")},
 	// scheme://user:password@host, the password being a literal.
-	{kindConnString, regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/?#@'"]*:([^\s@/?#'"]+)@`), func(m []string) bool { return literal(m[1]) }},
+	{kindConnString, regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/?#@'"]*:([^\s@/?#'"]+)@`), func(m []string) bool { return literal(m[1]) }, has("://", "@")},
 	// ?password=... in a URL, as JDBC drivers take it.
-	{kindConnString, regexp.MustCompile(`(?i)://\S*[?&](?:password|pwd)=([^&\s#'"]+)`), func(m []string) bool { return literal(m[1]) }},
+	{kindConnString, regexp.MustCompile(`(?i)://\S*[?&](?:password|pwd)=([^&\s#'"]+)`), func(m []string) bool { return literal(m[1]) }, has("://", "=")},
 	// Password=...; in key=value connection strings (ADO.NET, ODBC, libpq).
 	{kindConnString, regexp.MustCompile(`(?i)(?:^|[;\s])(?:password|pwd)\s*=\s*([^;\s'"]+)\s*;|;\s*(?:password|pwd)\s*=\s*([^;\s'"]+)`), func(m []string) bool {
 		return literal(m[1] + m[2])
-	}},
+	}, has(";", "=")},
 }
 
 // findPattern returns the kind of the first credential format in s, or "".
 func findPattern(s string) string {
 	for _, p := range patterns {
+		if !p.may(s) {
+			continue
+		}
 		for _, m := range p.re.FindAllStringSubmatch(s, -1) {
 			if p.ok == nil || p.ok(m) {
 				return p.kind

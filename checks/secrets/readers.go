@@ -2,7 +2,7 @@ package secrets
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/kubeharden/kubeharden/check"
@@ -35,58 +35,114 @@ var Readers = &check.Check{
 	Requires:    []check.Requirement{engines.RBAC},
 	Run: func(p *check.Pass) {
 		e := rbacchecks.Engine(p)
-		for _, ns := range p.Inv.Namespaces() {
-			type reader struct {
-				subject rbac.Subject
-				verbs   []string
-				grant   rbac.Grant
-			}
-			by := map[rbac.Subject]*reader{}
-			var order []rbac.Subject
-			for _, verb := range readVerbs {
-				for _, g := range e.WhoCan(rbac.Attributes{Verb: verb, Namespace: ns, Resource: "secrets"}) {
-					if !rbacchecks.Reportable(g.Binding, g.Subject) {
-						continue
-					}
-					r := by[g.Subject]
-					if r == nil {
-						r = &reader{subject: g.Subject, grant: g}
-						by[g.Subject] = r
-						order = append(order, g.Subject)
-					}
-					if !contains(r.verbs, verb) {
-						r.verbs = append(r.verbs, verb)
-					}
+		// Who-can in a namespace is who holds it through a ClusterRoleBinding, the same in
+		// every namespace, and through the namespace's RoleBindings: ask once across all
+		// namespaces and split by the binding's namespace ("" for ClusterRoleBindings).
+		// ClusterRoleBinding sorts before RoleBinding, so a subject's first grant for a
+		// verb is a cluster-wide one when it has one.
+		type held struct {
+			verbs  [3]bool
+			grants [3]rbac.Grant
+		}
+		byNS := map[string]map[rbac.Subject]*held{}
+		for vi, verb := range readVerbs {
+			for _, g := range e.Holders(rbac.Attributes{Verb: verb, Resource: "secrets"}) {
+				if !rbacchecks.Reportable(g.Binding, g.Subject) {
+					continue
+				}
+				m := byNS[g.Binding.Namespace]
+				if m == nil {
+					m = map[rbac.Subject]*held{}
+					byNS[g.Binding.Namespace] = m
+				}
+				h := m[g.Subject]
+				if h == nil {
+					h = &held{}
+					m[g.Subject] = h
+				}
+				if !h.verbs[vi] {
+					h.verbs[vi], h.grants[vi] = true, g
 				}
 			}
-			if len(order) == 0 {
+		}
+		type reader struct {
+			key  string // the subject as the message names it, to sort by
+			part string
+			g    *rbac.Grant
+		}
+		describe := func(s rbac.Subject, c, n *held) reader {
+			var verbs []string
+			var first *rbac.Grant
+			for vi, verb := range readVerbs {
+				var g *rbac.Grant
+				switch {
+				case c != nil && c.verbs[vi]:
+					g = &c.grants[vi]
+				case n != nil && n.verbs[vi]:
+					g = &n.grants[vi]
+				default:
+					continue
+				}
+				verbs = append(verbs, verb)
+				if first == nil {
+					first = g
+				}
+			}
+			key := s.String()
+			return reader{key, fmt.Sprintf("%s (%s %s %s)", key, strings.Join(verbs, ", "),
+				rbacchecks.Where(first.Binding, false), rbacchecks.Via(first)), first}
+		}
+		// The cluster-wide readers, described once.
+		var cluster []reader
+		clusterBy := map[rbac.Subject]int{}
+		for s, c := range byNS[""] {
+			clusterBy[s] = len(cluster)
+			cluster = append(cluster, describe(s, c, nil))
+		}
+		for _, ns := range p.Inv.Namespaces() {
+			local := byNS[ns]
+			if ns == "" {
+				local = nil // RoleBindings always have a namespace
+			}
+			if len(cluster) == 0 && len(local) == 0 {
 				continue
 			}
-			sort.Slice(order, func(i, j int) bool { return order[i].String() < order[j].String() })
-			parts := make([]string, len(order))
-			for i, s := range order {
-				r := by[s]
-				parts[i] = fmt.Sprintf("%s (%s %s %s)", s, strings.Join(r.verbs, ", "),
-					rbacchecks.Where(r.grant.Binding, false), rbacchecks.Via(&r.grant))
+			readers := make([]reader, 0, len(cluster)+len(local))
+			for s, c := range byNS[""] {
+				if n := local[s]; n != nil {
+					readers = append(readers, describe(s, c, n))
+				} else {
+					readers = append(readers, cluster[clusterBy[s]])
+				}
 			}
-			first := by[order[0]].grant
+			for s, n := range local {
+				if _, ok := byNS[""][s]; !ok {
+					readers = append(readers, describe(s, nil, n))
+				}
+			}
+			slices.SortFunc(readers, func(a, b reader) int { return strings.Compare(a.key, b.key) })
+			head := fmt.Sprintf("Secrets of namespace %s can be read by %d %s: ", ns, len(readers), plural(len(readers), "subject"))
+			size := len(head)
+			for _, r := range readers {
+				size += len(r.part) + 2
+			}
+			var msg strings.Builder
+			msg.Grow(size)
+			msg.WriteString(head)
+			for i, r := range readers {
+				if i > 0 {
+					msg.WriteString("; ")
+				}
+				msg.WriteString(r.part)
+			}
+			first := readers[0].g
 			obj, path := p.Inv.Namespace(ns), "metadata.name"
 			if obj == nil {
 				obj, path = first.Binding.Object, rbacchecks.SubjectPath(first.SubjectIndex)
 			}
-			p.Reportf(obj, path, "Secrets of namespace %s can be read by %d %s: %s",
-				ns, len(order), plural(len(order), "subject"), strings.Join(parts, "; "))
+			p.Report(check.Diagnostic{Object: obj, Path: path, Message: msg.String()})
 		}
 	},
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func plural(n int, word string) string {

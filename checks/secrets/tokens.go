@@ -100,8 +100,10 @@ var UnusedTokenAutomount = &check.Check{
 // every account has them.
 func usesAPI(e *rbac.Engine, ns, name string) bool {
 	s := rbac.Subject{Kind: rbac.ServiceAccountKind, Namespace: ns, Name: name}
-	user, groups := s.Principal()
-	for _, grants := range e.PermissionsOf(user, groups) {
+	// Only the account and its namespace's group count: the grants of the other groups
+	// (every account, every caller) name those groups.
+	user, group := rbac.ServiceAccountUser(ns, name), rbac.ServiceAccountGroupPrefix+ns
+	for _, grants := range e.PermissionsOf(user, []string{group}) {
 		for _, g := range grants {
 			if g.Subject == s || (g.Subject.Kind == rbac.GroupKind && g.Subject.Name == rbac.ServiceAccountGroupPrefix+ns) {
 				return true

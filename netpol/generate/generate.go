@@ -41,6 +41,13 @@ type Options struct {
 	// Engine, when set, is the reachability engine of the inventory already built (as the
 	// checks share it); nil builds one.
 	Engine *netpol.Engine
+	// PoliciesOnly says the caller reads only the Policies of Namespaces: paths that no
+	// policy of those namespaces needs are not looked for, and Paths and Notes are partial.
+	// It makes generating for a few namespaces of a large cluster cheap.
+	PoliciesOnly bool
+	// Mentioned, when set, returns MentionedNamespaces(o), as a cache may keep it; with
+	// PoliciesOnly it finds the workloads that can have paths into Namespaces.
+	Mentioned func(o *inventory.Object) []string
 }
 
 func (o *Options) defaults() {
@@ -146,6 +153,10 @@ type gen struct {
 	noted map[string]bool
 	// byNS are allWorkloads by namespace, in their order.
 	byNS map[string][]*netpol.Workload
+	// scopeClients are the namespaces with a ConfigMap that names a namespace in scope
+	// (lean only), and mentioned finds what an object names.
+	scopeClients map[string]bool
+	mentioned    func(*inventory.Object) []string
 }
 
 // Generate works out the application's paths and the policies that allow exactly them.
@@ -171,9 +182,43 @@ func Generate(inv *inventory.Inventory, opts Options) *Result {
 	for _, p := range res.Policies {
 		res.byNS[p.Object.Namespace] = append(res.byNS[p.Object.Namespace], p)
 	}
-	g.clusterNotes()
+	if !g.lean() {
+		g.clusterNotes()
+	}
 	res.Notes = g.notes
 	return res
+}
+
+// lean says only the policies of the namespaces in scope are wanted.
+func (g *gen) lean() bool { return g.scope != nil && g.opts.PoliciesOnly }
+
+// clientOfScope says whether w can have a path into a namespace in scope: the policies
+// there allow paths from workloads whose configuration names one of their Services, and
+// a workload reads the ConfigMaps of its own namespace.
+func (g *gen) clientOfScope(w *netpol.Workload) bool {
+	if g.scopeClients == nil {
+		mentioned := g.opts.Mentioned
+		if mentioned == nil {
+			mentioned = MentionedNamespaces
+		}
+		g.mentioned = mentioned
+		g.scopeClients = map[string]bool{}
+		for _, o := range g.inv.ByKind("ConfigMap") {
+			if g.mentionsScope(o) {
+				g.scopeClients[o.EffectiveNamespace()] = true
+			}
+		}
+	}
+	return g.scopeClients[w.Namespace] || (w.Object != nil && g.mentionsScope(w.Object))
+}
+
+func (g *gen) mentionsScope(o *inventory.Object) bool {
+	for _, ns := range g.mentioned(o) {
+		if g.scope[ns] {
+			return true
+		}
+	}
+	return false
 }
 
 // clusterNotes says what decides traffic besides the generated NetworkPolicies: paths that
@@ -357,6 +402,9 @@ func (g *gen) findConfigPaths() {
 		if w.Template == nil {
 			continue
 		}
+		if g.lean() && !g.inScope(w.Namespace) && !g.clientOfScope(w) {
+			continue
+		}
 		from := End{Kind: WorkloadEnd, Workload: w}
 		for _, t := range texts(g.inv, w.Template) {
 			for _, m := range mentions(t) {
@@ -391,7 +439,7 @@ func (g *gen) findConfigPaths() {
 func (g *gen) findIngressPaths() {
 	for _, o := range g.inv.ByKind("Ingress") {
 		ing, ok := o.Obj.(*networkingv1.Ingress)
-		if !ok {
+		if !ok || (g.lean() && !g.inScope(o.EffectiveNamespace())) {
 			continue
 		}
 		ns := o.EffectiveNamespace()
@@ -441,7 +489,8 @@ func (g *gen) findIngressPaths() {
 func (g *gen) findExposedServices() {
 	for _, o := range g.inv.ByKind("Service") {
 		svc, ok := o.Obj.(*corev1.Service)
-		if !ok || (svc.Spec.Type != corev1.ServiceTypeNodePort && svc.Spec.Type != corev1.ServiceTypeLoadBalancer) {
+		if !ok || (svc.Spec.Type != corev1.ServiceTypeNodePort && svc.Spec.Type != corev1.ServiceTypeLoadBalancer) ||
+			(g.lean() && !g.inScope(o.EffectiveNamespace())) {
 			continue
 		}
 		for _, b := range g.backends(svc) {
@@ -612,7 +661,7 @@ func (g *gen) policies() []*Policy {
 	var out []*Policy
 	// Default denies first; then judge each path against the existing policies plus them,
 	// so that nothing already allowed is allowed twice.
-	extra := []*inventory.Object{}
+	var extra []netpol.PolicyInput
 	dns := netpol.Endpoint{Name: "cluster DNS", Probe: &netpol.Probe{Namespace: g.opts.DNSNamespace, Labels: g.opts.DNSLabels}}
 	udp53 := netpol.Port{Protocol: netpol.UDP, Number: 53}
 	for _, ns := range nss {
@@ -626,11 +675,11 @@ func (g *gen) policies() []*Policy {
 		out = append(out, &Policy{Object: np,
 			Comment: fmt.Sprintf("Namespace %s: deny all ingress and egress by default; the policies below open what the app needs.", ns),
 			Rules:   [2][]string{nil, {fmt.Sprintf("Every pod resolves names through cluster DNS (%s in %s).", labels.Set(g.opts.DNSLabels), g.opts.DNSNamespace)}}})
-		extra = append(extra, inventory.New(np, inventory.Source{}, nil))
+		extra = append(extra, netpol.PolicyInput{Policy: np, Object: inventory.New(np, inventory.Source{}, nil)})
 	}
 	eng := g.eng
 	if len(extra) > 0 {
-		eng = netpol.FromInventory(inventory.Build(append(append([]*inventory.Object{}, g.inv.All()...), extra...)))
+		eng = g.eng.WithPolicies(extra)
 	}
 	byObj := map[*inventory.Object]*netpol.Workload{}
 	for _, w := range eng.Workloads() {

@@ -2,7 +2,6 @@ package generate
 
 import (
 	"net/netip"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,10 +102,36 @@ func texts(inv *inventory.Inventory, t *inventory.PodTemplate) []text {
 	return out
 }
 
-var (
-	separators = regexp.MustCompile("[\\s\"'`,;(){}<>|=]+")
-	hostRE     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-)
+// separator says whether r separates the tokens of a piece of configuration: ASCII white
+// space (as \s in a regular expression: tab, newline, form feed, carriage return, space),
+// quotes, and the punctuation around values in configuration formats.
+func separator(r rune) bool {
+	switch r {
+	case '\t', '\n', '\f', '\r', ' ', '"', '\'', '`', ',', ';', '(', ')', '{', '}', '<', '>', '|', '=':
+		return true
+	}
+	return false
+}
+
+// isHost says whether s is a DNS name of lower-case labels: letters, digits and inner
+// hyphens, separated by dots.
+func isHost(s string) bool {
+	if s == "" {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // schemePorts are the default ports of URL schemes, for URLs that name none.
 var schemePorts = map[string]int{
@@ -123,7 +148,7 @@ func mentions(t text) []mention {
 	trimmed := strings.TrimSpace(t.s)
 	whole := trimmed != "" && !strings.ContainsAny(trimmed, " \t\r\n")
 	var out []mention
-	for _, tok := range separators.Split(t.s, -1) {
+	for _, tok := range strings.FieldsFunc(t.s, separator) {
 		if tok == "" || strings.HasPrefix(tok, "/") || strings.HasPrefix(tok, "$") {
 			continue
 		}
@@ -168,7 +193,7 @@ func mentions(t text) []mention {
 			}
 			continue
 		}
-		if !hostRE.MatchString(host) {
+		if !isHost(host) {
 			continue
 		}
 		if !strings.Contains(host, ".") && !(whole || hasScheme || port != 0) {
@@ -196,4 +221,56 @@ func serviceCandidates(host, clientNS string) [][2]string {
 		out = append(out, [2]string{parts[1], parts[0]}, [2]string{clientNS, parts[1]})
 	}
 	return out
+}
+
+// MentionedNamespaces lists, sorted, the namespaces other than its own whose Services the
+// configuration in o can name: the hosts of every environment value, command and argument
+// of its pod templates, and of every value of a ConfigMap (which any workload of its
+// namespace may read). Generate finds a path between two namespaces only where one of them
+// mentions the other so: what a monitor needs to know which namespaces' generated policies
+// a change can touch.
+func MentionedNamespaces(o *inventory.Object) []string {
+	ns := o.EffectiveNamespace()
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		for _, m := range mentions(text{s: s}) {
+			if _, err := netip.ParseAddr(m.host); err == nil {
+				continue
+			}
+			for _, c := range serviceCandidates(m.host, ns) {
+				if c[0] != ns && !seen[c[0]] {
+					seen[c[0]] = true
+					out = append(out, c[0])
+				}
+			}
+		}
+	}
+	if cm, ok := o.Obj.(*corev1.ConfigMap); ok {
+		for _, v := range cm.Data {
+			add(v)
+		}
+	}
+	for _, t := range o.PodTemplates() {
+		for _, c := range t.Containers() {
+			for _, ev := range c.Container.Env {
+				add(ev.Value)
+			}
+			for _, a := range c.Container.Command {
+				add(a)
+			}
+			for _, a := range c.Container.Args {
+				add(a)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// FixedNamespaces are the namespaces every generated policy can depend on: where opts say
+// the ingress controller and cluster DNS run.
+func FixedNamespaces(opts Options) []string {
+	opts.defaults()
+	return []string{opts.IngressNamespace, opts.DNSNamespace}
 }
