@@ -190,24 +190,31 @@ func New(in Input) *Engine {
 		seen[k] = w
 	}
 	for _, pi := range in.Policies {
-		ns := pi.Policy.Namespace
-		if pi.Object != nil {
-			ns = pi.Object.EffectiveNamespace()
-		}
-		if ns == "" {
-			ns = inventory.DefaultNamespace
-		}
-		e.namespace(ns, nil, nil)
-		p := compile(pi.Policy, ns, pi.Object)
-		p.index = len(e.policies)
-		e.policies = append(e.policies, p)
-		e.polByNS[ns] = append(e.polByNS[ns], p)
+		e.addPolicy(pi)
 	}
 	for _, p := range e.policies {
 		e.selectAndMatch(p)
 	}
 	e.addClusterPolicies(in.ClusterPolicies)
 	return e
+}
+
+// addPolicy compiles pi into the engine's policies, adding its namespace when new. Its
+// selections and matches are left to selectAndMatch.
+func (e *Engine) addPolicy(pi PolicyInput) *Policy {
+	ns := pi.Policy.Namespace
+	if pi.Object != nil {
+		ns = pi.Object.EffectiveNamespace()
+	}
+	if ns == "" {
+		ns = inventory.DefaultNamespace
+	}
+	e.namespace(ns, nil, nil)
+	p := compile(pi.Policy, ns, pi.Object)
+	p.index = len(e.policies)
+	e.policies = append(e.policies, p)
+	e.polByNS[ns] = append(e.polByNS[ns], p)
+	return p
 }
 
 // selectAndMatch works out the classes a valid policy selects and those its peers match.

@@ -3,8 +3,6 @@ package netpol
 import (
 	"maps"
 	"slices"
-
-	"github.com/kubeharden/kubeharden/inventory"
 )
 
 // WithPolicies returns the engine New would build from e's input with the NetworkPolicies
@@ -41,19 +39,7 @@ func (e *Engine) WithPolicies(extra []PolicyInput) *Engine {
 		n.polByNS[k] = slices.Clip(ps)
 	}
 	for _, pi := range extra {
-		ns := pi.Policy.Namespace
-		if pi.Object != nil {
-			ns = pi.Object.EffectiveNamespace()
-		}
-		if ns == "" {
-			ns = inventory.DefaultNamespace
-		}
-		n.namespace(ns, nil, nil)
-		p := compile(pi.Policy, ns, pi.Object)
-		p.index = len(n.policies)
-		n.policies = append(n.policies, p)
-		n.polByNS[ns] = append(n.polByNS[ns], p)
-		n.selectAndMatch(p)
+		n.selectAndMatch(n.addPolicy(pi))
 	}
 	return &n
 }
