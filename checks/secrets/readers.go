@@ -25,7 +25,9 @@ var Readers = &check.Check{
 		"its Secrets, the verbs and the binding, role and rule that grant them, as the RBAC " +
 		"engine answers who-can (RoleBindings in the namespace and ClusterRoleBindings). " +
 		"Kubernetes components and the default policy's bindings are left out, as in the RBAC " +
-		"checks. Review the list: every entry should need the access.",
+		"checks. A message names at most 20 readers, sorted, and says how many more there are " +
+		"(`kubeharden who-can get secrets -n NAMESPACE` lists them all). Review the list: every " +
+		"entry should need the access.",
 	Severity:    check.Info,
 	References:  []string{refCISAccess, refNSA, refSecretsDocs},
 	Remediation: "Remove Secret read access from subjects that do not need it, or limit it with resourceNames to the Secrets they need.",
@@ -122,18 +124,22 @@ var Readers = &check.Check{
 			}
 			slices.SortFunc(readers, func(a, b reader) int { return strings.Compare(a.key, b.key) })
 			head := fmt.Sprintf("Secrets of namespace %s can be read by %d %s: ", ns, len(readers), plural(len(readers), "subject"))
-			size := len(head)
-			for _, r := range readers {
+			listed := readers[:min(len(readers), maxListed)]
+			size := len(head) + 100
+			for _, r := range listed {
 				size += len(r.part) + 2
 			}
 			var msg strings.Builder
 			msg.Grow(size)
 			msg.WriteString(head)
-			for i, r := range readers {
+			for i, r := range listed {
 				if i > 0 {
 					msg.WriteString("; ")
 				}
 				msg.WriteString(r.part)
+			}
+			if more := len(readers) - len(listed); more > 0 {
+				fmt.Fprintf(&msg, "; and %d more (kubeharden who-can get secrets -n %s lists them all)", more, ns)
 			}
 			first := readers[0].g
 			obj, path := p.Inv.Namespace(ns), "metadata.name"
@@ -144,6 +150,11 @@ var Readers = &check.Check{
 		}
 	},
 }
+
+// maxListed bounds the readers a message names: where a group binding lets hundreds of
+// subjects read every namespace's Secrets, listing them all in each namespace's message made
+// the report grow with namespaces × readers (1.3 GB of messages at 100,000 workloads).
+const maxListed = 20
 
 func plural(n int, word string) string {
 	if n == 1 {
