@@ -99,9 +99,8 @@ type Monitor struct {
 	mu sync.Mutex
 	// first is when the oldest change not yet evaluated arrived (zero: none pending).
 	first time.Time
-	// results are the findings of the last evaluation; errs the check errors.
+	// results are the findings of the last evaluation.
 	results results
-	errs    []check.Error
 	reports map[reportKey]*Report
 	facts   inventory.Facts
 	// writeNeeded says that the reports in the cluster may differ from reports, in the
@@ -341,7 +340,6 @@ func (m *Monitor) evaluate(ctx context.Context, w *watchers) {
 		errs = append(errs, m.results.errs[ns]...)
 	}
 	m.updateReports(inv, touched)
-	m.errs = ev.Errors()
 	m.writeNeeded = m.writeNeeded || len(touched) > 0
 	if m.unwritten == nil {
 		m.unwritten = map[string]bool{}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/inventory"
 )
 
 // findingWriter writes one finding as an item of the JSON report's findings list: the bytes
@@ -67,12 +68,7 @@ func (w *findingWriter) fixes(b []byte, fixes []check.SuggestedFix) ([]byte, err
 				}
 				b = append(append(b, editItemIndent...), '{')
 				b = w.str(key(b, editIndent, "op"), string(e.Op))
-				b = append(key(append(b, ','), editIndent, "object"), '{')
-				b = w.str(key(b, editObjectIndent, "apiVersion"), e.Object.APIVersion)
-				b = w.str(key(append(b, ','), editObjectIndent, "kind"), e.Object.Kind)
-				b = w.str(key(append(b, ','), editObjectIndent, "namespace"), e.Object.Namespace)
-				b = w.str(key(append(b, ','), editObjectIndent, "name"), e.Object.Name)
-				b = append(append(b, editIndent...), '}')
+				b = w.ref(key(append(b, ','), editIndent, "object"), e.Object, editIndent, editObjectIndent)
 				if e.Path != "" {
 					b = w.str(key(append(b, ','), editIndent, "path"), e.Path)
 				}
@@ -181,12 +177,7 @@ func (w *findingWriter) write(f *check.Finding) ([]byte, error) {
 	b = w.str(key(b, fieldIndent, "check"), f.Check)
 	b = w.str(key(append(b, ','), fieldIndent, "severity"), f.Severity.String())
 	b = w.str(key(append(b, ','), fieldIndent, "practice"), f.Practice)
-	b = append(key(append(b, ','), fieldIndent, "object"), '{')
-	b = w.str(key(b, objectIndent, "apiVersion"), f.Object.APIVersion)
-	b = w.str(key(append(b, ','), objectIndent, "kind"), f.Object.Kind)
-	b = w.str(key(append(b, ','), objectIndent, "namespace"), f.Object.Namespace)
-	b = w.str(key(append(b, ','), objectIndent, "name"), f.Object.Name)
-	b = append(append(b, fieldIndent...), '}')
+	b = w.ref(key(append(b, ','), fieldIndent, "object"), f.Object, fieldIndent, objectIndent)
 	if f.Cluster != "" {
 		b = w.str(key(append(b, ','), fieldIndent, "cluster"), f.Cluster)
 	}
@@ -216,6 +207,15 @@ func (w *findingWriter) write(f *check.Finding) ([]byte, error) {
 	b = append(b, "\n    }"...)
 	w.b = b
 	return b, nil
+}
+
+// ref writes r as an object whose fields stand at inner and whose closing brace at outer.
+func (w *findingWriter) ref(b []byte, r inventory.Ref, outer, inner string) []byte {
+	b = w.str(key(append(b, '{'), inner, "apiVersion"), r.APIVersion)
+	b = w.str(key(append(b, ','), inner, "kind"), r.Kind)
+	b = w.str(key(append(b, ','), inner, "namespace"), r.Namespace)
+	b = w.str(key(append(b, ','), inner, "name"), r.Name)
+	return append(append(b, outer...), '}')
 }
 
 func key(b []byte, indent, name string) []byte {

@@ -68,16 +68,11 @@ func registryCEL() *check.CEL {
 		allow := cfg.Images.AllowedRegistries
 		var entries []string
 		for _, e := range allow {
-			e = strings.TrimSuffix(strings.TrimSpace(e), "/")
-			if e == "" {
+			host, prefix, ok := parseEntry(e)
+			if !ok {
 				continue
 			}
-			host, prefix, slash := strings.Cut(e, "/")
-			if strings.EqualFold(host, legacyHub) {
-				host = dockerHub
-			}
-			host = strings.ToLower(host)
-			if slash {
+			if prefix != "" {
 				host += "/" + prefix
 			}
 			entries = append(entries, host)
@@ -119,18 +114,29 @@ func refCEL(body string) string {
 // "_", "__" or dashes.
 const componentRE = `[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*`
 
+// parseEntry splits an images.allowedRegistries entry into its registry host, in lower case
+// and with "index.docker.io" read as docker.io, and its repository prefix; ok is false for an
+// empty entry.
+func parseEntry(e string) (host, prefix string, ok bool) {
+	e = strings.TrimSuffix(strings.TrimSpace(e), "/")
+	if e == "" {
+		return "", "", false
+	}
+	host, prefix, _ = strings.Cut(e, "/")
+	if strings.EqualFold(host, legacyHub) {
+		host = dockerHub
+	}
+	return strings.ToLower(host), prefix, true
+}
+
 // Allowed reports whether ref is covered by one of entries: a registry host, compared without
 // regard to case, or a host followed by a repository prefix that matches whole path
 // components. "index.docker.io" means docker.io, as in image references.
 func Allowed(ref Reference, entries []string) bool {
 	for _, e := range entries {
-		e = strings.TrimSuffix(strings.TrimSpace(e), "/")
-		if e == "" {
+		host, prefix, ok := parseEntry(e)
+		if !ok {
 			continue
-		}
-		host, prefix, _ := strings.Cut(e, "/")
-		if strings.EqualFold(host, legacyHub) {
-			host = dockerHub
 		}
 		if !strings.EqualFold(host, ref.Domain) {
 			continue
