@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -44,6 +46,7 @@ func incrementalProperty(t *testing.T, seed uint64, steps int) {
 	r := rand.New(rand.NewPCG(seed, 13))
 	all := wrap(gen.Objects(40, int64(seed)))
 	all = append(all, rbacObjects(objectNamespaces(all))...)
+	all = append(all, ingressObjects(objectNamespaces(all))...)
 	// Start with most of the cluster; the rest arrives during the run.
 	var start, pool []*inventory.Object
 	for _, o := range all {
@@ -217,6 +220,32 @@ func serviceHosts(objs []*inventory.Object) []string {
 	return out
 }
 
+// ingressObjects are an ingress-nginx controller with its ConfigMap, Cilium's ConfigMap and
+// a TLS Ingress per namespace: what the ingress checks' partitions and engines follow.
+func ingressObjects(nss []string) []*inventory.Object {
+	cm := func(ns, name string, data map[string]string) runtime.Object {
+		return &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Data: data}
+	}
+	out := []runtime.Object{
+		cm("ingress-nginx", "ingress-nginx-controller", map[string]string{"ssl-redirect": "false", "hsts": "false"}),
+		cm("kube-system", "cilium-config", map[string]string{"enable-wireguard": "false"}),
+		&appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+			ObjectMeta: metav1.ObjectMeta{Name: "ingress-nginx-controller", Namespace: "ingress-nginx"},
+			Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{
+				Name: "controller", Image: "registry.k8s.io/ingress-nginx/controller:v1.12.0",
+				Args: []string{"/nginx-ingress-controller", "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller"}}}}}}},
+	}
+	for _, ns := range nss {
+		out = append(out, &networkingv1.Ingress{TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+			ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns},
+			Spec: networkingv1.IngressSpec{IngressClassName: ptr.To("nginx"),
+				TLS:   []networkingv1.IngressTLS{{Hosts: []string{ns + ".example.com"}, SecretName: "web-tls"}},
+				Rules: []networkingv1.IngressRule{{Host: ns + ".example.com"}}}})
+	}
+	return wrap(out)
+}
+
 // namespaces are those of the generated cluster: where mutate points RBAC subjects.
 var namespaces []string
 
@@ -336,6 +365,17 @@ func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
 	case *corev1.ServiceAccount:
 		x.AutomountServiceAccountToken = ptr.To(r.IntN(2) == 0)
 	case *corev1.ConfigMap:
+		switch n.Name {
+		case "ingress-nginx-controller", "cilium-config":
+			// Turn the redirect, HSTS or the CNI's encryption on or off.
+			keys := []string{"ssl-redirect", "force-ssl-redirect", "hsts", "enable-wireguard"}
+			x.Data = maps.Clone(x.Data)
+			if x.Data == nil {
+				x.Data = map[string]string{}
+			}
+			x.Data[keys[r.IntN(len(keys))]] = fmt.Sprint(r.IntN(2) == 0)
+			return n
+		}
 		switch r.IntN(3) {
 		case 0:
 			x.Data = map[string]string{"URL": fmt.Sprintf("http://api-%d:8080", r.IntN(3))}
@@ -347,6 +387,14 @@ func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
 		if r.IntN(2) == 0 {
 			x.Spec.Selector = map[string]string{"app": fmt.Sprintf("changed-%d", r.IntN(3))}
 		}
+	case *networkingv1.Ingress:
+		// The annotation that turns the redirect off for one Ingress.
+		a := maps.Clone(n.Meta.GetAnnotations())
+		if a == nil {
+			a = map[string]string{}
+		}
+		a["nginx.ingress.kubernetes.io/ssl-redirect"] = fmt.Sprint(r.IntN(2) == 0)
+		n.Meta.SetAnnotations(a)
 	case *networkingv1.NetworkPolicy:
 		switch r.IntN(4) {
 		case 0:

@@ -58,10 +58,11 @@ func PodTemplates(p *check.Pass) []inventory.PodTemplate {
 	if p.Namespaces == nil {
 		return p.Inv.PodTemplates()
 	}
+	// Not PodTemplatesIn: its index of every namespace is built again after each change.
 	var out []inventory.PodTemplate
-	for _, ns := range p.Inv.Namespaces() {
-		if p.Namespaces[ns] {
-			out = append(out, p.Inv.PodTemplatesIn(ns)...)
+	for _, t := range p.Inv.PodTemplates() {
+		if p.Namespaces[t.Owner.EffectiveNamespace()] {
+			out = append(out, t)
 		}
 	}
 	return out
