@@ -1,17 +1,13 @@
 package rbac_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"testing"
 
-	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/check/checktest"
 	"github.com/kubeharden/kubeharden/checks/rbac"
 	"github.com/kubeharden/kubeharden/checks/secrets"
 	"github.com/kubeharden/kubeharden/inventory"
-	"github.com/kubeharden/kubeharden/load"
 )
 
 // partitionBase has workloads in namespaces a, b, c and d (d without a Namespace object)
@@ -69,15 +65,6 @@ spec:
 	return s
 }()
 
-func decode(t *testing.T, name, y string) []*inventory.Object {
-	t.Helper()
-	objs, errs := load.Decode(name, []byte(y))
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	return objs
-}
-
 func binding(ns, name, roleKind, role, subject string) string {
 	return fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
@@ -95,52 +82,28 @@ subjects:
 // the incremental Evaluator's findings with a full run.
 func TestPartitionsEqualFullRun(t *testing.T) {
 	checks := append(rbac.Checks(), secrets.Checks()...)
-	ev := check.NewEvaluator(inventory.Build(decode(t, "base.yaml", partitionBase)), check.EvalOptions{Checks: checks, Now: checktest.Now})
-	steps := []struct {
-		name   string
-		upsert string
-		delete []inventory.Ref
-	}{
-		{name: "service account of another namespace", upsert: binding("a", "cross", "ClusterRole", "edit", "{kind: ServiceAccount, name: app, namespace: b}")},
-		{name: "service accounts of another namespace", upsert: binding("a", "group", "Role", "reader", "{kind: Group, name: 'system:serviceaccounts:c'}")},
-		{name: "service account by user name", upsert: binding("a", "user", "ClusterRole", "view", "{kind: User, name: 'system:serviceaccount:d:default'}")},
-		{name: "every service account", upsert: binding("b", "everyone", "ClusterRole", "view", "{kind: Group, name: 'system:serviceaccounts'}")},
-		{name: "every caller", upsert: binding("c", "authenticated", "ClusterRole", "edit", "{kind: Group, name: 'system:authenticated'}")},
-		{name: "a role's rules", upsert: `apiVersion: rbac.authorization.k8s.io/v1
+	checktest.Steps(t, checks, partitionBase, []checktest.Step{
+		{Name: "service account of another namespace", Upsert: binding("a", "cross", "ClusterRole", "edit", "{kind: ServiceAccount, name: app, namespace: b}")},
+		{Name: "service accounts of another namespace", Upsert: binding("a", "group", "Role", "reader", "{kind: Group, name: 'system:serviceaccounts:c'}")},
+		{Name: "service account by user name", Upsert: binding("a", "user", "ClusterRole", "view", "{kind: User, name: 'system:serviceaccount:d:default'}")},
+		{Name: "every service account", Upsert: binding("b", "everyone", "ClusterRole", "view", "{kind: Group, name: 'system:serviceaccounts'}")},
+		{Name: "every caller", Upsert: binding("c", "authenticated", "ClusterRole", "edit", "{kind: Group, name: 'system:authenticated'}")},
+		{Name: "a role's rules", Upsert: `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata: {name: reader, namespace: a}
 rules:
 - {verbs: [create], apiGroups: [""], resources: [pods, pods/exec, secrets]}
 - {verbs: [get, list], apiGroups: [""], resources: [secrets]}
 `},
-		{name: "a service account's token", upsert: `apiVersion: v1
+		{Name: "a service account's token", Upsert: `apiVersion: v1
 kind: ServiceAccount
 metadata: {name: app, namespace: b}
 automountServiceAccountToken: false
 `},
-		{name: "a namespace without its object", upsert: binding("d", "secrets", "ClusterRole", "edit", "{kind: User, name: alice}")},
-		{name: "every service account goes", delete: []inventory.Ref{{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding", Namespace: "b", Name: "everyone"}}},
-		{name: "every caller goes", delete: []inventory.Ref{{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding", Namespace: "c", Name: "authenticated"}}},
-		{name: "another namespace's account goes", delete: []inventory.Ref{{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding", Namespace: "a", Name: "cross"}}},
-		{name: "the role goes", delete: []inventory.Ref{{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role", Namespace: "a", Name: "reader"}}},
-	}
-	for _, s := range steps {
-		c := inventory.Change{Delete: s.delete}
-		if s.upsert != "" {
-			c.Upsert = decode(t, s.name+".yaml", s.upsert)
-		}
-		d := ev.Apply(c)
-		want, errs := check.RunAt(inventory.Build(append([]*inventory.Object(nil), ev.Inventory().All()...)), nil, nil, checks, checktest.Now)
-		if len(errs) > 0 || len(ev.Errors()) > 0 {
-			t.Fatalf("%s: errors: %v %v", s.name, errs, ev.Errors())
-		}
-		got, _ := json.Marshal(ev.Findings())
-		w, _ := json.Marshal(want)
-		if !bytes.Equal(got, w) {
-			t.Errorf("%s: incremental findings differ from a full run:\n got %s\nwant %s", s.name, got, w)
-		}
-		if len(d.Added)+len(d.Removed) == 0 {
-			t.Errorf("%s: the change moved no finding: the step tests nothing", s.name)
-		}
-	}
+		{Name: "a namespace without its object", Upsert: binding("d", "secrets", "ClusterRole", "edit", "{kind: User, name: alice}")},
+		{Name: "every service account goes", Delete: []inventory.Ref{{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding", Namespace: "b", Name: "everyone"}}},
+		{Name: "every caller goes", Delete: []inventory.Ref{{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding", Namespace: "c", Name: "authenticated"}}},
+		{Name: "another namespace's account goes", Delete: []inventory.Ref{{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding", Namespace: "a", Name: "cross"}}},
+		{Name: "the role goes", Delete: []inventory.Ref{{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role", Namespace: "a", Name: "reader"}}},
+	})
 }
