@@ -26,6 +26,9 @@ type EvalOptions struct {
 	// Observe, when set, is told how long each check ran (engines it built included) on
 	// each run: what a monitor exports as metrics, and how to find what dominates.
 	Observe func(c *Check, d time.Duration)
+	// NoFixes drops the fixes from the findings kept: a monitor, which reports findings but
+	// never fixes them, would otherwise keep every finding's edits for as long as it runs.
+	NoFixes bool
 }
 
 // Delta is how a change moved the findings: those that appeared and those that went.
@@ -56,6 +59,7 @@ type Evaluator struct {
 	now     time.Time
 	checks  []*Check
 	observe func(*Check, time.Duration)
+	noFixes bool
 	// units are each check's findings by what a re-run replaces: the object's key for a
 	// check of ScopeObject, the namespace for ScopeNamespace, "" for ScopeCluster.
 	units []map[string][]Finding
@@ -65,7 +69,7 @@ type Evaluator struct {
 // NewEvaluator runs the checks over inv and keeps inv, which Apply changes in place from then
 // on (the caller must not change or read it concurrently).
 func NewEvaluator(inv *inventory.Inventory, opts EvalOptions) *Evaluator {
-	ev := &Evaluator{inv: inv, cfg: opts.Config, facts: opts.Facts, now: opts.Now, checks: opts.Checks, observe: opts.Observe}
+	ev := &Evaluator{inv: inv, cfg: opts.Config, facts: opts.Facts, now: opts.Now, checks: opts.Checks, observe: opts.Observe, noFixes: opts.NoFixes}
 	if ev.cfg == nil {
 		ev.cfg = &config.Config{}
 	}
@@ -428,6 +432,11 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 		var added []Finding
 		if errs[i] == nil {
 			added = passes[i].collected()
+			if ev.noFixes {
+				for j := range added {
+					added[j].Fixes = nil
+				}
+			}
 			if t.groups != nil {
 				// The run judged related namespaces too, whose findings stay as they were.
 				added = slices.DeleteFunc(added, func(f Finding) bool { return !tg[unitOf(c, &f)] })
