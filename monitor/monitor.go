@@ -27,6 +27,7 @@ import (
 
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/internal/memlimit"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/live"
 )
@@ -190,6 +191,12 @@ func (m *Monitor) Run(ctx context.Context) error {
 		defer writing.Done()
 		m.writeLoop(ctx)
 	}()
+
+	// The heap is bounded by what the monitor keeps (memlimit), not by twice its busiest
+	// moment: the first evaluation and the first write make hundreds of megabytes of garbage
+	// on a large cluster, and Go's default would let the heap grow to twice that.
+	_, unlimit := memlimit.Fit()
+	defer unlimit()
 
 	m.mu.Lock()
 	m.first = time.Now()
