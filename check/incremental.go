@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
@@ -630,9 +629,9 @@ func cancel(added, removed []Finding) (a, r []Finding) {
 	if len(added) == 0 || len(removed) == 0 {
 		return added, removed
 	}
-	old := map[string][]int{}
+	old := make(map[same][]int, len(removed))
 	for i := range removed {
-		k := fingerprint(&removed[i])
+		k := sameKey(&removed[i])
 		old[k] = append(old[k], i)
 	}
 	gone := make([]bool, len(removed))
@@ -660,7 +659,7 @@ func cancel(added, removed []Finding) (a, r []Finding) {
 	}
 	for i := range added {
 		f := &added[i]
-		k := fingerprint(f)
+		k := sameKey(f)
 		idx := old[k]
 		j := slices.IndexFunc(idx, func(j int) bool { return sameFixes(f.Fixes, removed[j].Fixes) })
 		if j < 0 {
@@ -678,8 +677,18 @@ func cancel(added, removed []Finding) (a, r []Finding) {
 	return a, r
 }
 
-func fingerprint(f *Finding) string {
-	return f.Check + "\x00" + f.Object.String() + "\x00" + f.Object.APIVersion + "\x00" + f.File + "\x00" +
-		strconv.Itoa(f.Line) + "\x00" + f.Path + "\x00" + f.Message + "\x00" + f.Remediation + "\x00" +
-		f.Severity.String() + "\x00" + strconv.FormatBool(f.Suppressed) + "\x00" + strconv.FormatBool(f.Rendered)
+// same is what makes two findings one, fixes aside: a comparable key, so that cancelling
+// the findings of a check that ran again over the whole cluster hashes fields rather than
+// building a string per finding.
+type same struct {
+	check                        string
+	object                       inventory.Ref
+	file, path, msg, remediation string
+	line                         int
+	severity                     Severity
+	suppressed, rendered         bool
+}
+
+func sameKey(f *Finding) same {
+	return same{f.Check, f.Object, f.File, f.Path, f.Message, f.Remediation, f.Line, f.Severity, f.Suppressed, f.Rendered}
 }
