@@ -440,9 +440,18 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 				// The run judged related namespaces too, whose findings stay as they were.
 				added = slices.DeleteFunc(added, func(f Finding) bool { return !tg[unitOf(c, &f)] })
 			}
-			for _, f := range added {
-				u := unitOf(c, &f)
-				units[u] = append(units[u], f)
+			// Each unit's slice sized once: they are kept until the unit runs again.
+			us := make([]string, len(added))
+			n := map[string]int{}
+			for j := range added {
+				us[j] = unitOf(c, &added[j])
+				n[us[j]]++
+			}
+			for u, k := range n {
+				units[u] = slices.Grow(units[u], k)
+			}
+			for j := range added {
+				units[us[j]] = append(units[us[j]], added[j])
 			}
 		}
 		a, r := cancel(added, removed)
