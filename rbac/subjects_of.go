@@ -78,3 +78,22 @@ func ServiceAccountsOf(s Subject) (ns string, all bool) {
 	}
 	return "", false
 }
+
+// DefaultRoleBindingSubjects returns the subjects of the default policy's RoleBindings in
+// namespace ns, which an engine built with the defaults adds when the input lacks them: a
+// change to a Role of ns changes their permissions too.
+func DefaultRoleBindingSubjects(ns string) []Subject {
+	var out []Subject
+	p := DefaultPolicy()
+	for i := range p.RoleBindings {
+		if x := &p.RoleBindings[i]; nsOrDefault(x.Namespace) == ns {
+			b := roleBindingFrom(x, nil)
+			for j := range b.Subjects {
+				if s, ok := b.Subject(j); ok {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
+}

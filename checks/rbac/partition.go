@@ -33,19 +33,21 @@ var ByServiceAccount = &check.Partition{
 func serviceAccountsAffected(env check.Env, nss []string) ([]string, bool) {
 	var out []string
 	for _, ns := range nss {
+		// The default policy's RoleBindings of the namespace, which reference its Roles too.
+		subjects := engine.DefaultRoleBindingSubjects(ns)
 		for _, o := range env.Inv.InNamespace(ns) {
-			if o.Kind != engine.RoleBindingKind {
-				continue
+			if o.Kind == engine.RoleBindingKind {
+				ss, _ := engine.SubjectsOf(o)
+				subjects = append(subjects, ss...)
 			}
-			subjects, _ := engine.SubjectsOf(o)
-			for _, s := range subjects {
-				sns, all := engine.ServiceAccountsOf(s)
-				if all {
-					return nil, true
-				}
-				if sns != "" && sns != ns && !slices.Contains(out, sns) {
-					out = append(out, sns)
-				}
+		}
+		for _, s := range subjects {
+			sns, all := engine.ServiceAccountsOf(s)
+			if all {
+				return nil, true
+			}
+			if sns != "" && sns != ns && !slices.Contains(out, sns) {
+				out = append(out, sns)
 			}
 		}
 	}

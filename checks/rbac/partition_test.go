@@ -38,6 +38,17 @@ metadata: {name: auditors}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
 subjects:
 - {kind: User, name: aaron}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: signer, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: signer}}
+  template:
+    metadata: {labels: {app: signer}}
+    spec:
+      serviceAccountName: bootstrap-signer
+      containers: [{name: signer, image: signer:1.0}]
 ` + workloadsYAML
 
 var workloadsYAML = func() string {
@@ -99,6 +110,22 @@ rules:
 kind: ServiceAccount
 metadata: {name: app, namespace: b}
 automountServiceAccountToken: false
+`},
+		{Name: "a default Role of the account's namespace", Upsert: `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: system:controller:bootstrap-signer
+  namespace: kube-system
+  annotations: {rbac.authorization.kubernetes.io/autoupdate: "false"}
+rules: []
+`},
+		{Name: "a default Role another namespace's account is bound to", Upsert: `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: system:controller:bootstrap-signer
+  namespace: kube-public
+  annotations: {rbac.authorization.kubernetes.io/autoupdate: "false"}
+rules: []
 `},
 		{Name: "a namespace without its object", Upsert: binding("d", "secrets", "ClusterRole", "edit", "{kind: User, name: alice}")},
 		{Name: "every service account goes", Delete: []inventory.Ref{{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding", Namespace: "b", Name: "everyone"}}},
