@@ -1,8 +1,6 @@
 package scan
 
 import (
-	"slices"
-
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/inventory"
 )
@@ -10,14 +8,15 @@ import (
 // runChecks runs the checks and returns their findings sorted, as check.RunAt does. With
 // ReleaseEngines it runs them in rounds: first, one round at a time, the checks of cluster
 // scope that share engines built over the whole cluster (attack paths; network
-// reachability and its policy plans; the RBAC graph; its escalation search), then the rest,
-// with every engine dropped after each round. These engines are a scan's largest structures
-// after the inventory and its findings: run in one round, the last of them (the attack
-// graph) is built while every other one and nearly every finding is live.
+// reachability and its policy plans; the RBAC graph; its escalation search), then the rest.
+// Before each round it drops what the inventory memoizes but the engines that round or a
+// later one declares. These engines are a scan's largest structures after the inventory and
+// its findings: run in one round, the last of them (the attack graph) is built while every
+// other one and nearly every finding is live.
 //
-// The findings are those of one round: sorting is stable and two findings that sort equal
-// come from one check, hence from one round, in the order that check reported them. Errors
-// of checks that failed come in round order.
+// The findings are the same as those of one round: sorting is stable and two findings that
+// sort equal come from one check, hence from one round, in the order that check reported
+// them. Errors of checks that failed come in round order.
 func runChecks(inv *inventory.Inventory, opts Options) ([]check.Finding, []check.Error) {
 	rounds := [][]*check.Check{opts.Checks}
 	if opts.ReleaseEngines {
@@ -27,7 +26,18 @@ func runChecks(inv *inventory.Inventory, opts Options) ([]check.Finding, []check
 	var errs []check.Error
 	for i, checks := range rounds {
 		if i > 0 {
-			inv.Forget(func(any) bool { return true })
+			later := map[check.Requirement]bool{}
+			for _, r := range rounds[i:] {
+				for _, c := range r {
+					for _, e := range c.Requires {
+						later[e] = true
+					}
+				}
+			}
+			inv.Forget(func(k any) bool {
+				e, ok := check.EngineOf(k)
+				return !ok || !later[e]
+			})
 		}
 		f, e := check.RunAt(inv, opts.Config, opts.Facts, checks, opts.Now)
 		if findings == nil {
@@ -44,10 +54,10 @@ func runChecks(inv *inventory.Inventory, opts Options) ([]check.Finding, []check
 }
 
 // byEngines groups the checks of cluster scope that require engines which read objects, so
-// that checks sharing an engine are in one group, and puts the other checks last. The groups
-// come in reverse order of the practices: attack paths, whose engine builds on every other
-// (network reachability, RBAC, Pod Security) and is the largest, first, while few findings
-// are live.
+// that checks sharing an engine are in one group, and puts the other checks last. The last
+// group, the last practice's (attack paths, whose engine is the largest and builds on the
+// others: network reachability, RBAC escalation, Pod Security) comes first, while few
+// findings are live, then the others in the order given.
 func byEngines(checks []*check.Check) [][]*check.Check {
 	group := map[string]int{} // engine name → group
 	var groups [][]*check.Check
@@ -93,10 +103,13 @@ func byEngines(checks []*check.Check) [][]*check.Check {
 		groups[g] = append(groups[g], c)
 	}
 	var out [][]*check.Check
-	for _, g := range slices.Backward(groups) {
+	for _, g := range groups {
 		if len(g) > 0 {
 			out = append(out, g)
 		}
+	}
+	if n := len(out); n > 1 {
+		out = append([][]*check.Check{out[n-1]}, out[:n-1]...)
 	}
 	if len(rest) > 0 {
 		out = append(out, rest)
