@@ -88,7 +88,7 @@ func loadAndScan(b *testing.B, dir string) *scan.Result {
 		b.Fatal(errs[0])
 	}
 	inv := inventory.Build(objs)
-	_, stop := memlimit.FitTight() // as the CLI does
+	_, stop := memlimit.Fit() // as the CLI does
 	defer stop()
 	return scan.Run(inv, scan.Options{Now: time.Unix(1_800_000_000, 0), ReleaseEngines: true})
 }

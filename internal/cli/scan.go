@@ -126,12 +126,6 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				}
 				return spin(e, in.progress, "checking", func() *scan.Result { return scan.Run(input.inv, opts) }), nil
 			}
-			// The HTML report draws attack paths with the checks' engines, so they stay live
-			// (ReleaseEngines unset), and a heap that large is cheaper with more room.
-			fit := memlimit.FitTight
-			if output.is("html") {
-				fit = memlimit.Fit
-			}
 			var res *scan.Result
 			var single *input // attack paths are drawn for a single input
 			var unreachable []error
@@ -140,7 +134,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				if err != nil {
 					return err
 				}
-				_, stop := fit()
+				_, stop := memlimit.Fit()
 				defer stop()
 				if res, err = one(input); err != nil {
 					return err
@@ -152,7 +146,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 					return err
 				}
 				unreachable = unr
-				_, stop := fit()
+				_, stop := memlimit.Fit()
 				defer stop()
 				results := map[string]*scan.Result{}
 				for _, name := range fleet {

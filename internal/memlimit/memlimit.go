@@ -22,35 +22,25 @@ import (
 // runtime's own memory, and garbage between collections.
 const Reserve = 64 << 20
 
-// headroom is the least free room a collection leaves before the limit is raised: the live
-// heap over div (2: half) plus some, so the collector runs at most about div times as often
-// as with Go's default (which leaves as much free as is live). A collection marks the whole
-// live heap, so its cost per byte allocated grows as headroom shrinks: with a quarter, scans
-// whose checks keep a large live heap (attack paths, RBAC graphs) spent twice the CPU time
-// of the default for 10% less memory.
-func headroom(live, div uint64) uint64 { return live/div + Reserve/2 }
+// headroom is the least free room a collection leaves before the limit is raised: half the
+// live heap plus some, so the collector runs at most about twice as often as with Go's
+// default (which leaves as much free as is live). A collection marks the whole live heap,
+// so its cost per byte allocated grows as headroom shrinks: with a quarter, scans whose
+// checks keep a large live heap (attack paths, RBAC graphs) spent twice the CPU time of
+// the default for 10% less memory.
+func headroom(live uint64) uint64 { return live/2 + Reserve/2 }
 
 // Fit collects garbage once, so that what remains is what the work ahead keeps (the
 // inventory), and sets the soft memory limit from it. The limit only ever rises while it is
 // in force, and stop restores the previous one. Fit does nothing, and says so, when the
 // environment sets GOGC or GOMEMLIMIT: whoever set them has chosen a policy.
-func Fit() (limit uint64, stop func()) { return fit(2) }
-
-// FitTight is Fit for work whose largest structures besides what Fit finds live are
-// short-lived (a scan that drops its engines between rounds of checks): the limit starts at
-// one and a half times the live heap plus Reserve, and leaves a quarter of it free. At
-// 10,000 workloads of the multitenant profile it saves the scan about 45 MB of its peak
-// for about 7% more CPU time than Fit.
-func FitTight() (limit uint64, stop func()) { return fit(4) }
-
-// fit sets a limit of live + 2·live/div + Reserve, raised to leave headroom(live, div).
-func fit(div uint64) (limit uint64, stop func()) {
+func Fit() (limit uint64, stop func()) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return 0, func() {}
 	}
 	runtime.GC()
 	live := liveHeap()
-	g := &governor{limit: live + 2*live/div + Reserve, div: div}
+	g := &governor{limit: 2*live + Reserve}
 	g.prev = debug.SetMemoryLimit(int64(g.limit))
 	g.watch()
 	return g.limit, g.stop
@@ -59,7 +49,6 @@ func fit(div uint64) (limit uint64, stop func()) {
 type governor struct {
 	mu      sync.Mutex
 	limit   uint64
-	div     uint64
 	prev    int64
 	stopped bool
 }
@@ -87,7 +76,7 @@ func (g *governor) raise() bool {
 		return false
 	}
 	live := liveHeap()
-	if want := live + headroom(live, g.div); want > g.limit {
+	if want := live + headroom(live); want > g.limit {
 		g.limit = want
 		debug.SetMemoryLimit(int64(want))
 	}

@@ -26,76 +26,54 @@ func hold(n int) (release func()) {
 	return func() { keep = nil }
 }
 
-// policies are Fit and FitTight with the divisor of the live heap each leaves free.
-var policies = []struct {
-	name string
-	fit  func() (uint64, func())
-	div  uint64
-}{{"Fit", Fit, 2}, {"FitTight", FitTight, 4}}
-
-// TestFitSetsLimitFromLiveHeap: Fit sets twice the live heap plus Reserve, FitTight one and a
-// half times.
-func TestFitSetsLimitFromLiveHeap(t *testing.T) {
-	for _, p := range policies {
-		t.Run(p.name, func(t *testing.T) {
-			noPolicy(t)
-			defer hold(32 << 20)()
-			limit, stop := p.fit()
-			live := liveHeap()
-			if live < 32<<20 {
-				t.Fatalf("live heap %d MB after Fit, want at least the 32 MB held", live>>20)
-			}
-			// The limit comes from the live heap right after Fit's collection; allow what the
-			// runtime allocates meanwhile.
-			if want := live + 2*live/p.div + Reserve; limit > want || limit < want-4<<20 {
-				t.Errorf("limit %d MB, want %d MB live + 2/%d of it + %d MB", limit>>20, live>>20, p.div, Reserve>>20)
-			}
-			if got := Limit(); got != int64(limit) {
-				t.Errorf("limit in force %d, Fit said %d", got, limit)
-			}
-			stop()
-			if got := Limit(); got != math.MaxInt64 {
-				t.Errorf("after stop the limit is %d, want none", got)
-			}
-		})
+func TestFitSetsTwiceLivePlusReserve(t *testing.T) {
+	noPolicy(t)
+	defer hold(32 << 20)()
+	limit, stop := Fit()
+	live := liveHeap()
+	if live < 32<<20 {
+		t.Fatalf("live heap %d MB after Fit, want at least the 32 MB held", live>>20)
+	}
+	// The limit comes from the live heap right after Fit's collection; allow what the
+	// runtime allocates meanwhile.
+	if want := 2*live + Reserve; limit > want || limit < want-4<<20 {
+		t.Errorf("limit %d MB, want 2 × %d MB live + %d MB", limit>>20, live>>20, Reserve>>20)
+	}
+	if got := Limit(); got != int64(limit) {
+		t.Errorf("limit in force %d, Fit said %d", got, limit)
+	}
+	stop()
+	if got := Limit(); got != math.MaxInt64 {
+		t.Errorf("after stop the limit is %d, want none", got)
 	}
 }
 
 // TestLimitRisesWithLiveHeap: when the live heap grows past what the limit leaves room
 // for, the next collection raises the limit instead of letting the collector run back to
-// back, by the policy's headroom (FitTight's less than Fit's); after stop, collections leave
-// the limit alone.
+// back; after stop, collections leave the limit alone.
 func TestLimitRisesWithLiveHeap(t *testing.T) {
-	for _, p := range policies {
-		t.Run(p.name, func(t *testing.T) {
-			noPolicy(t)
-			limit, stop := p.fit()
-			defer stop()
-			held := (limit + 64<<20) &^ (1<<20 - 1) // what hold holds: whole megabytes
-			release := hold(int(held))
-			defer release()
-			// The watcher runs in the finalizer goroutine after a collection; its sentinel may be
-			// allocated during one collection and found unreachable only by the next.
-			want := held + headroom(held, p.div)
-			for i := 0; i < 50 && uint64(Limit()) < want; i++ {
-				runtime.GC()
-				time.Sleep(time.Millisecond)
-			}
-			got := uint64(Limit())
-			if got < want {
-				t.Errorf("limit %d MB with %d MB held (Fit set %d MB): not raised to leave %d MB free",
-					got>>20, held>>20, limit>>20, headroom(held, p.div)>>20)
-			}
-			if loose := held + headroom(held, 2); p.div > 2 && got >= loose {
-				t.Errorf("limit %d MB with %d MB held: leaves as much free as Fit (%d MB)", got>>20, held>>20, loose>>20)
-			}
-			stop()
-			release()
-			runtime.GC()
-			if got := Limit(); got != math.MaxInt64 {
-				t.Errorf("after stop the limit is %d, want none", got)
-			}
-		})
+	noPolicy(t)
+	limit, stop := Fit()
+	defer stop()
+	held := (limit + 64<<20) &^ (1<<20 - 1) // what hold holds: whole megabytes
+	release := hold(int(held))
+	defer release()
+	// The watcher runs in the finalizer goroutine after a collection; its sentinel may be
+	// allocated during one collection and found unreachable only by the next.
+	want := held + headroom(held)
+	for i := 0; i < 50 && uint64(Limit()) < want; i++ {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	if got := uint64(Limit()); got < want {
+		t.Errorf("limit %d MB with %d MB held (Fit set %d MB): not raised to leave %d MB free",
+			got>>20, held>>20, limit>>20, headroom(held)>>20)
+	}
+	stop()
+	release()
+	runtime.GC()
+	if got := Limit(); got != math.MaxInt64 {
+		t.Errorf("after stop the limit is %d, want none", got)
 	}
 }
 
