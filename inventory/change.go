@@ -223,26 +223,57 @@ func (inv *Inventory) replacePods(old, o *Object) {
 	if o != nil {
 		with = appendPodTemplates(nil, o)
 	}
-	i := slices.IndexFunc(inv.pods, func(p PodTemplate) bool { return p.Owner == old })
-	if i >= 0 {
-		j := i
-		for j < len(inv.pods) && inv.pods[j].Owner == old {
-			j++
-		}
+	at := o
+	if at == nil {
+		at = old
+	}
+	i, j := inv.podSpan(old, at)
+	if i < j || len(with) > 0 {
 		inv.pods = slices.Replace(inv.pods, i, j, with...)
-		return
 	}
-	if len(with) == 0 {
-		return
+}
+
+// podSpan returns where the templates of old are in inv.pods, [i, j), or, when it has none
+// (or old is nil), where those of at go (i == j). at is old, or the object in old's place
+// in inv.objects. With an order (SetOrder) the templates are sorted by it, and a monitor
+// creating objects one by one finds the place by binary search rather than by a walk over
+// every object.
+func (inv *Inventory) podSpan(old, at *Object) (i, j int) {
+	if inv.order != nil {
+		pods := inv.pods
+		i = sort.Search(len(pods), func(n int) bool { return inv.order(pods[n].Owner, at) >= 0 })
+		j = i + sort.Search(len(pods)-i, func(n int) bool { return inv.order(pods[i+n].Owner, at) > 0 })
+		switch {
+		case i == j:
+			return i, i
+		case old == nil:
+			// Upsert puts a new object after those that sort equal to it.
+			return j, j
+		case !slices.ContainsFunc(pods[i:j], func(p PodTemplate) bool { return p.Owner != old }):
+			return i, j
+		}
+		// Objects the order does not tell apart: their templates are in object order.
 	}
-	// old carried no template: o's go before the templates of the first object after it.
-	pos := map[*Object]int{}
-	for n, x := range inv.objects {
-		pos[x] = n
+	if old != nil {
+		if i = slices.IndexFunc(inv.pods, func(p PodTemplate) bool { return p.Owner == old }); i >= 0 {
+			j = i
+			for j < len(inv.pods) && inv.pods[j].Owner == old {
+				j++
+			}
+			return i, j
+		}
 	}
-	at := pos[o]
-	i = sort.Search(len(inv.pods), func(n int) bool { return pos[inv.pods[n].Owner] > at })
-	inv.pods = slices.Insert(inv.pods, i, with...)
+	// The templates of the objects before at come first.
+	i = 0
+	for _, x := range inv.objects {
+		if x == at {
+			break
+		}
+		for i < len(inv.pods) && inv.pods[i].Owner == x {
+			i++
+		}
+	}
+	return i, i
 }
 
 // With returns a new inventory: inv with change c applied, leaving inv as it was, and with

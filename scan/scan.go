@@ -86,6 +86,11 @@ type Options struct {
 	Namespaces Namespaces
 	// ByNamespace adds a score per namespace to the summary.
 	ByNamespace bool
+	// ReleaseEngines drops the engines the checks built (Memo) before Run returns, and the
+	// cluster-wide ones as soon as the checks that need them are done, so that they are not
+	// all live with every finding. Leave it unset when the engines are used after Run (the
+	// HTML report draws attack paths with the checks' engine).
+	ReleaseEngines bool
 }
 
 // Run runs the checks over inv, applies suppressions and summarises.
@@ -96,9 +101,12 @@ func Run(inv *inventory.Inventory, opts Options) *Result {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	findings, errs := check.RunAt(inv, opts.Config, opts.Facts, opts.Checks, opts.Now)
+	findings, errs := runChecks(inv, opts)
 	errs = append(errs, check.Suppress(findings, inv, opts.Config, opts.Now)...)
 	errs = append(errs, check.UnknownSuppressions(inv, opts.Config, opts.Checks)...)
+	if opts.ReleaseEngines {
+		inv.Forget(func(any) bool { return true })
+	}
 	objects := inv.Len()
 	var scoped *scope
 	if opts.Namespaces.active() || opts.ByNamespace {

@@ -118,6 +118,7 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 				opts.Checks = checks
 				opts.Namespaces = nsFilterOf(input, nsFilter)
 				opts.ByNamespace = by == "namespace"
+				opts.ReleaseEngines = !output.is("html")
 				if baseline != "" {
 					if opts.Baseline, err = scan.ReadBaseline(baseline); err != nil {
 						return nil, exit(scan.ExitInput, fmt.Errorf("--baseline: %w", err))
