@@ -41,7 +41,7 @@ func runPeerMatchesNothing(p *check.Pass) {
 		for _, rules := range pol.Rules {
 			for _, r := range rules {
 				for _, pe := range r.Peers {
-					if pe.IPBlock != nil || len(pe.Classes(e)) > 0 {
+					if pe.IPBlock != nil || pe.MatchesSome() {
 						continue
 					}
 					if msg := judgeable(e, pol, pe); msg != "" || live {
