@@ -55,7 +55,7 @@ var byOwnNamespace = &check.Partition{
 				return nil, true
 			}
 		}
-		return probesReach(engines.Netpol.For(env), engines.NetpolChanged(env))
+		return probesReach(engines.NetpolChanged(env))
 	},
 }
 
@@ -65,8 +65,8 @@ var byOwnNamespace = &check.Partition{
 // egress lets it out and the workload's ingress lets it in: a policy of X that selects the
 // probe for egress decides the first for every namespace; X's labels decide the second
 // only where an ingress rule has a peer with a namespaceSelector that a pod without labels
-// can match.
-func probesReach(e *netpol.Engine, c netpol.Change) ([]string, bool) {
+// can match, and only if that selector's answer for X changed.
+func probesReach(c netpol.Change) ([]string, bool) {
 	if c.All {
 		return nil, true
 	}
@@ -77,22 +77,11 @@ func probesReach(e *netpol.Engine, c netpol.Change) ([]string, bool) {
 			}
 		}
 	}
-	if len(c.Namespaces) == 0 {
-		return nil, false
-	}
 	var out []string
-	seen := map[string]bool{}
-	for _, pol := range e.Policies() {
-		if seen[pol.Namespace] || !pol.Valid() || !pol.Affects(netpol.Ingress) {
-			continue
-		}
-		for _, r := range pol.Rules[netpol.Ingress] {
-			for _, pe := range r.Peers {
-				if pe.IPBlock == nil && pe.NamespaceSelector != nil && pe.PodSelector.Matches(labels.Set{}) && !seen[pol.Namespace] {
-					seen[pol.Namespace] = true
-					out = append(out, pol.Namespace)
-				}
-			}
+	for _, pe := range c.NamespacePeers {
+		pol := pe.Rule.Policy
+		if pe.Rule.Direction == netpol.Ingress && pol.Affects(netpol.Ingress) && pe.PodSelector.Matches(labels.Set{}) {
+			out = append(out, pol.Namespace)
 		}
 	}
 	return out, false
