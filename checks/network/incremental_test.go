@@ -128,9 +128,11 @@ func randomChange(r *rand.Rand, inv *inventory.Inventory, pool []*inventory.Obje
 	case op < 15 && len(pols) > 0:
 		o := copyOf(pols[r.Intn(len(pols))])
 		np := o.Obj.(*networkingv1.NetworkPolicy)
-		switch r.Intn(5) {
+		switch r.Intn(6) {
 		case 0:
 			np.Labels = map[string]string{"changed": fmt.Sprint(step)}
+		case 4: // a default deny of egress: pods of the namespace reach nothing elsewhere
+			np.Spec = networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress}}
 		case 1:
 			np.Spec.Ingress = append(np.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{From: []networkingv1.NetworkPolicyPeer{{}}})
 		case 2:
