@@ -337,3 +337,34 @@ func firstDiff(got, want string) string {
 }
 
 var _ = metav1.LabelSelector{}
+
+// TestWithPoliciesEqualsNew checks that WithPolicies gives the engine of its input with
+// the policies added, and leaves the engine it was called on as it was.
+func TestWithPoliciesEqualsNew(t *testing.T) {
+	for it := 0; it < 200; it++ {
+		r := rand.New(rand.NewSource(int64(it)))
+		objs := netpoltest.RandomWorld(r)
+		e := FromInventory(inventory.Build(objs))
+		before := dumpEngine(e)
+		var extra []PolicyInput
+		all := slices.Clone(objs)
+		for i, o := range netpoltest.RandomWorld(r) {
+			np, ok := o.Obj.(*networkingv1.NetworkPolicy)
+			if !ok || r.Intn(3) > 0 {
+				continue
+			}
+			np = np.DeepCopy()
+			np.Name = fmt.Sprintf("extra-%d", i)
+			obj := inventory.New(np, inventory.Source{}, nil)
+			extra = append(extra, PolicyInput{Policy: np, Object: obj})
+			all = append(all, obj)
+		}
+		got := e.WithPolicies(extra)
+		if g, w := dumpEngine(got), dumpEngine(FromInventory(inventory.Build(all))); g != w {
+			t.Fatalf("world %d: WithPolicies differs from a new engine:\n%s", it, firstDiff(g, w))
+		}
+		if after := dumpEngine(e); after != before {
+			t.Fatalf("world %d: WithPolicies changed the engine it was called on:\n%s", it, firstDiff(after, before))
+		}
+	}
+}

@@ -681,9 +681,18 @@ func (g *gen) policies() []*Policy {
 	if len(extra) > 0 {
 		eng = g.eng.WithPolicies(extra)
 	}
+	// The workloads of eng by object, indexed a namespace at a time as paths ask: a few
+	// namespaces' policies need not index every workload.
 	byObj := map[*inventory.Object]*netpol.Workload{}
-	for _, w := range eng.Workloads() {
-		byObj[w.Object] = w
+	indexed := map[string]bool{}
+	counterpart := func(w *netpol.Workload) *netpol.Workload {
+		if !indexed[w.Namespace] {
+			indexed[w.Namespace] = true
+			for _, x := range eng.WorkloadsIn(w.Namespace) {
+				byObj[x.Object] = x
+			}
+		}
+		return byObj[w.Object]
 	}
 	endpoint := func(e End) (netpol.Endpoint, bool) {
 		switch e.Kind {
@@ -694,7 +703,7 @@ func (g *gen) policies() []*Policy {
 		case AddressEnd:
 			return netpol.AddrEndpoint(e.Addr.String(), netpol.PrefixSet(e.Addr)), true
 		}
-		w := byObj[e.Workload.Object]
+		w := counterpart(e.Workload)
 		if w == nil {
 			return netpol.Endpoint{}, false
 		}
