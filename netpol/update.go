@@ -62,13 +62,15 @@ func NewTracker() *Tracker { return &Tracker{} }
 // is updated in place; for any other (a copy judged apart) the engine is built afresh.
 func (t *Tracker) Engine(inv *inventory.Inventory) *Engine {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.inv == nil && inv.Root() == inv {
 		t.inv = inv
 	}
 	if inv != t.inv {
+		// Admission judges on copies, many at once: they need not wait for each other.
+		t.mu.Unlock()
 		return FromInventory(inv)
 	}
+	defer t.mu.Unlock()
 	if t.e != nil {
 		if c, ok := t.update(inv); ok {
 			t.last = c
