@@ -82,16 +82,16 @@ func (t *Tracker) Engine(inv *inventory.Inventory) *Engine {
 	t.objs = slices.Clone(inv.All())
 	t.pods = slices.Clone(inv.PodTemplates())
 	t.wl = make([]*Workload, len(t.pods))
+	// FromInventory made the workloads in template order, leaving some templates out.
 	wi, hi := 0, 0
 	for i, p := range t.pods {
 		switch {
-		case !runsPods(inv, p):
-		case p.Spec.HostNetwork:
-			t.wl[i] = t.e.hostNet[hi]
-			hi++
-		default:
+		case wi < len(t.e.workloads) && t.e.workloads[wi].Template.Spec == p.Spec:
 			t.wl[i] = t.e.workloads[wi]
 			wi++
+		case hi < len(t.e.hostNet) && t.e.hostNet[hi].Template.Spec == p.Spec:
+			t.wl[i] = t.e.hostNet[hi]
+			hi++
 		}
 	}
 	return t.e
