@@ -108,6 +108,63 @@ func (t *Tracker) Changed(inv *inventory.Inventory) Change {
 	return t.last
 }
 
+// unmoved handles a change that added or removed objects: when none of them is one the
+// engine reads (a Pod that a loaded ReplicaSet controls, a ConfigMap), and the engine's
+// input is the same objects as before, the engine stays as it is; the tracker takes note
+// of the inventory as it now is. It says whether that was so.
+func (t *Tracker) unmoved(inv *inventory.Inventory) bool {
+	before := engineInput(t.objs)
+	after := engineInput(inv.All())
+	for k := range before {
+		if !slices.Equal(before[k], after[k]) {
+			return false
+		}
+	}
+	pods := inv.PodTemplates()
+	var ran []*Workload
+	for _, w := range t.wl {
+		if w != nil {
+			ran = append(ran, w)
+		}
+	}
+	wl := make([]*Workload, len(pods))
+	n := 0
+	for i, p := range pods {
+		if !runsPods(inv, p) {
+			continue
+		}
+		if n == len(ran) || ran[n].Template.Owner != p.Owner || ran[n].Template.Spec != p.Spec {
+			return false
+		}
+		wl[i] = ran[n]
+		n++
+	}
+	if n != len(ran) {
+		return false
+	}
+	t.objs = slices.Clone(inv.All())
+	t.pods = slices.Clone(pods)
+	t.wl = wl
+	return true
+}
+
+// engineInput lists the objects FromInventory reads besides pod templates: Namespaces,
+// NetworkPolicies and cluster network policies.
+func engineInput(objs []*inventory.Object) [3][]*inventory.Object {
+	var out [3][]*inventory.Object
+	for _, o := range objs {
+		switch {
+		case o.Kind == "Namespace" && o.APIVersion == "v1":
+			out[0] = append(out[0], o)
+		case o.Kind == "NetworkPolicy" && isNetworkPolicy(o):
+			out[1] = append(out[1], o)
+		case isClusterKind(o.Kind):
+			out[2] = append(out[2], o)
+		}
+	}
+	return out
+}
+
 // isClusterKind says whether an object of kind may be a cluster network policy.
 func isClusterKind(kind string) bool { return kind == ANPKind || kind == BANPKind || kind == CNPKind }
 
@@ -119,7 +176,7 @@ func (t *Tracker) update(inv *inventory.Inventory) (Change, bool) {
 	// No object added or removed: every change replaced one in place.
 	cur := inv.All()
 	if len(cur) != len(t.objs) {
-		return c, false
+		return c, t.unmoved(inv)
 	}
 	var nsChanged, polChanged [][2]*inventory.Object
 	var changed []int
@@ -128,7 +185,10 @@ func (t *Tracker) update(inv *inventory.Inventory) (Change, bool) {
 		if o == p {
 			continue
 		}
-		if o.Key() != p.Key() || isClusterKind(o.Kind) {
+		if o.Key() != p.Key() {
+			return c, t.unmoved(inv)
+		}
+		if isClusterKind(o.Kind) {
 			return c, false
 		}
 		changed = append(changed, i)

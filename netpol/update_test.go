@@ -163,21 +163,44 @@ func changeWorld(t *testing.T, r *rand.Rand, inv *inventory.Inventory, pool []*i
 			}
 		}
 		return "nothing"
-	case op < 17: // a pod added or deleted, in any namespace, new ones too
+	case op < 17: // a pod added or deleted (or both), in any namespace, new ones too
+		what := ""
 		if len(pods) > 0 && r.Intn(2) == 0 {
 			o := pods[r.Intn(len(pods))]
 			inv.Delete(o.Ref)
-			return "deleted " + o.Ref.String()
+			what = "deleted " + o.Ref.String()
+			if r.Intn(2) == 0 {
+				return what
+			}
 		}
 		o := copyOf(pool[len(pool)-1-r.Intn(3)])
 		if o.Kind != "Pod" {
-			return "nothing"
+			return what
 		}
 		o.Meta.SetName(fmt.Sprintf("added-%d", step))
 		o.Meta.SetNamespace([]string{"a", "b", "e"}[r.Intn(3)])
 		o = inventory.New(o.Obj, o.Source, o.Lines)
 		inv.Upsert(o)
-		return "added " + o.Ref.String()
+		return what + " added " + o.Ref.String()
+	case op < 18 && len(pods) > 0 && r.Intn(3) > 0: // objects the engine does not read come and go
+		if cms := inv.ByKind("ConfigMap"); len(cms) > 0 && r.Intn(2) == 0 {
+			inv.Delete(cms[r.Intn(len(cms))].Ref)
+			return "deleted a ConfigMap"
+		}
+		if r.Intn(2) == 0 {
+			cm := &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+				ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("cm-%d", step), Namespace: "a"}}
+			inv.Upsert(inventory.New(cm, inventory.Source{}, nil))
+			return "added a ConfigMap"
+		}
+		// A pod that a loaded object controls: that object stands for it.
+		owner := pods[r.Intn(len(pods))]
+		o := copyOf(owner)
+		o.Meta.SetName(fmt.Sprintf("owned-%d", step))
+		o.Meta.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "v1", Kind: "Pod", Name: owner.Name, Controller: ptrTo(true)}})
+		o = inventory.New(o.Obj, o.Source, o.Lines)
+		inv.Upsert(o)
+		return "added " + o.Ref.String() + ", controlled by " + owner.Ref.String()
 	case op < 18: // a cluster network policy, which the tracker does not update in place
 		anps, banp := randomClusterPolicies(r)
 		if banp != nil && len(inv.ByKind(BANPKind)) == 0 {
@@ -336,7 +359,7 @@ func firstDiff(got, want string) string {
 	return "(same)"
 }
 
-var _ = metav1.LabelSelector{}
+func ptrTo[T any](v T) *T { return &v }
 
 // TestWithPoliciesEqualsNew checks that WithPolicies gives the engine of its input with
 // the policies added, and leaves the engine it was called on as it was.
