@@ -329,12 +329,21 @@ func (g *gen) backends(svc *corev1.Service) []*netpol.Workload {
 	}
 	if g.byNS == nil {
 		g.byNS = map[string][]*netpol.Workload{}
-		for _, w := range g.allWorkloads() {
-			g.byNS[w.Namespace] = append(g.byNS[w.Namespace], w)
+	}
+	// The workloads of ns in allWorkloads' order, found a namespace at a time: a few
+	// namespaces' policies need not sort every workload.
+	in, ok := g.byNS[ns]
+	if !ok {
+		in = g.eng.WorkloadsIn(ns)
+		for _, w := range g.eng.HostNetworkWorkloads() {
+			if w.Namespace == ns {
+				in = append(in, w)
+			}
 		}
+		g.byNS[ns] = in
 	}
 	var out []*netpol.Workload
-	for _, w := range g.byNS[ns] {
+	for _, w := range in {
 		if sel.Matches(w.Labels) {
 			out = append(out, w)
 		}
