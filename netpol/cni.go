@@ -52,6 +52,21 @@ var cniKinds = map[string]struct {
 	"crd.antrea.io":         {"Antrea", map[string]bool{"NetworkPolicy": false, "ClusterNetworkPolicy": true}},
 }
 
+// anyCNIPolicy says whether inv holds a network plugin policy.
+func anyCNIPolicy(inv *inventory.Inventory) bool {
+	for _, kind := range CNIKinds {
+		for _, o := range inv.ByKind(kind) {
+			group, _, _ := strings.Cut(o.APIVersion, "/")
+			if g, ok := cniKinds[group]; ok {
+				if _, ok := g.kinds[o.Kind]; ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // CNIKinds are the kinds of network plugin policies (without their groups: Calico's
 // NetworkPolicy shares its kind with Kubernetes').
 var CNIKinds = []string{"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy", "GlobalNetworkPolicy",
@@ -59,6 +74,9 @@ var CNIKinds = []string{"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy",
 
 // CNIPolicies lists the network plugin policies of inv.
 func CNIPolicies(inv *inventory.Inventory) []*CNIPolicy {
+	if !anyCNIPolicy(inv) {
+		return nil // the usual case, found without reading every object (a monitor asks per change)
+	}
 	var out []*CNIPolicy
 	for _, o := range inv.All() {
 		group, _, ok := strings.Cut(o.APIVersion, "/")

@@ -132,6 +132,11 @@ type Engine struct {
 	// cluster are the cluster network policies in input order; sortedCluster the valid
 	// ones in evaluation order.
 	cluster, sortedCluster []*ClusterPolicy
+	// classKeys are the classes' keys (namespace, labels, named ports), by index: what an
+	// update in place looks a changed workload's class up by.
+	classKeys []string
+	// keyIndex indexes classKeys, built by the first update that needs it.
+	keyIndex map[string]int
 }
 
 // New builds an engine: it groups pods into classes, compiles the policies, and works out
@@ -172,6 +177,7 @@ func New(in Input) *Engine {
 			}
 			c.portSig = portSigs[sig]
 			e.classes = append(e.classes, c)
+			e.classKeys = append(e.classKeys, k)
 			classKey[k] = c
 			ns.classes = append(ns.classes, c.Index)
 		}
@@ -217,22 +223,31 @@ func (e *Engine) addPolicy(pi PolicyInput) *Policy {
 	return p
 }
 
-// selectAndMatch works out the classes a valid policy selects and those its peers match.
+// selectAndMatch works out the classes a valid policy selects and those its peers match,
+// and adds the policy to the classes it selects.
 func (e *Engine) selectAndMatch(p *Policy) {
+	e.matchPolicy(p)
+	for _, ci := range p.selected {
+		c := e.classes[ci]
+		for d := Ingress; d <= Egress; d++ {
+			if p.Types[d] {
+				c.policies[d] = append(c.policies[d], p)
+			}
+		}
+	}
+}
+
+// matchPolicy works out the classes a valid policy selects and those its peers match, and
+// numbers its rules.
+func (e *Engine) matchPolicy(p *Policy) {
 	n := len(e.classes)
 	if !p.Valid() {
 		return
 	}
 	if ns := e.nsByName[p.Namespace]; ns != nil {
 		for _, ci := range ns.classes {
-			c := e.classes[ci]
-			if p.selectsAll || p.selector.Matches(c.Labels) {
+			if p.selectsAll || p.selector.Matches(e.classes[ci].Labels) {
 				p.selected = append(p.selected, ci)
-				for d := Ingress; d <= Egress; d++ {
-					if p.Types[d] {
-						c.policies[d] = append(c.policies[d], p)
-					}
-				}
 			}
 		}
 	}
@@ -333,54 +348,94 @@ func FromInventory(inv *inventory.Inventory) *Engine {
 		}
 	}
 	for _, t := range inv.PodTemplates() {
-		if t.Owner.Kind == "PodTemplate" || controlledInInventory(inv, t.Owner) {
-			continue
+		if runsPods(inv, t) {
+			in.Workloads = append(in.Workloads, workloadOf(t))
 		}
-		t := t
-		in.Workloads = append(in.Workloads, Workload{
-			Namespace:   t.Namespace(),
-			Name:        t.Owner.Name,
-			Kind:        t.Owner.Kind,
-			Labels:      t.Labels(),
-			Ports:       NamedPorts(t.Spec),
-			Object:      t.Owner,
-			Template:    &t,
-			HostNetwork: t.Spec.HostNetwork,
-		})
 	}
 	var unread []*Policy
 	for _, o := range inv.ByKind("NetworkPolicy") {
-		if !strings.HasPrefix(o.APIVersion, "networking.k8s.io/") {
+		if !isNetworkPolicy(o) {
 			continue
 		}
 		np, err := policyFrom(o)
 		if err != nil {
-			unread = append(unread, &Policy{Namespace: o.EffectiveNamespace(), Name: o.Name, Object: o,
-				Problems: []Problem{{Message: "cannot be read as a networking.k8s.io/v1 NetworkPolicy: " + err.Error()}}})
+			unread = append(unread, unreadPolicy(o, err))
 			continue
 		}
 		in.Policies = append(in.Policies, PolicyInput{Policy: np, Object: o})
 	}
-	for _, kind := range []string{ANPKind, BANPKind, CNPKind} {
-		for _, o := range inv.ByKind(kind) {
-			if IsClusterPolicy(o.APIVersion, o.Kind) {
-				in.ClusterPolicies = append(in.ClusterPolicies, ClusterPolicyFrom(o))
-			}
-		}
+	for _, o := range clusterPolicyObjects(inv) {
+		in.ClusterPolicies = append(in.ClusterPolicies, ClusterPolicyFrom(o))
 	}
 	e := New(in)
-	for _, p := range in.ClusterPolicies {
-		for _, pr := range p.Problems {
-			e.problems = append(e.problems, p.ID()+": "+pr.String())
-		}
-	}
 	for _, p := range unread {
 		p.index = len(e.policies)
 		e.policies = append(e.policies, p)
 		e.polByNS[p.Namespace] = append(e.polByNS[p.Namespace], p)
-		e.problems = append(e.problems, p.ID()+": "+p.Problems[0].Message)
 	}
+	e.listProblems()
 	return e
+}
+
+// listProblems lists the problems of FromInventory's input: cluster policies it could not
+// read, then NetworkPolicies it could not decode.
+func (e *Engine) listProblems() {
+	e.problems = nil
+	for _, p := range e.cluster {
+		for _, pr := range p.Problems {
+			e.problems = append(e.problems, p.ID()+": "+pr.String())
+		}
+	}
+	for _, p := range e.policies {
+		if p.Spec == nil {
+			e.problems = append(e.problems, p.ID()+": "+p.Problems[0].Message)
+		}
+	}
+}
+
+// runsPods says whether FromInventory takes t as a workload: a PodTemplate object runs
+// nothing, and a workload whose controller is loaded is represented by the controller.
+func runsPods(inv *inventory.Inventory, t inventory.PodTemplate) bool {
+	return t.Owner.Kind != "PodTemplate" && !controlledInInventory(inv, t.Owner)
+}
+
+// workloadOf is the workload of the pods of t.
+func workloadOf(t inventory.PodTemplate) Workload {
+	return Workload{
+		Namespace:   t.Namespace(),
+		Name:        t.Owner.Name,
+		Kind:        t.Owner.Kind,
+		Labels:      t.Labels(),
+		Ports:       NamedPorts(t.Spec),
+		Object:      t.Owner,
+		Template:    &t,
+		HostNetwork: t.Spec.HostNetwork,
+	}
+}
+
+// isNetworkPolicy says whether FromInventory reads o as a NetworkPolicy.
+func isNetworkPolicy(o *inventory.Object) bool {
+	return strings.HasPrefix(o.APIVersion, "networking.k8s.io/")
+}
+
+// unreadPolicy stands for a NetworkPolicy object that could not be decoded.
+func unreadPolicy(o *inventory.Object, err error) *Policy {
+	return &Policy{Namespace: o.EffectiveNamespace(), Name: o.Name, Object: o,
+		Problems: []Problem{{Message: "cannot be read as a networking.k8s.io/v1 NetworkPolicy: " + err.Error()}}}
+}
+
+// clusterPolicyObjects are the cluster network policies of inv, in the order FromInventory
+// reads them.
+func clusterPolicyObjects(inv *inventory.Inventory) []*inventory.Object {
+	var out []*inventory.Object
+	for _, kind := range []string{ANPKind, BANPKind, CNPKind} {
+		for _, o := range inv.ByKind(kind) {
+			if IsClusterPolicy(o.APIVersion, o.Kind) {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
 }
 
 // controlledInInventory reports whether o's controller is itself loaded.
@@ -488,7 +543,17 @@ type bitset []uint64
 func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
 
 func (b bitset) set(i int)      { b[i/64] |= 1 << (i % 64) }
+func (b bitset) unset(i int)    { b[i/64] &^= 1 << (i % 64) }
 func (b bitset) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }
+
+func (b bitset) empty() bool {
+	for _, w := range b {
+		if w != 0 {
+			return false
+		}
+	}
+	return true
+}
 
 func (b bitset) or(o bitset) {
 	for i := range o {

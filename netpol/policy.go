@@ -199,6 +199,9 @@ func (p *Peer) MatchesPod(ns string, nsLabels, podLabels labels.Set) bool {
 // Classes returns the classes the peer matches.
 func (p *Peer) Classes(e *Engine) []*Class { return e.classList(p.pods) }
 
+// MatchesSome reports whether the peer matches some class: Classes without listing them.
+func (p *Peer) MatchesSome() bool { return !p.pods.empty() }
+
 // compile turns a NetworkPolicy into a Policy. Invalid policies get Problems and no rules.
 func compile(np *networkingv1.NetworkPolicy, ns string, obj *inventory.Object) *Policy {
 	p := &Policy{Namespace: ns, Name: np.Name, Object: obj, Spec: np}

@@ -6,31 +6,12 @@ import (
 )
 
 // WithPolicies returns the engine New would build from e's input with the NetworkPolicies
-// of extra added, leaving e as it was. It copies e's classes and workloads instead of
+// of extra added, leaving e as it was. It shares e's classes and workloads, copying only
+// those of the namespaces of extra (whose classes the new policies may select), instead of
 // grouping pods and matching every policy again: what netpol generate needs to judge its
 // default denies with the policies already there, at a fraction of a rebuild.
 func (e *Engine) WithPolicies(extra []PolicyInput) *Engine {
 	n := *e
-	n.classes = make([]*Class, len(e.classes))
-	for i, c := range e.classes {
-		cc := *c
-		// New appends to the policies of the classes a policy selects: the copy's must not
-		// share their backing arrays with e's.
-		for d := range cc.policies {
-			cc.policies[d] = slices.Clip(cc.policies[d])
-		}
-		cc.Workloads = make([]*Workload, 0, len(c.Workloads))
-		n.classes[i] = &cc
-	}
-	n.workloads = make([]*Workload, len(e.workloads))
-	n.wlByNS = make(map[string][]*Workload, len(e.wlByNS))
-	for i, w := range e.workloads {
-		wc := *w
-		wc.class = n.classes[w.class.Index]
-		wc.class.Workloads = append(wc.class.Workloads, &wc)
-		n.workloads[i] = &wc
-		n.wlByNS[wc.Namespace] = append(n.wlByNS[wc.Namespace], &wc)
-	}
 	n.namespaces = slices.Clip(e.namespaces)
 	n.nsByName = maps.Clone(e.nsByName)
 	n.policies = slices.Clip(e.policies)
@@ -38,8 +19,63 @@ func (e *Engine) WithPolicies(extra []PolicyInput) *Engine {
 	for k, ps := range n.polByNS {
 		n.polByNS[k] = slices.Clip(ps)
 	}
+	n.classes = slices.Clone(e.classes)
+	n.workloads = slices.Clone(e.workloads)
+	n.wlByNS = maps.Clone(e.wlByNS)
+	n.keyIndex = nil
+	// New appends the policies to the classes they select, which are classes of their own
+	// namespaces: those get copies, and so do their workloads, which point to them.
+	copied := map[string]bool{}
+	for _, pi := range extra {
+		ns := pi.Policy.Namespace
+		if pi.Object != nil {
+			ns = pi.Object.EffectiveNamespace()
+		}
+		if copied[ns] {
+			continue
+		}
+		copied[ns] = true
+		n.copyClasses(ns)
+	}
 	for _, pi := range extra {
 		n.selectAndMatch(n.addPolicy(pi))
 	}
 	return &n
+}
+
+// copyClasses gives the classes of namespace ns, and their workloads, copies of their own.
+func (n *Engine) copyClasses(ns string) {
+	space := n.nsByName[ns]
+	if space == nil {
+		return
+	}
+	repl := map[*Workload]*Workload{}
+	for _, ci := range space.classes {
+		c := n.classes[ci]
+		cc := *c
+		for d := range cc.policies {
+			cc.policies[d] = slices.Clip(cc.policies[d])
+		}
+		cc.Workloads = make([]*Workload, len(c.Workloads))
+		for i, w := range c.Workloads {
+			wc := *w
+			wc.class = &cc
+			cc.Workloads[i] = &wc
+			repl[w] = &wc
+		}
+		n.classes[ci] = &cc
+	}
+	if len(repl) == 0 {
+		return
+	}
+	in := slices.Clone(n.wlByNS[ns])
+	for i, w := range in {
+		in[i] = repl[w]
+	}
+	n.wlByNS[ns] = in
+	for i, w := range n.workloads {
+		if r := repl[w]; r != nil {
+			n.workloads[i] = r
+		}
+	}
 }

@@ -25,7 +25,7 @@ import (
 var Netpol = &check.Engine[*netpol.Engine]{
 	Name:  "netpol",
 	Reads: []string{"Namespace", check.Workloads, "NetworkPolicy", netpol.ANPKind, netpol.BANPKind, netpol.CNPKind},
-	Build: func(env check.Env) *netpol.Engine { return netpol.FromInventory(env.Inv) },
+	Build: buildNetpol,
 }
 
 // rbacKinds are the kinds of the RBAC graph.

@@ -25,5 +25,6 @@ var AllowAllEgress = &check.Check{
 	Kinds:       []string{"NetworkPolicy"},
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
+	Partition:   policiesOwnNamespace,
 	Run:         allowAll(netpol.Egress),
 }

@@ -25,6 +25,7 @@ var AllowAllIngress = &check.Check{
 	Kinds:       []string{"NetworkPolicy"},
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
+	Partition:   policiesOwnNamespace,
 	Run:         allowAll(netpol.Ingress),
 }
 
@@ -38,7 +39,7 @@ func allowAll(d netpol.Direction) func(*check.Pass) {
 	return func(p *check.Pass) {
 		e := engine(p)
 		for _, pol := range e.Policies() {
-			if !pol.Valid() || pol.Object == nil || !pol.Affects(d) {
+			if !pol.Valid() || pol.Object == nil || !pol.Affects(d) || !wanted(p, pol.Namespace) {
 				continue
 			}
 			for _, r := range pol.Rules[d] {

@@ -33,6 +33,7 @@ var NamespaceNotIsolated = &check.Check{
 	Kinds:       []string{"Namespace", check.Workloads},
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
+	Partition:   policiesOwnNamespace,
 	Run:         runNamespaceNotIsolated,
 }
 
@@ -50,6 +51,9 @@ var stranger = netpol.Endpoint{Name: "a pod of another namespace", Probe: &netpo
 func runNamespaceNotIsolated(p *check.Pass) {
 	e := engine(p)
 	for _, ns := range workloadNamespaces(e) {
+		if !wanted(p, ns) {
+			continue // an incremental re-run for other namespaces
+		}
 		guarded := false
 		for _, pol := range e.PoliciesIn(ns) {
 			guarded = guarded || (pol.Valid() && pol.Affects(netpol.Ingress))

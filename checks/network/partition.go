@@ -126,3 +126,19 @@ func (m *mentions) prune(inv *inventory.Inventory) {
 		}
 	}
 }
+
+// policiesOwnNamespace partitions the checks whose findings in a namespace depend on that
+// namespace's policies and workloads alone (and on cluster network policies, a change of
+// which re-runs them everywhere): the rules of its policies and the workloads they select,
+// or what a pod of a namespace of its own (stranger) may reach there. Such a pod's own
+// policies are those of strangerNamespace: a change there affects every namespace.
+var policiesOwnNamespace = &check.Partition{
+	Name:  "policies-own-namespace",
+	Kinds: []string{"Namespace", check.Workloads, "NetworkPolicy"},
+	Affected: func(_ check.Env, nss []string) ([]string, bool) {
+		return nil, slices.Contains(nss, strangerNamespace)
+	},
+}
+
+// wanted says whether a pass wants the findings of namespace ns (Pass.Namespaces).
+func wanted(p *check.Pass, ns string) bool { return p.Namespaces == nil || p.Namespaces[ns] }

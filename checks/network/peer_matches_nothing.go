@@ -28,20 +28,43 @@ var PeerMatchesNothing = &check.Check{
 	Kinds:       []string{"NetworkPolicy"},
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.Netpol},
+	Partition:   byPeers,
 	Run:         runPeerMatchesNothing,
+}
+
+// byPeers partitions the findings on a policy's peers, which depend on the classes each
+// peer matches and on the namespaces its namespaceSelector matches (with whether they run
+// workloads): a change affects the policies it changed, and those whose peers it made match
+// other classes or namespaces, as the reachability engine's update says.
+var byPeers = &check.Partition{
+	Name:  "peers",
+	Kinds: []string{"Namespace", check.Workloads, "NetworkPolicy"},
+	Affected: func(env check.Env, nss []string) ([]string, bool) {
+		c := engines.NetpolChanged(env)
+		if c.All {
+			return nil, true
+		}
+		var out []string
+		for _, ps := range [][]*netpol.Peer{c.ClassPeers, c.NamespacePeers} {
+			for _, pe := range ps {
+				out = append(out, pe.Rule.Policy.Namespace)
+			}
+		}
+		return out, false
+	},
 }
 
 func runPeerMatchesNothing(p *check.Pass) {
 	e := engine(p)
 	live := p.Facts != nil
 	for _, pol := range e.Policies() {
-		if !pol.Valid() || pol.Object == nil {
+		if !pol.Valid() || pol.Object == nil || !wanted(p, pol.Namespace) {
 			continue
 		}
 		for _, rules := range pol.Rules {
 			for _, r := range rules {
 				for _, pe := range r.Peers {
-					if pe.IPBlock != nil || len(pe.Classes(e)) > 0 {
+					if pe.IPBlock != nil || pe.MatchesSome() {
 						continue
 					}
 					if msg := judgeable(e, pol, pe); msg != "" || live {

@@ -39,22 +39,52 @@ var SensitiveExposed = &check.Check{
 	Run:         runSensitiveExposed,
 }
 
-// byOwnNamespace partitions the findings on workloads that depend on the workload's class,
-// its namespace's policies and every namespace's labels and policies (which probes from
-// every namespace read), but on no other workload: a workload's change affects the findings
-// of its namespace alone. When that namespace has no Namespace object, the workload may be
-// what makes it known, which changes the probes of every namespace.
+// byOwnNamespace partitions the findings on workloads, which depend on the workload's
+// class, its namespace's policies, and every namespace's labels and policies (which probes
+// from every namespace read), but on no other workload: a workload's change affects the
+// findings of its namespace alone. When that namespace has no Namespace object, the workload
+// may be what makes it known, which changes the probes of every namespace. A change of
+// policies or namespace labels reaches further (probesReach), as the reachability engine's
+// update says.
 var byOwnNamespace = &check.Partition{
 	Name:  "own-namespace",
-	Kinds: []string{check.Workloads},
+	Kinds: []string{check.Workloads, "Namespace", "NetworkPolicy"},
 	Affected: func(env check.Env, nss []string) ([]string, bool) {
 		for _, ns := range nss {
 			if o := env.Inv.Namespace(ns); o == nil || o.APIVersion != "v1" {
 				return nil, true
 			}
 		}
-		return nil, false
+		return probesReach(engines.NetpolChanged(env))
 	},
+}
+
+// probesReach returns the namespaces whose findings a change of the engine's policies and
+// namespace labels (c) can change besides the changed objects' own, or all. A probe from
+// namespace X (a pod without labels) reaches a workload of another namespace when X's
+// egress lets it out and the workload's ingress lets it in: a policy of X that selects the
+// probe for egress decides the first for every namespace; X's labels decide the second
+// only where an ingress rule has a peer with a namespaceSelector that a pod without labels
+// can match, and only if that selector's answer for X changed.
+func probesReach(c netpol.Change) ([]string, bool) {
+	if c.All {
+		return nil, true
+	}
+	for _, ps := range [][]*netpol.Policy{c.Policies, c.Previous} {
+		for _, pol := range ps {
+			if pol.Valid() && pol.Affects(netpol.Egress) && pol.Selects(labels.Set{}) {
+				return nil, true
+			}
+		}
+	}
+	var out []string
+	for _, pe := range c.NamespacePeers {
+		pol := pe.Rule.Policy
+		if pe.Rule.Direction == netpol.Ingress && pol.Affects(netpol.Ingress) && pe.PodSelector.Matches(labels.Set{}) {
+			out = append(out, pol.Namespace)
+		}
+	}
+	return out, false
 }
 
 // databaseWords are label values (or dash-separated parts of them) that mean a database.

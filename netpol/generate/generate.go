@@ -329,12 +329,21 @@ func (g *gen) backends(svc *corev1.Service) []*netpol.Workload {
 	}
 	if g.byNS == nil {
 		g.byNS = map[string][]*netpol.Workload{}
-		for _, w := range g.allWorkloads() {
-			g.byNS[w.Namespace] = append(g.byNS[w.Namespace], w)
+	}
+	// The workloads of ns in allWorkloads' order, found a namespace at a time: a few
+	// namespaces' policies need not sort every workload.
+	in, ok := g.byNS[ns]
+	if !ok {
+		in = g.eng.WorkloadsIn(ns)
+		for _, w := range g.eng.HostNetworkWorkloads() {
+			if w.Namespace == ns {
+				in = append(in, w)
+			}
 		}
+		g.byNS[ns] = in
 	}
 	var out []*netpol.Workload
-	for _, w := range g.byNS[ns] {
+	for _, w := range in {
 		if sel.Matches(w.Labels) {
 			out = append(out, w)
 		}
@@ -681,9 +690,18 @@ func (g *gen) policies() []*Policy {
 	if len(extra) > 0 {
 		eng = g.eng.WithPolicies(extra)
 	}
+	// The workloads of eng by object, indexed a namespace at a time as paths ask: a few
+	// namespaces' policies need not index every workload.
 	byObj := map[*inventory.Object]*netpol.Workload{}
-	for _, w := range eng.Workloads() {
-		byObj[w.Object] = w
+	indexed := map[string]bool{}
+	counterpart := func(w *netpol.Workload) *netpol.Workload {
+		if !indexed[w.Namespace] {
+			indexed[w.Namespace] = true
+			for _, x := range eng.WorkloadsIn(w.Namespace) {
+				byObj[x.Object] = x
+			}
+		}
+		return byObj[w.Object]
 	}
 	endpoint := func(e End) (netpol.Endpoint, bool) {
 		switch e.Kind {
@@ -694,7 +712,7 @@ func (g *gen) policies() []*Policy {
 		case AddressEnd:
 			return netpol.AddrEndpoint(e.Addr.String(), netpol.PrefixSet(e.Addr)), true
 		}
-		w := byObj[e.Workload.Object]
+		w := counterpart(e.Workload)
 		if w == nil {
 			return netpol.Endpoint{}, false
 		}

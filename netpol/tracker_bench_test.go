@@ -1,0 +1,66 @@
+package netpol_test
+
+import (
+	"testing"
+
+	"github.com/kubeharden/kubeharden/internal/gen"
+	"github.com/kubeharden/kubeharden/inventory"
+	"github.com/kubeharden/kubeharden/netpol"
+)
+
+// BenchmarkTracker10k measures what a monitor pays to bring the reachability engine of a
+// generated 10,000-workload cluster up to date after one object of each kind changed (a
+// label added to it, and taken away again the next time), against building it again
+// (FromInventory) and the tracker's first build, which a scan pays.
+func BenchmarkTracker10k(b *testing.B) {
+	inv := gen.Inventory(10000, 1)
+	b.Run("FromInventory", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			netpol.FromInventory(inv)
+		}
+	})
+	b.Run("FirstBuild", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			netpol.NewTracker().Engine(inv)
+		}
+	})
+	tr := netpol.NewTracker()
+	tr.Engine(inv)
+	for _, kind := range []string{"Deployment", "Pod", "Namespace", "NetworkPolicy"} {
+		b.Run(kind, func(b *testing.B) {
+			objs := inv.ByKind(kind)
+			a := objs[len(objs)/2]
+			c := labelled(a)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				inv.Upsert(c)
+				tr.Engine(inv)
+				if tr.Changed(inv).All {
+					b.Fatalf("%s: the engine was built again", kind)
+				}
+				a, c = c, a
+			}
+		})
+	}
+}
+
+// labelled is a copy of o with one more label on it and on its pod templates.
+func labelled(o *inventory.Object) *inventory.Object {
+	n := inventory.New(o.Obj.DeepCopyObject(), o.Source, o.Lines)
+	l := n.Meta.GetLabels()
+	if l == nil {
+		l = map[string]string{}
+	}
+	l["bench"] = "changed"
+	n.Meta.SetLabels(l)
+	for _, t := range n.PodTemplates() {
+		if t.Meta.Labels == nil {
+			t.Meta.Labels = map[string]string{}
+		}
+		t.Meta.Labels["bench"] = "changed"
+	}
+	return n
+}

@@ -1,0 +1,583 @@
+package netpol
+
+import (
+	"slices"
+	"sort"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/kubeharden/kubeharden/inventory"
+)
+
+// Tracker keeps the engine of one inventory that changes in place (a monitor's), updating
+// it on each change instead of building it again where it can do so exactly:
+//
+//   - a workload replaced by one of the same kind, name and namespace whose pods have the
+//     same class, or a new class of their own when they were alone in theirs (a changed
+//     label): the class is matched again against every policy;
+//   - a NetworkPolicy replaced by one of the same name: it is compiled and matched again;
+//   - a Namespace whose labels changed: the peers with a namespaceSelector are matched
+//     again against its classes.
+//
+// Anything else (objects added or removed, workloads moving between shared classes, cluster
+// network policies present or changed) builds the engine again. Either way the engine
+// equals FromInventory of the inventory as it now stands; the engine returned before is
+// changed in place, so whoever holds it sees the inventory as it now is.
+type Tracker struct {
+	mu  sync.Mutex
+	inv *inventory.Inventory
+	e   *Engine
+	// objs and pods are inv.All() and inv.PodTemplates() as they stood when e was last
+	// brought up to date; wl are the workloads of pods, nil for the templates FromInventory
+	// leaves out.
+	objs []*inventory.Object
+	pods []inventory.PodTemplate
+	wl   []*Workload
+	// last says what the last call changed, for Changed.
+	last Change
+}
+
+// Change is what an update in place changed. All says the engine was built again.
+type Change struct {
+	All bool
+	// Namespaces are those whose labels changed, with their labels before.
+	Namespaces []*Namespace
+	Before     []labels.Set
+	// Workloads are those replaced.
+	Workloads []*Workload
+	// Policies are the policies replaced, and Previous what they replaced.
+	Policies, Previous []*Policy
+	// ClassPeers are the peers of other policies whose classes changed; NamespacePeers the
+	// peers with a namespaceSelector that now matches, or no longer matches, one of
+	// Namespaces.
+	ClassPeers, NamespacePeers []*Peer
+}
+
+// NewTracker returns a tracker that follows the first inventory it is asked about (not a
+// Subset of another).
+func NewTracker() *Tracker { return &Tracker{} }
+
+// Engine returns the engine of inv: FromInventory(inv). The inventory the tracker follows
+// is updated in place; for any other (a copy judged apart) the engine is built afresh.
+func (t *Tracker) Engine(inv *inventory.Inventory) *Engine {
+	t.mu.Lock()
+	if t.inv == nil && inv.Root() == inv {
+		t.inv = inv
+	}
+	if inv != t.inv {
+		// Admission judges on copies, many at once: they need not wait for each other.
+		t.mu.Unlock()
+		return FromInventory(inv)
+	}
+	defer t.mu.Unlock()
+	if t.e != nil {
+		if c, ok := t.update(inv); ok {
+			t.last = c
+			return t.e
+		}
+	}
+	t.e = FromInventory(inv)
+	t.last = Change{All: true}
+	t.objs = slices.Clone(inv.All())
+	t.pods = slices.Clone(inv.PodTemplates())
+	t.wl = make([]*Workload, len(t.pods))
+	// FromInventory made the workloads in template order, leaving some templates out.
+	wi, hi := 0, 0
+	for i, p := range t.pods {
+		switch {
+		case wi < len(t.e.workloads) && t.e.workloads[wi].Template.Spec == p.Spec:
+			t.wl[i] = t.e.workloads[wi]
+			wi++
+		case hi < len(t.e.hostNet) && t.e.hostNet[hi].Template.Spec == p.Spec:
+			t.wl[i] = t.e.hostNet[hi]
+			hi++
+		}
+	}
+	return t.e
+}
+
+// Changed returns what the last call of Engine for inv changed; All when the tracker
+// follows another inventory.
+func (t *Tracker) Changed(inv *inventory.Inventory) Change {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if inv != t.inv || t.e == nil {
+		return Change{All: true}
+	}
+	return t.last
+}
+
+// unmoved handles a change that added or removed objects: when none of them is one the
+// engine reads (a Pod that a loaded ReplicaSet controls, a ConfigMap), and the engine's
+// input is the same objects as before, the engine stays as it is; the tracker takes note
+// of the inventory as it now is. It says whether that was so.
+func (t *Tracker) unmoved(inv *inventory.Inventory) bool {
+	before := engineInput(t.objs)
+	after := engineInput(inv.All())
+	for k := range before {
+		if !slices.Equal(before[k], after[k]) {
+			return false
+		}
+	}
+	pods := inv.PodTemplates()
+	var ran []*Workload
+	for _, w := range t.wl {
+		if w != nil {
+			ran = append(ran, w)
+		}
+	}
+	wl := make([]*Workload, len(pods))
+	n := 0
+	for i, p := range pods {
+		if !runsPods(inv, p) {
+			continue
+		}
+		if n == len(ran) || ran[n].Template.Owner != p.Owner || ran[n].Template.Spec != p.Spec {
+			return false
+		}
+		wl[i] = ran[n]
+		n++
+	}
+	if n != len(ran) {
+		return false
+	}
+	t.objs = slices.Clone(inv.All())
+	t.pods = slices.Clone(pods)
+	t.wl = wl
+	return true
+}
+
+// engineInput lists the objects FromInventory reads besides pod templates: Namespaces,
+// NetworkPolicies and cluster network policies.
+func engineInput(objs []*inventory.Object) [3][]*inventory.Object {
+	var out [3][]*inventory.Object
+	for _, o := range objs {
+		switch {
+		case o.Kind == "Namespace" && o.APIVersion == "v1":
+			out[0] = append(out[0], o)
+		case o.Kind == "NetworkPolicy" && isNetworkPolicy(o):
+			out[1] = append(out[1], o)
+		case isClusterKind(o.Kind):
+			out[2] = append(out[2], o)
+		}
+	}
+	return out
+}
+
+// isClusterKind says whether an object of kind may be a cluster network policy.
+func isClusterKind(kind string) bool { return kind == ANPKind || kind == BANPKind || kind == CNPKind }
+
+// update brings the engine up to date with inv in place where it can do so exactly, and
+// says what it changed; it returns false, having changed nothing, where it cannot.
+func (t *Tracker) update(inv *inventory.Inventory) (Change, bool) {
+	var c Change
+	e := t.e
+	// No object added or removed: every change replaced one in place.
+	cur := inv.All()
+	if len(cur) != len(t.objs) {
+		return c, t.unmoved(inv)
+	}
+	var nsChanged, polChanged [][2]*inventory.Object
+	var changed []int
+	for i, o := range cur {
+		p := t.objs[i]
+		if o == p {
+			continue
+		}
+		if o.Key() != p.Key() {
+			return c, t.unmoved(inv)
+		}
+		if isClusterKind(o.Kind) {
+			return c, false
+		}
+		changed = append(changed, i)
+		switch o.Kind {
+		case "Namespace":
+			if (o.APIVersion == "v1") != (p.APIVersion == "v1") {
+				return c, false
+			}
+			if o.APIVersion == "v1" {
+				nsChanged = append(nsChanged, [2]*inventory.Object{p, o})
+			}
+		case "NetworkPolicy":
+			if isNetworkPolicy(o) != isNetworkPolicy(p) {
+				return c, false
+			}
+			if isNetworkPolicy(o) {
+				polChanged = append(polChanged, [2]*inventory.Object{p, o})
+			}
+		}
+	}
+	pods := inv.PodTemplates()
+	if len(pods) != len(t.pods) {
+		return c, false
+	}
+	var wlChanged, podChanged []int
+	for i, n := range pods {
+		p := t.pods[i]
+		if n.Owner == p.Owner && n.Spec == p.Spec {
+			continue
+		}
+		podChanged = append(podChanged, i)
+		runs := runsPods(inv, n)
+		if runs != (t.wl[i] != nil) || n.Owner.Key() != p.Owner.Key() || n.Path != p.Path {
+			return c, false
+		}
+		if runs {
+			if n.Spec.HostNetwork != p.Spec.HostNetwork {
+				return c, false
+			}
+			wlChanged = append(wlChanged, i)
+		}
+	}
+	var compiled []*Policy
+	for _, op := range polChanged {
+		prev := e.policyOf(op[0])
+		np, err := policyFrom(op[1])
+		if prev == nil || (err == nil) != (prev.Spec != nil) {
+			return c, false // read before and not now, or the reverse: its place in the list moves
+		}
+		if err != nil {
+			compiled = append(compiled, unreadPolicy(op[1], err))
+		} else {
+			compiled = append(compiled, compile(np, prev.Namespace, op[1]))
+		}
+	}
+	clustered := len(e.sortedCluster) > 0
+
+	// Namespaces: a namespace's labels decide which namespaceSelectors match its classes.
+	var relabelled []*Namespace
+	for _, op := range nsChanged {
+		o := op[1]
+		ns := e.nsByName[o.Name]
+		if ns == nil || ns.Object != op[0] {
+			return c, false
+		}
+		if !labelsEqual(namespaceLabels(o.Name, o.Labels()), ns.Labels) {
+			if clustered {
+				return c, false
+			}
+			relabelled = append(relabelled, ns)
+		}
+	}
+	// Workloads: check that every change keeps the classes' numbering before changing any.
+	type move struct {
+		pos   int
+		w     *Workload
+		key   string
+		ports []NamedPort
+	}
+	var moves []move
+	claimed := map[string]bool{}
+	wl := t.wl
+	for _, i := range wlChanged {
+		prev := wl[i]
+		nw := workloadOf(pods[i])
+		if nw.HostNetwork {
+			moves = append(moves, move{pos: i, w: &nw})
+			continue
+		}
+		ports := sortedPorts(nw.Ports)
+		k := classKeyOf(nw.Namespace, nw.Labels, ports)
+		cl := prev.class
+		if k != e.classKeys[cl.Index] {
+			// Pods that leave a class they shared, or join another, renumber the classes.
+			if len(cl.Workloads) != 1 || !slices.Equal(ports, cl.Ports) || clustered {
+				return c, false
+			}
+			if _, taken := e.classIndex(k); taken || claimed[k] {
+				return c, false
+			}
+			claimed[k] = true
+		}
+		moves = append(moves, move{pos: i, w: &nw, key: k, ports: ports})
+	}
+	// Two changes to one class (only possible with several templates in one object) are
+	// left to a rebuild.
+	seen := map[*Class]bool{}
+	for _, m := range moves {
+		if m.w.HostNetwork {
+			continue
+		}
+		cl := wl[m.pos].class
+		if seen[cl] {
+			return c, false
+		}
+		seen[cl] = true
+	}
+
+	// From here on the update cannot fail.
+	for _, i := range changed {
+		t.objs[i] = cur[i]
+	}
+	for _, i := range podChanged {
+		t.pods[i] = pods[i]
+	}
+	for _, op := range nsChanged {
+		e.nsByName[op[1].Name].Object = op[1]
+	}
+	for _, ns := range relabelled {
+		c.Namespaces = append(c.Namespaces, ns)
+		c.Before = append(c.Before, ns.Labels)
+		ns.Labels = namespaceLabels(ns.Name, ns.Object.Labels())
+		c.NamespacePeers = e.rematchNamespace(ns, c.Before[len(c.Before)-1], c.NamespacePeers)
+	}
+	for _, m := range moves {
+		prev := wl[m.pos]
+		w := m.w
+		w.clash = prev.clash
+		wl[m.pos] = w
+		c.Workloads = append(c.Workloads, w)
+		if w.HostNetwork {
+			e.hostNet[slices.Index(e.hostNet, prev)] = w
+			continue
+		}
+		cl := prev.class
+		w.class = cl
+		e.workloads[slices.Index(e.workloads, prev)] = w
+		inNS := e.wlByNS[w.Namespace]
+		inNS[slices.Index(inNS, prev)] = w
+		cl.Workloads[slices.Index(cl.Workloads, prev)] = w
+		if m.key != e.classKeys[cl.Index] {
+			if e.keyIndex != nil {
+				delete(e.keyIndex, e.classKeys[cl.Index])
+				e.keyIndex[m.key] = cl.Index
+			}
+			e.classKeys[cl.Index] = m.key
+			cl.Labels = w.Labels
+			c.ClassPeers = e.rematchClass(cl, c.ClassPeers)
+		}
+	}
+	for j, op := range polChanged {
+		prev := e.policyOf(op[0])
+		pol := compiled[j]
+		e.replacePolicy(prev, pol)
+		c.Policies = append(c.Policies, pol)
+		c.Previous = append(c.Previous, prev)
+	}
+	if len(polChanged) > 0 {
+		e.numberRules()
+		e.listProblems()
+	}
+	return c, true
+}
+
+// policyOf returns the engine's policy of object o.
+func (e *Engine) policyOf(o *inventory.Object) *Policy {
+	for _, p := range e.polByNS[o.EffectiveNamespace()] {
+		if p.Object == o {
+			return p
+		}
+	}
+	return nil
+}
+
+// classIndex returns the index of the class with key k.
+func (e *Engine) classIndex(k string) (int, bool) {
+	if e.keyIndex == nil {
+		e.keyIndex = make(map[string]int, len(e.classKeys))
+		for i, ck := range e.classKeys {
+			e.keyIndex[ck] = i
+		}
+	}
+	i, ok := e.keyIndex[k]
+	return i, ok
+}
+
+// namespaceLabels are the labels a namespace named name with labels l has in the engine.
+func namespaceLabels(name string, l map[string]string) map[string]string {
+	set := make(map[string]string, len(l)+1)
+	for k, v := range l {
+		set[k] = v
+	}
+	set[NamespaceNameLabel] = name
+	return set
+}
+
+func labelsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedPorts(ps []NamedPort) []NamedPort {
+	ports := append([]NamedPort(nil), ps...)
+	sort.Slice(ports, func(i, j int) bool {
+		a, b := ports[i], ports[j]
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		if a.Protocol != b.Protocol {
+			return a.Protocol < b.Protocol
+		}
+		return a.Port < b.Port
+	})
+	return ports
+}
+
+// rematchNamespace matches the peers that have a namespaceSelector against the classes of
+// ns again, after its labels changed from before, and adds to peers those whose match of ns
+// changed.
+func (e *Engine) rematchNamespace(ns *Namespace, before labels.Set, peers []*Peer) []*Peer {
+	for _, p := range e.policies {
+		if !p.Valid() {
+			continue
+		}
+		for _, rules := range p.Rules {
+			for _, r := range rules {
+				touched := false
+				for _, pe := range r.Peers {
+					if pe.IPBlock != nil || pe.NamespaceSelector == nil {
+						continue
+					}
+					in := pe.NamespaceSelector.Matches(ns.Labels)
+					if in == pe.NamespaceSelector.Matches(before) {
+						continue
+					}
+					touched = true
+					peers = append(peers, pe)
+					for _, ci := range ns.classes {
+						if in && pe.PodSelector.Matches(e.classes[ci].Labels) {
+							pe.pods.set(ci)
+						} else {
+							pe.pods.unset(ci)
+						}
+					}
+				}
+				if touched {
+					for _, ci := range ns.classes {
+						r.rematch(ci)
+					}
+				}
+			}
+		}
+	}
+	return peers
+}
+
+// rematchClass matches class c against every policy again, after its labels changed, and
+// adds to peers those whose match of c changed.
+func (e *Engine) rematchClass(c *Class, peers []*Peer) []*Peer {
+	ns := c.ns
+	c.policies = [2][]*Policy{}
+	for _, p := range e.polByNS[c.Namespace] {
+		if !p.Valid() {
+			continue
+		}
+		sel := p.selectsAll || p.selector.Matches(c.Labels)
+		i, had := slices.BinarySearch(p.selected, c.Index)
+		switch {
+		case sel && !had:
+			p.selected = slices.Insert(p.selected, i, c.Index)
+		case !sel && had:
+			p.selected = slices.Delete(p.selected, i, i+1)
+		}
+		if sel {
+			for d := Ingress; d <= Egress; d++ {
+				if p.Types[d] {
+					c.policies[d] = append(c.policies[d], p)
+				}
+			}
+		}
+	}
+	for _, p := range e.policies {
+		if !p.Valid() {
+			continue
+		}
+		for _, rules := range p.Rules {
+			for _, r := range rules {
+				for _, pe := range r.Peers {
+					if pe.IPBlock != nil {
+						continue
+					}
+					var in bool
+					if pe.NamespaceSelector == nil {
+						in = p.Namespace == c.Namespace
+					} else {
+						in = pe.NamespaceSelector.Matches(ns.Labels)
+					}
+					in = in && pe.PodSelector.Matches(c.Labels)
+					if in == pe.pods.has(c.Index) {
+						continue
+					}
+					peers = append(peers, pe)
+					if in {
+						pe.pods.set(c.Index)
+					} else {
+						pe.pods.unset(c.Index)
+					}
+				}
+				r.rematch(c.Index)
+			}
+		}
+	}
+	return peers
+}
+
+// rematch sets bit ci of the rule's classes from its peers'.
+func (r *Rule) rematch(ci int) {
+	for _, pe := range r.Peers {
+		if pe.IPBlock == nil && pe.pods.has(ci) {
+			r.pods.set(ci)
+			return
+		}
+	}
+	r.pods.unset(ci)
+}
+
+// replacePolicy puts pol in prev's place, matches it, and lists the policies of the
+// classes either selects again.
+func (e *Engine) replacePolicy(prev, pol *Policy) {
+	pol.index = prev.index
+	e.policies[prev.index] = pol
+	inNS := e.polByNS[prev.Namespace]
+	inNS[slices.Index(inNS, prev)] = pol
+	if pol.Spec == nil {
+		return
+	}
+	e.matchPolicy(pol)
+	touched := map[int]bool{}
+	for _, ci := range prev.selected {
+		touched[ci] = true
+	}
+	for _, ci := range pol.selected {
+		touched[ci] = true
+	}
+	for ci := range touched {
+		c := e.classes[ci]
+		c.policies = [2][]*Policy{}
+		for _, p := range inNS {
+			if !p.Valid() || !slices.Contains(p.selected, ci) {
+				continue
+			}
+			for d := Ingress; d <= Egress; d++ {
+				if p.Types[d] {
+					c.policies[d] = append(c.policies[d], p)
+				}
+			}
+		}
+	}
+}
+
+// numberRules numbers the rules of valid policies in order, as New does.
+func (e *Engine) numberRules() {
+	e.rules = 0
+	for _, p := range e.policies {
+		if !p.Valid() {
+			continue
+		}
+		for _, rules := range p.Rules {
+			for _, r := range rules {
+				r.id = e.rules
+				e.rules++
+			}
+		}
+	}
+}
