@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
@@ -26,6 +25,9 @@ type EvalOptions struct {
 	// Observe, when set, is told how long each check ran (engines it built included) on
 	// each run: what a monitor exports as metrics, and how to find what dominates.
 	Observe func(c *Check, d time.Duration)
+	// NoFixes drops the fixes from the findings kept: a monitor, which reports findings but
+	// never fixes them, would otherwise keep every finding's edits for as long as it runs.
+	NoFixes bool
 }
 
 // Delta is how a change moved the findings: those that appeared and those that went.
@@ -56,6 +58,7 @@ type Evaluator struct {
 	now     time.Time
 	checks  []*Check
 	observe func(*Check, time.Duration)
+	noFixes bool
 	// units are each check's findings by what a re-run replaces: the object's key for a
 	// check of ScopeObject, the namespace for ScopeNamespace, "" for ScopeCluster.
 	units []map[string][]Finding
@@ -65,7 +68,7 @@ type Evaluator struct {
 // NewEvaluator runs the checks over inv and keeps inv, which Apply changes in place from then
 // on (the caller must not change or read it concurrently).
 func NewEvaluator(inv *inventory.Inventory, opts EvalOptions) *Evaluator {
-	ev := &Evaluator{inv: inv, cfg: opts.Config, facts: opts.Facts, now: opts.Now, checks: opts.Checks, observe: opts.Observe}
+	ev := &Evaluator{inv: inv, cfg: opts.Config, facts: opts.Facts, now: opts.Now, checks: opts.Checks, observe: opts.Observe, noFixes: opts.NoFixes}
 	if ev.cfg == nil {
 		ev.cfg = &config.Config{}
 	}
@@ -428,13 +431,27 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 		var added []Finding
 		if errs[i] == nil {
 			added = passes[i].collected()
+			if ev.noFixes {
+				for j := range added {
+					added[j].Fixes = nil
+				}
+			}
 			if t.groups != nil {
 				// The run judged related namespaces too, whose findings stay as they were.
 				added = slices.DeleteFunc(added, func(f Finding) bool { return !tg[unitOf(c, &f)] })
 			}
-			for _, f := range added {
-				u := unitOf(c, &f)
-				units[u] = append(units[u], f)
+			// Each unit's slice sized once: they are kept until the unit runs again.
+			us := make([]string, len(added))
+			n := map[string]int{}
+			for j := range added {
+				us[j] = unitOf(c, &added[j])
+				n[us[j]]++
+			}
+			for u, k := range n {
+				units[u] = slices.Grow(units[u], k)
+			}
+			for j := range added {
+				units[us[j]] = append(units[us[j]], added[j])
 			}
 		}
 		a, r := cancel(added, removed)
@@ -621,9 +638,9 @@ func cancel(added, removed []Finding) (a, r []Finding) {
 	if len(added) == 0 || len(removed) == 0 {
 		return added, removed
 	}
-	old := map[string][]int{}
+	old := make(map[same][]int, len(removed))
 	for i := range removed {
-		k := fingerprint(&removed[i])
+		k := sameKey(&removed[i])
 		old[k] = append(old[k], i)
 	}
 	gone := make([]bool, len(removed))
@@ -651,7 +668,7 @@ func cancel(added, removed []Finding) (a, r []Finding) {
 	}
 	for i := range added {
 		f := &added[i]
-		k := fingerprint(f)
+		k := sameKey(f)
 		idx := old[k]
 		j := slices.IndexFunc(idx, func(j int) bool { return sameFixes(f.Fixes, removed[j].Fixes) })
 		if j < 0 {
@@ -669,8 +686,18 @@ func cancel(added, removed []Finding) (a, r []Finding) {
 	return a, r
 }
 
-func fingerprint(f *Finding) string {
-	return f.Check + "\x00" + f.Object.String() + "\x00" + f.Object.APIVersion + "\x00" + f.File + "\x00" +
-		strconv.Itoa(f.Line) + "\x00" + f.Path + "\x00" + f.Message + "\x00" + f.Remediation + "\x00" +
-		f.Severity.String() + "\x00" + strconv.FormatBool(f.Suppressed) + "\x00" + strconv.FormatBool(f.Rendered)
+// same is what makes two findings one, fixes aside: a comparable key, so that cancelling
+// the findings of a check that ran again over the whole cluster hashes fields rather than
+// building a string per finding.
+type same struct {
+	check                        string
+	object                       inventory.Ref
+	file, path, msg, remediation string
+	line                         int
+	severity                     Severity
+	suppressed, rendered         bool
+}
+
+func sameKey(f *Finding) same {
+	return same{f.Check, f.Object, f.File, f.Path, f.Message, f.Remediation, f.Line, f.Severity, f.Suppressed, f.Rendered}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,22 +60,14 @@ func BenchmarkEvaluatorApply(b *testing.B) {
 			o := pick(kind)
 			a, c := o, mutateLabel(o)
 			clear(spent)
-			took := make([]time.Duration, 0, b.N)
-			cpu := benchmetric.CPUTime()
+			lat := benchmetric.StartLatency(b.N)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				start := time.Now()
-				ev.Apply(inventory.Change{Upsert: []*inventory.Object{c}})
-				took = append(took, time.Since(start))
+				lat.Time(func() { ev.Apply(inventory.Change{Upsert: []*inventory.Object{c}}) })
 				a, c = c, a
 			}
 			b.StopTimer()
-			// Percentiles of single changes, and CPU time, which a loaded machine inflates
-			// less than wall time.
-			slices.Sort(took)
-			b.ReportMetric(float64(took[len(took)/2])/1e6, "p50-ms")
-			b.ReportMetric(float64(took[(len(took)*99)/100])/1e6, "p99-ms")
-			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/1e6/float64(b.N), "cpu-ms/op")
+			lat.Report(b)
 			if trace {
 				printTop(kind, spent, b.N)
 			}

@@ -106,7 +106,7 @@ func (st *state) rebuild(w *watchers, base inventory.Facts, opts Options) {
 	f := facts
 	inv := inventory.Build(objs)
 	inv.SetOrder(w.order)
-	st.ev = check.NewEvaluator(inv, check.EvalOptions{Config: opts.Settings, Facts: &f, Checks: opts.Checks, Now: opts.Now()})
+	st.ev = check.NewEvaluator(inv, check.EvalOptions{Config: opts.Settings, Facts: &f, Checks: opts.Checks, Now: opts.Now(), NoFixes: true})
 }
 
 // track records what the object at k (nil: gone) says about others: whether it is a

@@ -27,6 +27,7 @@ import (
 
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/config"
+	"github.com/kubeharden/kubeharden/internal/memlimit"
 	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/live"
 )
@@ -94,7 +95,9 @@ type Monitor struct {
 	writer  *writer
 
 	ready, leading atomic.Bool
-	kick           chan struct{}
+	// kick wakes the evaluation loop, writeKick the writer: a large write (the first, or
+	// after taking over) must not hold back the evaluation of the changes behind it.
+	kick, writeKick chan struct{}
 
 	mu sync.Mutex
 	// first is when the oldest change not yet evaluated arrived (zero: none pending).
@@ -148,7 +151,7 @@ func New(opts Options) (*Monitor, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Monitor{opts: opts, log: opts.Log, metrics: newMetrics(), kick: make(chan struct{}, 1)}
+	m := &Monitor{opts: opts, log: opts.Log, metrics: newMetrics(), kick: make(chan struct{}, 1), writeKick: make(chan struct{}, 1)}
 	m.writer = &writer{dyn: dyn, api: opts.ReportAPI, metrics: m.metrics, now: opts.Now}
 	return m, nil
 }
@@ -180,6 +183,21 @@ func (m *Monitor) Run(ctx context.Context) error {
 		m.setLeading(true)
 	}
 
+	var writing sync.WaitGroup
+	defer writing.Wait()
+	defer cancel()
+	writing.Add(1)
+	go func() {
+		defer writing.Done()
+		m.writeLoop(ctx)
+	}()
+
+	// The heap is bounded by what the monitor keeps (memlimit), not by twice its busiest
+	// moment: the first evaluation and the first write make hundreds of megabytes of garbage
+	// on a large cluster, and Go's default would let the heap grow to twice that.
+	_, unlimit := memlimit.Fit()
+	defer unlimit()
+
 	m.mu.Lock()
 	m.first = time.Now()
 	m.mu.Unlock()
@@ -189,7 +207,6 @@ func (m *Monitor) Run(ctx context.Context) error {
 
 	facts := time.NewTicker(m.opts.FactsInterval)
 	defer facts.Stop()
-	var retry <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -203,14 +220,27 @@ func (m *Monitor) Run(ctx context.Context) error {
 			m.mu.Unlock()
 			m.changed()
 			continue
-		case <-retry:
-			retry = nil
 		case <-m.kick:
 			m.debounce(ctx)
 		}
 		if m.pending() {
 			m.evaluate(ctx, w)
 		}
+	}
+}
+
+// writeLoop writes the reports after each evaluation that moved them, and again two seconds
+// after a write failed, until ctx ends.
+func (m *Monitor) writeLoop(ctx context.Context) {
+	var retry <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.writeKick:
+		case <-retry:
+		}
+		retry = nil
 		if err := m.write(ctx); err != nil {
 			m.log.Error("writing reports", "err", err)
 			retry = time.After(2 * time.Second)
@@ -228,9 +258,11 @@ func (m *Monitor) changed() {
 	m.wake()
 }
 
-func (m *Monitor) wake() {
+func (m *Monitor) wake() { poke(m.kick) }
+
+func poke(c chan struct{}) {
 	select {
-	case m.kick <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
 }
@@ -335,11 +367,7 @@ func (m *Monitor) evaluate(ctx context.Context, w *watchers) {
 			touched[ns] = true
 		}
 	}
-	m.results.suppress(touched, inv, m.opts.Settings, m.opts.Now())
-	for ns := range touched {
-		errs = append(errs, m.results.errs[ns]...)
-	}
-	m.updateReports(inv, touched)
+	errs = append(errs, m.updateReports(inv, touched)...)
 	m.writeNeeded = m.writeNeeded || len(touched) > 0
 	if m.unwritten == nil {
 		m.unwritten = map[string]bool{}
@@ -347,9 +375,13 @@ func (m *Monitor) evaluate(ctx context.Context, w *watchers) {
 	for ns := range touched {
 		m.unwritten[ns] = true
 	}
-	m.setFindingMetrics(touched, inv.Len())
+	m.metrics.objects.Set(float64(inv.Len()))
+	write := m.writeNeeded
 	findings := m.results.count()
 	m.mu.Unlock()
+	if write {
+		poke(m.writeKick)
+	}
 
 	took := time.Since(start)
 	m.metrics.evaluation.Observe(took.Seconds())
@@ -367,8 +399,9 @@ func (m *Monitor) evaluate(ctx context.Context, w *watchers) {
 	}
 }
 
-// updateReports builds again the reports of the namespaces touched.
-func (m *Monitor) updateReports(inv *inventory.Inventory, touched map[string]bool) {
+// updateReports builds again the reports and finding gauges of the namespaces touched, and
+// returns the exception annotations that do not parse on their objects.
+func (m *Monitor) updateReports(inv *inventory.Inventory, touched map[string]bool) []check.Error {
 	if m.reports == nil {
 		m.reports = map[reportKey]*Report{}
 	}
@@ -377,8 +410,12 @@ func (m *Monitor) updateReports(inv *inventory.Inventory, touched map[string]boo
 			delete(m.reports, k)
 		}
 	}
+	var errs []check.Error
+	shared := newInterner()
 	for ns := range touched {
-		fs := m.results.out[ns]
+		fs, e := m.results.suppressed(ns, inv, m.opts.Settings, m.opts.Now())
+		errs = append(errs, e...)
+		m.setFindingMetrics(ns, fs)
 		if len(fs) == 0 {
 			continue
 		}
@@ -389,38 +426,36 @@ func (m *Monitor) updateReports(inv *inventory.Inventory, touched map[string]boo
 			if o := inv.Get(f.Object.Kind, ns, f.Object.Name); o != nil {
 				uid = string(o.Meta.GetUID())
 			}
-			rs[i] = resultOf(f, uid, metav1.Timestamp{})
+			rs[i] = shared.result(f, uid)
 		}
 		for k, r := range buildReports(m.opts.ReportAPI, map[string][]Result{ns: rs}, m.opts.MaxReportBytes) {
 			m.reports[k] = r
 		}
 	}
+	return errs
 }
 
-// setFindingMetrics sets the finding gauges of the namespaces touched.
-func (m *Monitor) setFindingMetrics(touched map[string]bool, objects int) {
+// setFindingMetrics sets the finding gauges of ns to its findings fs.
+func (m *Monitor) setFindingMetrics(ns string, fs []check.Finding) {
 	type key struct{ check, sev string }
-	for ns := range touched {
-		m.metrics.findings.DeletePartialMatch(prometheus.Labels{"namespace": ns})
-		m.metrics.suppressed.DeletePartialMatch(prometheus.Labels{"namespace": ns})
-		open, supp := map[key]int{}, map[key]int{}
-		for i := range m.results.out[ns] {
-			f := &m.results.out[ns][i]
-			k := key{f.Check, f.Severity.String()}
-			if f.Suppressed {
-				supp[k]++
-			} else {
-				open[k]++
-			}
-		}
-		for k, n := range open {
-			m.metrics.findings.WithLabelValues(k.check, k.sev, ns).Set(float64(n))
-		}
-		for k, n := range supp {
-			m.metrics.suppressed.WithLabelValues(k.check, k.sev, ns).Set(float64(n))
+	m.metrics.findings.DeletePartialMatch(prometheus.Labels{"namespace": ns})
+	m.metrics.suppressed.DeletePartialMatch(prometheus.Labels{"namespace": ns})
+	open, supp := map[key]int{}, map[key]int{}
+	for i := range fs {
+		f := &fs[i]
+		k := key{f.Check, f.Severity.String()}
+		if f.Suppressed {
+			supp[k]++
+		} else {
+			open[k]++
 		}
 	}
-	m.metrics.objects.Set(float64(objects))
+	for k, n := range open {
+		m.metrics.findings.WithLabelValues(k.check, k.sev, ns).Set(float64(n))
+	}
+	for k, n := range supp {
+		m.metrics.suppressed.WithLabelValues(k.check, k.sev, ns).Set(float64(n))
+	}
 }
 
 // write brings the cluster's reports to the last evaluation's, when this replica leads.
@@ -497,7 +532,7 @@ func (m *Monitor) elect(ctx context.Context, le *LeaderElection) error {
 				m.writeNeeded = true
 				m.mu.Unlock()
 				m.setLeading(true)
-				m.wake()
+				poke(m.writeKick)
 			},
 			OnStoppedLeading: func() {
 				m.log.Info("lost the lease: not writing reports", "identity", le.Identity)
@@ -529,19 +564,6 @@ func (m *Monitor) Ready() bool { return m.ready.Load() }
 
 // Leading says whether this replica writes reports.
 func (m *Monitor) Leading() bool { return m.leading.Load() }
-
-// Findings returns the findings of the last evaluation, suppressions applied, sorted as
-// scan sorts them.
-func (m *Monitor) Findings() []check.Finding {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []check.Finding
-	for _, fs := range m.results.out {
-		out = append(out, fs...)
-	}
-	check.SortFindings(out)
-	return out
-}
 
 // MetricsHandler serves the Prometheus metrics.
 func (m *Monitor) MetricsHandler() http.Handler {

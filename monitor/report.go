@@ -114,33 +114,57 @@ const (
 	PropSuppressionSource = "suppressionSource"
 )
 
-// resultOf turns a finding into a result; uid is the object's UID when known.
-func resultOf(f *check.Finding, uid string, ts metav1.Timestamp) Result {
+// interner builds results that share what many of them hold alike: the properties (the
+// practice, the suppression state, the path) and the reference of an object with several
+// findings. Reports are kept for as long as the monitor runs, and a map and a slice of
+// their own per result were a third of their memory. Nothing changes a result's properties
+// or resources once it is built, so sharing them is safe.
+type interner struct {
+	props map[[5]string]map[string]string
+	refs  map[ObjectReference][]ObjectReference
+}
+
+func newInterner() *interner {
+	return &interner{props: map[[5]string]map[string]string{}, refs: map[ObjectReference][]ObjectReference{}}
+}
+
+// result turns a finding into a result; uid is the object's UID when known.
+func (s *interner) result(f *check.Finding, uid string) Result {
 	r := Result{
-		Source:    Source,
-		Policy:    f.Check,
-		Category:  check.PracticeTitles[f.Practice],
-		Severity:  f.Severity.String(),
-		Timestamp: ts,
-		Result:    resultFail,
-		Scored:    true,
-		Resources: []ObjectReference{{APIVersion: f.Object.APIVersion, Kind: f.Object.Kind,
-			Namespace: f.Object.Namespace, Name: f.Object.Name, UID: uid}},
-		Message:    f.Message,
-		Properties: map[string]string{PropPractice: f.Practice, PropSuppressed: strconv.FormatBool(f.Suppressed)},
+		Source:   Source,
+		Policy:   f.Check,
+		Category: check.PracticeTitles[f.Practice],
+		Severity: f.Severity.String(),
+		Result:   resultFail,
+		Scored:   true,
+		Message:  f.Message,
 	}
 	if _, slug, ok := strings.Cut(f.Check, "/"); ok {
 		r.Rule = slug
 	}
-	if f.Path != "" {
-		r.Properties[PropPath] = f.Path
+	ref := ObjectReference{APIVersion: f.Object.APIVersion, Kind: f.Object.Kind,
+		Namespace: f.Object.Namespace, Name: f.Object.Name, UID: uid}
+	if r.Resources = s.refs[ref]; r.Resources == nil {
+		r.Resources = []ObjectReference{ref}
+		s.refs[ref] = r.Resources
 	}
+	pk := [5]string{f.Practice, strconv.FormatBool(f.Suppressed), f.Path}
 	if f.Suppressed {
 		r.Result = resultSkip
-		if s := f.Suppression; s != nil {
-			r.Properties[PropSuppressionReason] = s.Reason
-			r.Properties[PropSuppressionSource] = s.Source
+		if sup := f.Suppression; sup != nil {
+			pk[3], pk[4] = sup.Reason, sup.Source
 		}
+	}
+	if r.Properties = s.props[pk]; r.Properties == nil {
+		r.Properties = map[string]string{PropPractice: pk[0], PropSuppressed: pk[1]}
+		if f.Path != "" {
+			r.Properties[PropPath] = f.Path
+		}
+		if f.Suppressed && f.Suppression != nil {
+			r.Properties[PropSuppressionReason] = pk[3]
+			r.Properties[PropSuppressionSource] = pk[4]
+		}
+		s.props[pk] = r.Properties
 	}
 	return r
 }
@@ -199,7 +223,7 @@ func (k reportKey) String() string {
 func buildReports(api ReportAPI, byNS map[string][]Result, maxBytes int) map[reportKey]*Report {
 	out := map[reportKey]*Report{}
 	for ns, rs := range byNS {
-		sort.Slice(rs, func(i, j int) bool { return resultKey(&rs[i]) < resultKey(&rs[j]) })
+		sortResults(rs)
 		for i, chunk := range split(rs, maxBytes) {
 			name := ReportName
 			if i > 0 {
@@ -217,6 +241,22 @@ func buildReports(api ReportAPI, byNS map[string][]Result, maxBytes int) map[rep
 		}
 	}
 	return out
+}
+
+// sortResults orders rs by resultKey, computing each key once: a namespace may hold tens of
+// thousands of results.
+func sortResults(rs []Result) {
+	keys := make([]string, len(rs))
+	idx := make([]int, len(rs))
+	for i := range rs {
+		keys[i], idx[i] = resultKey(&rs[i]), i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+	sorted := make([]Result, len(rs))
+	for i, j := range idx {
+		sorted[i] = rs[j]
+	}
+	copy(rs, sorted)
 }
 
 // reportOverhead is room for the metadata and summary of a report.

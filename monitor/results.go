@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/kubeharden/kubeharden/check"
@@ -13,10 +14,10 @@ import (
 // current from the Evaluator's deltas so that a change costs what it touches, not what the
 // cluster holds.
 type results struct {
-	// raw are the findings as the Evaluator reports them; out the same with suppressions
-	// applied; errs the exception annotations that do not parse, of out's objects.
-	raw, out map[string][]check.Finding
-	errs     map[string][]check.Error
+	// raw are the findings as the Evaluator reports them. Suppressions are applied to a
+	// namespace's copy only while its report is built: a second copy of every finding would
+	// be kept for as long as the monitor runs.
+	raw map[string][]check.Finding
 }
 
 // absorb applies d to the findings, or, when all, takes every finding of ev afresh. It
@@ -27,11 +28,20 @@ func (r *results) absorb(ev *check.Evaluator, d check.Delta, all bool) map[strin
 		for ns := range r.raw {
 			touched[ns] = true
 		}
-		r.raw = map[string][]check.Finding{}
-		for _, f := range ev.Findings() {
-			ns := namespaceOf(f.Object)
-			r.raw[ns] = append(r.raw[ns], f)
+		all := ev.Findings()
+		// Sized exactly: these slices are kept for as long as the monitor runs.
+		n := map[string]int{}
+		for i := range all {
+			n[namespaceOf(all[i].Object)]++
+		}
+		r.raw = make(map[string][]check.Finding, len(n))
+		for ns, c := range n {
+			r.raw[ns] = make([]check.Finding, 0, c)
 			touched[ns] = true
+		}
+		for i := range all {
+			ns := namespaceOf(all[i].Object)
+			r.raw[ns] = append(r.raw[ns], all[i])
 		}
 		return touched
 	}
@@ -42,9 +52,14 @@ func (r *results) absorb(ev *check.Evaluator, d check.Delta, all bool) map[strin
 		fs := r.raw[ns]
 		for j := range fs {
 			if same(&fs[j], f) {
-				r.raw[ns] = append(fs[:j], fs[j+1:]...)
+				fs = slices.Delete(fs, j, j+1)
 				break
 			}
+		}
+		if len(fs) == 0 {
+			delete(r.raw, ns)
+		} else {
+			r.raw[ns] = fs
 		}
 	}
 	for _, f := range d.Added {
@@ -55,28 +70,17 @@ func (r *results) absorb(ev *check.Evaluator, d check.Delta, all bool) map[strin
 	return touched
 }
 
-// suppress applies the exceptions to the findings of the namespaces touched.
-func (r *results) suppress(touched map[string]bool, inv *inventory.Inventory, cfg *config.Config, now time.Time) {
-	if r.out == nil {
-		r.out, r.errs = map[string][]check.Finding{}, map[string][]check.Error{}
-	}
-	for ns := range touched {
-		if len(r.raw[ns]) == 0 {
-			delete(r.raw, ns)
-			delete(r.out, ns)
-			delete(r.errs, ns)
-			continue
-		}
-		out := append([]check.Finding(nil), r.raw[ns]...)
-		r.errs[ns] = check.Suppress(out, inv, cfg, now)
-		r.out[ns] = out
-	}
+// suppressed returns the findings of ns with the exceptions applied, and the exception
+// annotations that do not parse on their objects.
+func (r *results) suppressed(ns string, inv *inventory.Inventory, cfg *config.Config, now time.Time) ([]check.Finding, []check.Error) {
+	out := slices.Clone(r.raw[ns])
+	return out, check.Suppress(out, inv, cfg, now)
 }
 
 // count is the number of findings, suppressed included.
 func (r *results) count() int {
 	n := 0
-	for _, fs := range r.out {
+	for _, fs := range r.raw {
 		n += len(fs)
 	}
 	return n

@@ -33,13 +33,24 @@ func PeakRSS(f func()) int64 {
 		return 0
 	}
 	f()
+	return HighWater()
+}
+
+// HighWater is the peak resident set size of the process since it started or since PeakRSS
+// last reset it, in bytes, or 0 where the kernel does not tell.
+func HighWater() int64 {
 	status, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
+	return statusField(status, "VmHWM:")
+}
+
+// statusField reads a size in kB from a /proc/PID/status file, in bytes.
+func statusField(status []byte, name string) int64 {
 	for _, l := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if v, ok := strings.CutPrefix(l, name); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return kb << 10
 		}
 	}
@@ -63,14 +74,9 @@ func RunPeak(cmd *exec.Cmd) (int64, error) {
 			if err != nil {
 				return
 			}
-			for _, line := range strings.Split(string(b), "\n") {
-				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-					kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-					peak = max(peak, kb<<10)
-				}
-				if v, ok := strings.CutPrefix(line, "State:"); ok && strings.Contains(v, "zombie") {
-					return
-				}
+			peak = max(peak, statusField(b, "VmHWM:"))
+			if strings.Contains(string(b), "State:\tZ") {
+				return
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
