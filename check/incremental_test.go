@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -42,6 +45,8 @@ func TestIncrementalEqualsFullRun(t *testing.T) {
 func incrementalProperty(t *testing.T, seed uint64, steps int) {
 	r := rand.New(rand.NewPCG(seed, 13))
 	all := wrap(gen.Objects(40, int64(seed)))
+	all = append(all, rbacObjects(objectNamespaces(all))...)
+	all = append(all, ingressObjects(objectNamespaces(all))...)
 	// Start with most of the cluster; the rest arrives during the run.
 	var start, pool []*inventory.Object
 	for _, o := range all {
@@ -52,6 +57,7 @@ func incrementalProperty(t *testing.T, seed uint64, steps int) {
 		}
 	}
 	hosts = serviceHosts(all)
+	namespaces = objectNamespaces(all)
 	checks := check.All()
 	ev := check.NewEvaluator(inventory.Build(start), check.EvalOptions{Checks: checks, Now: judgeAt})
 	before := ev.Findings()
@@ -214,6 +220,74 @@ func serviceHosts(objs []*inventory.Object) []string {
 	return out
 }
 
+// ingressObjects are an ingress-nginx controller with its ConfigMap, Cilium's ConfigMap and
+// a TLS Ingress per namespace: what the ingress checks' partitions and engines follow.
+func ingressObjects(nss []string) []*inventory.Object {
+	cm := func(ns, name string, data map[string]string) runtime.Object {
+		return &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Data: data}
+	}
+	out := []runtime.Object{
+		cm("ingress-nginx", "ingress-nginx-controller", map[string]string{"ssl-redirect": "false", "hsts": "false"}),
+		cm("kube-system", "cilium-config", map[string]string{"enable-wireguard": "false"}),
+		&appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+			ObjectMeta: metav1.ObjectMeta{Name: "ingress-nginx-controller", Namespace: "ingress-nginx"},
+			Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{
+				Name: "controller", Image: "registry.k8s.io/ingress-nginx/controller:v1.12.0",
+				Args: []string{"/nginx-ingress-controller", "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller"}}}}}}},
+	}
+	for _, ns := range nss {
+		out = append(out, &networkingv1.Ingress{TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+			ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns},
+			Spec: networkingv1.IngressSpec{IngressClassName: ptr.To("nginx"),
+				TLS:   []networkingv1.IngressTLS{{Hosts: []string{ns + ".example.com"}, SecretName: "web-tls"}},
+				Rules: []networkingv1.IngressRule{{Host: ns + ".example.com"}}}})
+	}
+	return wrap(out)
+}
+
+// namespaces are those of the generated cluster: where mutate points RBAC subjects.
+var namespaces []string
+
+func objectNamespaces(objs []*inventory.Object) []string {
+	var out []string
+	for _, o := range objs {
+		if ns := o.EffectiveNamespace(); ns != "" && !slices.Contains(out, ns) {
+			out = append(out, ns)
+		}
+	}
+	return out
+}
+
+// rbacObjects are, for each namespace, a Role and RoleBindings that grant the namespace's
+// default service account, and one of the next namespace, what the RBAC checks report and
+// what the workloads' checks follow: the generated cluster has few.
+func rbacObjects(nss []string) []*inventory.Object {
+	var out []runtime.Object
+	for i, ns := range nss {
+		next := nss[(i+1)%len(nss)]
+		meta := func(name string) metav1.ObjectMeta { return metav1.ObjectMeta{Name: name, Namespace: ns} }
+		out = append(out,
+			&rbacv1.Role{TypeMeta: metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"}, ObjectMeta: meta("reader"),
+				Rules: []rbacv1.PolicyRule{{Verbs: []string{"get"}, APIGroups: []string{""}, Resources: []string{"configmaps"}}}},
+			&rbacv1.RoleBinding{TypeMeta: metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"}, ObjectMeta: meta("reader"),
+				RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "reader"},
+				Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "default"}}},
+			&rbacv1.RoleBinding{TypeMeta: metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"}, ObjectMeta: meta("neighbour"),
+				RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "view"},
+				Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "default", Namespace: next}}},
+		)
+	}
+	return wrap(out)
+}
+
+func pickNamespace(r *rand.Rand) string {
+	if len(namespaces) == 0 {
+		return "default"
+	}
+	return namespaces[r.IntN(len(namespaces))]
+}
+
 func pickHost(r *rand.Rand) string {
 	if len(hosts) == 0 {
 		return "api.shop"
@@ -255,10 +329,34 @@ func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
 	// policy's selector.
 	switch x := n.Obj.(type) {
 	case *rbacv1.RoleBinding:
-		if r.IntN(2) == 0 {
+		// Subjects of the binding's namespace and of another, by name and by group: what
+		// the partitions by service account follow.
+		other := pickNamespace(r)
+		switch r.IntN(7) {
+		case 0, 1:
 			x.Subjects = append(x.Subjects, rbacv1.Subject{Kind: "ServiceAccount", Name: "default", Namespace: x.Namespace})
-		} else if len(x.Subjects) > 0 {
-			x.Subjects = x.Subjects[1:]
+		case 2:
+			x.Subjects = append(x.Subjects, rbacv1.Subject{Kind: "ServiceAccount", Name: "default", Namespace: other})
+		case 3:
+			x.Subjects = append(x.Subjects, rbacv1.Subject{Kind: "Group", Name: "system:serviceaccounts:" + other})
+		case 4:
+			x.Subjects = append(x.Subjects, rbacv1.Subject{Kind: "User", Name: "system:serviceaccount:" + other + ":default"})
+		case 5:
+			x.Subjects = append(x.Subjects, rbacv1.Subject{Kind: "Group", Name: "system:serviceaccounts"})
+		default:
+			if len(x.Subjects) > 0 {
+				x.Subjects = x.Subjects[1:]
+			}
+		}
+	case *rbacv1.Role:
+		// What the role grants: Secrets read, workloads and exec, or nothing.
+		switch r.IntN(3) {
+		case 0:
+			x.Rules = append(x.Rules, rbacv1.PolicyRule{Verbs: []string{"get", "list"}, APIGroups: []string{""}, Resources: []string{"secrets"}})
+		case 1:
+			x.Rules = append(x.Rules, rbacv1.PolicyRule{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"pods", "pods/exec"}})
+		default:
+			x.Rules = nil
 		}
 	case *rbacv1.ClusterRoleBinding:
 		if r.IntN(2) == 0 {
@@ -267,6 +365,17 @@ func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
 	case *corev1.ServiceAccount:
 		x.AutomountServiceAccountToken = ptr.To(r.IntN(2) == 0)
 	case *corev1.ConfigMap:
+		switch n.Name {
+		case "ingress-nginx-controller", "cilium-config":
+			// Turn the redirect, HSTS or the CNI's encryption on or off.
+			keys := []string{"ssl-redirect", "force-ssl-redirect", "hsts", "enable-wireguard"}
+			x.Data = maps.Clone(x.Data)
+			if x.Data == nil {
+				x.Data = map[string]string{}
+			}
+			x.Data[keys[r.IntN(len(keys))]] = fmt.Sprint(r.IntN(2) == 0)
+			return n
+		}
 		switch r.IntN(3) {
 		case 0:
 			x.Data = map[string]string{"URL": fmt.Sprintf("http://api-%d:8080", r.IntN(3))}
@@ -278,6 +387,14 @@ func mutate(r *rand.Rand, o *inventory.Object) *inventory.Object {
 		if r.IntN(2) == 0 {
 			x.Spec.Selector = map[string]string{"app": fmt.Sprintf("changed-%d", r.IntN(3))}
 		}
+	case *networkingv1.Ingress:
+		// The annotation that turns the redirect off for one Ingress.
+		a := maps.Clone(n.Meta.GetAnnotations())
+		if a == nil {
+			a = map[string]string{}
+		}
+		a["nginx.ingress.kubernetes.io/ssl-redirect"] = fmt.Sprint(r.IntN(2) == 0)
+		n.Meta.SetAnnotations(a)
 	case *networkingv1.NetworkPolicy:
 		switch r.IntN(4) {
 		case 0:

@@ -436,7 +436,7 @@ func firstAllowing(r *Role, a *Attributes) int {
 // for one) — the grant then names the group; and members of system:masters are allowed
 // everything without a binding.
 func (e *Engine) WhoCan(a Attributes) []Grant {
-	return e.holders(&a, false)
+	return e.holders(&a, false, nil)
 }
 
 // Holders is WhoCan for a namespaced request in any namespace: it adds to the
@@ -444,10 +444,21 @@ func (e *Engine) WhoCan(a Attributes) []Grant {
 // namespace. a.Namespace is ignored.
 func (e *Engine) Holders(a Attributes) []Grant {
 	a.Namespace = ""
-	return e.holders(&a, true)
+	return e.holders(&a, true, nil)
 }
 
-func (e *Engine) holders(a *Attributes, anyNS bool) []Grant {
+// HoldersIn is Holders for the bindings of some namespaces: the RoleBindings of the
+// namespaces in, and the ClusterRoleBindings when in[""] (nil in: every binding, as
+// Holders). It is what Holders returns less the grants of other bindings, for a caller that
+// judges some namespaces again.
+func (e *Engine) HoldersIn(a Attributes, in map[string]bool) []Grant {
+	a.Namespace = ""
+	return e.holders(&a, true, in)
+}
+
+// holders emits the grants of a's holders; in, when set, limits them to the bindings of
+// some namespaces (see HoldersIn).
+func (e *Engine) holders(a *Attributes, anyNS bool, in map[string]bool) []Grant {
 	// A role's bindings are all emitted at its first allowing rule, so remembering the roles
 	// done is enough to emit each binding subject once.
 	var done []*Role
@@ -477,18 +488,27 @@ func (e *Engine) holders(a *Attributes, anyNS bool) []Grant {
 				}
 			}
 		}
+		crbs := in == nil || in[""]
 		if a.NonResource() {
-			for _, b := range r.crbs {
-				emit(b, r, ri)
+			if crbs {
+				for _, b := range r.crbs {
+					emit(b, r, ri)
+				}
 			}
 			return
 		}
-		if r.Kind == ClusterRoleKind {
+		if r.Kind == ClusterRoleKind && crbs {
 			for _, b := range r.crbs {
 				emit(b, r, ri)
 			}
 		}
 		switch {
+		case in != nil:
+			for ns := range in {
+				for _, b := range r.rbs[ns] {
+					emit(b, r, ri)
+				}
+			}
 		case anyNS:
 			for _, bs := range r.rbs {
 				for _, b := range bs {

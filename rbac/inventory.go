@@ -1,6 +1,8 @@
 package rbac
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -111,6 +113,31 @@ type env struct {
 }
 
 func envFrom(inv *inventory.Inventory, e *Engine) env {
+	return environmentOf(inv).withBindings(e)
+}
+
+// Environment is what the escalation search knows of a cluster beyond RBAC objects, read from
+// an inventory: its namespaces, ServiceAccounts, the service accounts pods run as and those
+// with token Secrets. An engine adds the service accounts its bindings name
+// (WithEnvironmentOf), so one Environment serves the engines of an inventory whose RBAC
+// objects change.
+type Environment struct{ env env }
+
+// EnvironmentOf reads inv's Environment.
+func EnvironmentOf(inv *inventory.Inventory) *Environment {
+	return &Environment{environmentOf(inv)}
+}
+
+// WithEnvironmentOf is WithEnvironment for the inventory x was read from.
+func (e *Engine) WithEnvironmentOf(x *Environment) *Engine {
+	c := *e
+	c.env = x.env.withBindings(&c)
+	c.graphs = &graphs{} // the graphs depend on env
+	return &c
+}
+
+// environmentOf is the environment of inv without the service accounts bindings name.
+func environmentOf(inv *inventory.Inventory) env {
 	sets := map[string]map[string]bool{}
 	add := func(m map[string]map[string]bool, ns, name string) {
 		if m[ns] == nil {
@@ -126,13 +153,6 @@ func envFrom(inv *inventory.Inventory, e *Engine) env {
 	for _, o := range inv.ByKind("ServiceAccount") {
 		if o.APIVersion == "v1" {
 			add(sets, o.EffectiveNamespace(), o.Name)
-		}
-	}
-	for _, b := range e.bindings {
-		for i := range b.Subjects {
-			if s, ok := b.Subject(i); ok && s.Kind == ServiceAccountKind {
-				add(sets, s.Namespace, s.Name)
-			}
 		}
 	}
 	for _, p := range inv.PodTemplates() {
@@ -152,6 +172,36 @@ func envFrom(inv *inventory.Inventory, e *Engine) env {
 		}
 	}
 	return env{serviceAccounts: sorted(sets), running: sorted(running), tokenSecrets: sorted(tokens)}
+}
+
+// withBindings adds to x's service accounts those e's bindings name. x is left as it was:
+// the lists it changes are copies.
+func (x env) withBindings(e *Engine) env {
+	sas := maps.Clone(x.serviceAccounts)
+	if sas == nil {
+		sas = map[string][]string{}
+	}
+	copied := map[string]bool{}
+	for _, b := range e.bindings {
+		for i := range b.Subjects {
+			s, ok := b.Subject(i)
+			if !ok || s.Kind != ServiceAccountKind {
+				continue
+			}
+			names := sas[s.Namespace]
+			at, found := slices.BinarySearch(names, s.Name)
+			if found {
+				continue
+			}
+			if !copied[s.Namespace] {
+				copied[s.Namespace] = true
+				names = slices.Clone(names)
+			}
+			sas[s.Namespace] = slices.Insert(names, at, s.Name)
+		}
+	}
+	x.serviceAccounts = sas
+	return x
 }
 
 // automounts reports whether the pods get their service account's token: the pod's

@@ -52,7 +52,7 @@ var Escalation = &check.Engine[*rbac.Engine]{
 	// The namespaces known count too: each has a "default" service account.
 	Reads: append(append([]string{}, rbacKinds...), "ServiceAccount", "Secret", "Namespace", check.Workloads),
 	Build: func(env check.Env) *rbac.Engine {
-		return RBAC.For(env).WithEnvironment(env.Inv)
+		return RBAC.For(env).WithEnvironmentOf(escalationEnv.For(env))
 	},
 	Keeps: keepsEnvironment,
 }

@@ -122,51 +122,10 @@ func (c *controllers) of(o *inventory.Object) *controller {
 	return nil
 }
 
-// configs returns the ingress-nginx controller ConfigMaps: those that controller workloads
-// name with --configmap, else the one the Helm chart and static manifests create (name
-// ingress-nginx-controller or the chart's labels), when there is only one.
+// configs returns the ingress-nginx controller ConfigMaps, by class (see findNginxConfigs).
 func (c *controllers) configs() map[string]*inventory.Object {
-	if c.nginxConfigs != nil {
-		return c.nginxConfigs
-	}
-	c.nginxConfigs = map[string]*inventory.Object{}
-	for _, t := range c.inv.PodTemplates() {
-		for i := range t.Spec.Containers {
-			ct := &t.Spec.Containers[i]
-			if !isNginxController(ct) {
-				continue
-			}
-			class, cm := "nginx", ""
-			for _, a := range append(append([]string(nil), ct.Command...), ct.Args...) {
-				if v, ok := flagValue(a, "--configmap"); ok {
-					cm = strings.ReplaceAll(v, "$(POD_NAMESPACE)", t.Namespace())
-				}
-				if v, ok := flagValue(a, "--ingress-class"); ok {
-					class = v
-				}
-			}
-			ns, name, ok := strings.Cut(cm, "/")
-			if !ok {
-				continue
-			}
-			if o := c.inv.Get("ConfigMap", ns, name); o != nil {
-				c.nginxConfigs[class] = o
-			}
-		}
-	}
-	if len(c.nginxConfigs) > 0 {
-		return c.nginxConfigs
-	}
-	var found []*inventory.Object
-	for _, o := range c.inv.ByKind("ConfigMap") {
-		l := o.Labels()
-		if o.Name == "ingress-nginx-controller" || o.Name == "nginx-configuration" ||
-			(l["app.kubernetes.io/name"] == "ingress-nginx" && l["app.kubernetes.io/component"] == "controller") {
-			found = append(found, o)
-		}
-	}
-	if len(found) == 1 {
-		c.nginxConfigs[""] = found[0]
+	if c.nginxConfigs == nil {
+		c.nginxConfigs = findNginxConfigs(c.inv).byClass
 	}
 	return c.nginxConfigs
 }

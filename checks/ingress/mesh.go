@@ -137,7 +137,7 @@ func readPeerAuth(o *inventory.Object) *peerAuth {
 func cniEncryption(inv *inventory.Inventory) string {
 	for _, o := range inv.ByKind("ConfigMap") {
 		cm, ok := o.Obj.(*corev1.ConfigMap)
-		if !ok || o.Name != "cilium-config" {
+		if !ok || o.Name != ciliumConfig {
 			continue
 		}
 		for _, k := range []string{"enable-wireguard", "enable-ipsec"} {
@@ -375,16 +375,20 @@ var PodTrafficUnencrypted = &check.Check{
 	},
 }
 
+// ciliumConfig names Cilium's ConfigMap, which says whether it encrypts.
+const ciliumConfig = "cilium-config"
+
 // byMesh partitions the mesh checks. A workload's encryption depends on its own labels,
 // its namespace's labels and PeerAuthentications, the mesh-wide PeerAuthentication in the
-// root namespace and the CNI's configuration (ConfigMaps and FelixConfigurations, which
-// the partition does not answer for). Findings go on workloads, Namespaces and
+// root namespace and the CNI's configuration (the cilium-config ConfigMap, and
+// FelixConfigurations, which are cluster-scoped). Findings go on workloads, Namespaces and
 // PeerAuthentications; only those of a mesh-wide policy name workloads of several
 // namespaces. So a change in a namespace affects it and, when the root namespace holds
-// PeerAuthentications, the root; a change in the root affects every namespace.
+// PeerAuthentications, the root; a change in the root, or in a namespace that holds a
+// cilium-config, affects every namespace.
 var byMesh = &check.Partition{
 	Name:  "mesh",
-	Kinds: []string{"Namespace", check.Workloads, peerAuthentication},
+	Kinds: []string{"Namespace", check.Workloads, peerAuthentication, "ConfigMap"},
 	Affected: func(env check.Env, nss []string) ([]string, bool) {
 		root := (&config.Ingress{}).IstioRoot()
 		if env.Config != nil {
@@ -392,6 +396,12 @@ var byMesh = &check.Partition{
 		}
 		if slices.Contains(nss, root) {
 			return nil, true
+		}
+		// Of the ConfigMaps, the CNI's (cilium-config, in any namespace) says for all.
+		for _, ns := range nss {
+			if env.Inv.Get("ConfigMap", ns, ciliumConfig) != nil {
+				return nil, true
+			}
 		}
 		for _, o := range env.Inv.ByKind(peerAuthentication) {
 			if o.EffectiveNamespace() == root {

@@ -32,14 +32,24 @@ var HTTPNotRedirected = &check.Check{
 	Remediation: "ingress-nginx: remove ssl-redirect: \"false\" (or set force-ssl-redirect: \"true\"); " +
 		"Traefik: add --entrypoints.web.http.redirections.entrypoint.to=websecure; " +
 		"AWS: set alb.ingress.kubernetes.io/ssl-redirect: \"443\".",
-	Kinds: []string{"Ingress", "ConfigMap", check.Workloads},
-	Reads: controllerReads,
-	Scope: check.ScopeCluster,
+	Kinds:     []string{"Ingress", "ConfigMap", check.Workloads},
+	Reads:     controllerReads,
+	Scope:     check.ScopeCluster,
+	Requires:  []check.Requirement{nginxConfigsEngine},
+	Partition: byController,
 	Run: func(p *check.Pass) {
 		c := newControllers(p.Inv)
+		c.nginxConfigs = nginxConfigsEngine.Of(p).byClass
 		reportedCM := map[*inventory.Object]bool{}
 		eachIngress(p.Inv, func(o *inventory.Object, ing *networkingv1.Ingress) {
-			switch c.of(o) {
+			// A configuration's finding names the first Ingress it leaves unredirected:
+			// every Ingress served by ingress-nginx counts for it.
+			judged := judges(p, o.EffectiveNamespace())
+			ctl := c.of(o)
+			if !judged && ctl != ingressNginx {
+				return
+			}
+			switch ctl {
 			case ingressNginx:
 				if len(ing.Spec.TLS) == 0 {
 					return
@@ -55,7 +65,7 @@ var HTTPNotRedirected = &check.Check{
 								cm.EffectiveNamespace(), cm.Name, nginxSSLRedirect, o.EffectiveNamespace(), o.Name),
 							Fixes: setFix(cm, path, "true", "turn ingress-nginx's HTTP to HTTPS redirect back on")})
 					}
-				default:
+				case judged:
 					p.Report(check.Diagnostic{Object: o, Path: path,
 						Message: fmt.Sprintf("Ingress %s/%s has TLS but sets %s: \"false\", so its hosts are also served over plain HTTP",
 							o.EffectiveNamespace(), o.Name, nginxSSLRedirect),
@@ -106,6 +116,9 @@ func nginxRedirectOff(c *controllers, o *inventory.Object) (string, *inventory.O
 // entrypoint that does not redirect to it.
 func traefikEntrypointRedirects(p *check.Pass) {
 	for _, t := range p.Inv.PodTemplates() {
+		if !judges(p, t.Namespace()) {
+			continue
+		}
 		for _, ct := range t.Containers() {
 			if !strings.Contains(ct.Container.Image, "traefik") || strings.Contains(ct.Container.Image, "traefik/mesh") {
 				continue
@@ -149,11 +162,11 @@ var HSTSDisabled = &check.Check{
 	Kinds:       []string{"ConfigMap"},
 	Reads:       controllerReads,
 	Scope:       check.ScopeCluster,
+	Requires:    []check.Requirement{nginxConfigsEngine},
 	Run: func(p *check.Pass) {
-		c := newControllers(p.Inv)
 		var cms []*inventory.Object
 		seen := map[*inventory.Object]bool{}
-		for _, cm := range c.configs() {
+		for _, cm := range nginxConfigsEngine.Of(p).byClass {
 			if !seen[cm] {
 				seen[cm] = true
 				cms = append(cms, cm)

@@ -72,7 +72,8 @@ var WebhookConfig = &check.Check{
 	Kinds:       bindingKinds,
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
+	Partition:   ByBinding,
 	Run: func(p *check.Pass) {
-		bySeverity(p, Holders(Engine(p), WebhookProbes), check.High, true)
+		bySeverity(p, HoldersIn(Engine(p), WebhookProbes, p.Namespaces), check.High, true)
 	},
 }

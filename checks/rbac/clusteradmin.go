@@ -43,6 +43,7 @@ var ClusterAdmin = &check.Check{
 	Kinds:       bindingKinds,
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
+	Partition:   ByBinding,
 	Run: func(p *check.Pass) {
 		e := Engine(p)
 		type key struct {
@@ -58,10 +59,10 @@ var ClusterAdmin = &check.Check{
 			}
 			reportHolding(p, h, sev, false, what)
 		}
-		for _, h := range holders(e, AdminProbes, true) {
+		for _, h := range holders(e, AdminProbes, true, p.Namespaces) {
 			report(h, "do anything (every verb on every resource)")
 		}
-		for _, h := range holders(e, allVerbProbes, true) {
+		for _, h := range holders(e, allVerbProbes, true, p.Namespaces) {
 			if len(h.Probes) == len(allVerbProbes) && !seen[key{h.Binding, h.SubjectIndex}] {
 				report(h, "do what cluster-admin does (every standard verb, "+strings.Join(engine.StandardVerbs, ", ")+", on every resource)")
 			}

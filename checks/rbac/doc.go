@@ -99,10 +99,17 @@ func Reportable(b *engine.Binding, s engine.Subject) bool {
 // order. Only reportable bindings and subjects are returned, and not those whose role allows
 // everything: rbac/cluster-admin reports them once rather than every check once each.
 func Holders(e *engine.Engine, probes []Probe) []*Holding {
-	return holders(e, probes, false)
+	return holders(e, probes, false, nil)
 }
 
-func holders(e *engine.Engine, probes []Probe, admins bool) []*Holding {
+// HoldersIn is Holders for the RoleBindings of the namespaces in alone, or for every
+// binding when in is nil: what a check partitioned by binding (ByBinding) judges when the
+// Evaluator re-runs it for some namespaces (check.Pass.Namespaces).
+func HoldersIn(e *engine.Engine, probes []Probe, in map[string]bool) []*Holding {
+	return holders(e, probes, false, in)
+}
+
+func holders(e *engine.Engine, probes []Probe, admins bool, in map[string]bool) []*Holding {
 	type key struct {
 		b *engine.Binding
 		i int
@@ -111,11 +118,16 @@ func holders(e *engine.Engine, probes []Probe, admins bool) []*Holding {
 	var out []*Holding
 	for _, pr := range probes {
 		var grants []engine.Grant
-		if pr.Cluster {
+		switch {
+		case pr.Cluster && in != nil:
+			continue // only ClusterRoleBindings grant requests for cluster-scoped resources
+		case pr.Cluster:
 			a := pr.Attributes
 			a.Namespace = ""
 			grants = e.WhoCan(a)
-		} else {
+		case in != nil:
+			grants = e.HoldersIn(pr.Attributes, in)
+		default:
 			grants = e.Holders(pr.Attributes)
 		}
 		for _, g := range grants {

@@ -24,8 +24,9 @@ var EscalateBind = &check.Check{
 	Kinds:       bindingKinds,
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
+	Partition:   ByBinding,
 	Run: func(p *check.Pass) {
-		bySeverity(p, Holders(Engine(p), EscalateBindProbes), check.Critical, false)
+		bySeverity(p, HoldersIn(Engine(p), EscalateBindProbes, p.Namespaces), check.Critical, false)
 	},
 }
 
@@ -52,8 +53,9 @@ var Impersonate = &check.Check{
 	Kinds:       bindingKinds,
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
+	Partition:   ByBinding,
 	Run: func(p *check.Pass) {
-		for _, h := range Holders(Engine(p), ImpersonateProbes) {
+		for _, h := range HoldersIn(Engine(p), ImpersonateProbes, p.Namespaces) {
 			cluster := false
 			for _, pr := range h.Probes {
 				cluster = cluster || pr.Cluster

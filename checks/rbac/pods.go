@@ -25,8 +25,9 @@ var PodExec = &check.Check{
 	Kinds:       bindingKinds,
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
+	Partition:   ByBinding,
 	Run: func(p *check.Pass) {
-		bySeverity(p, Holders(Engine(p), PodExecProbes), check.High, false)
+		bySeverity(p, HoldersIn(Engine(p), PodExecProbes, p.Namespaces), check.High, false)
 	},
 }
 
@@ -53,8 +54,9 @@ var CreateWorkloads = &check.Check{
 	Kinds:       bindingKinds,
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
+	Partition:   ByBinding,
 	Run: func(p *check.Pass) {
-		bySeverity(p, Holders(Engine(p), WorkloadProbes), check.High, false)
+		bySeverity(p, HoldersIn(Engine(p), WorkloadProbes, p.Namespaces), check.High, false)
 	},
 }
 
@@ -76,8 +78,9 @@ var NodesProxy = &check.Check{
 	Kinds:       bindingKinds,
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
+	Partition:   ByBinding,
 	Run: func(p *check.Pass) {
-		bySeverity(p, Holders(Engine(p), NodesProxyProbes), check.Critical, true)
+		bySeverity(p, HoldersIn(Engine(p), NodesProxyProbes, p.Namespaces), check.Critical, true)
 	},
 }
 
@@ -97,7 +100,8 @@ var ServiceAccountToken = &check.Check{
 	Kinds:       bindingKinds,
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
+	Partition:   ByBinding,
 	Run: func(p *check.Pass) {
-		bySeverity(p, Holders(Engine(p), TokenProbes), check.High, false)
+		bySeverity(p, HoldersIn(Engine(p), TokenProbes, p.Namespaces), check.High, false)
 	},
 }

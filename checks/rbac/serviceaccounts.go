@@ -112,11 +112,12 @@ var WorkloadServiceAccount = &check.Check{
 	Reads:       []string{"ServiceAccount"},
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
+	Partition:   ByServiceAccount,
 	Run: func(p *check.Pass) {
 		e := Engine(p)
 		memo := map[saKey][]Held{}
 		byCaller := map[string][]Held{} // service accounts named by the same bindings hold the same
-		for _, t := range p.Inv.PodTemplates() {
+		for _, t := range PodTemplates(p) {
 			if !engine.Automounts(t, p.Inv) {
 				continue
 			}
@@ -166,6 +167,7 @@ var AutomountToken = &check.Check{
 	Reads:       []string{"ServiceAccount"},
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
+	Partition:   ByServiceAccount,
 	Run: func(p *check.Pass) {
 		e := Engine(p)
 		type result struct {
@@ -174,7 +176,7 @@ var AutomountToken = &check.Check{
 		}
 		memo := map[saKey]result{}
 		byCaller := map[string]result{} // service accounts named by the same bindings hold the same
-		for _, t := range p.Inv.PodTemplates() {
+		for _, t := range PodTemplates(p) {
 			if !engine.Automounts(t, p.Inv) {
 				continue
 			}

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/kubeharden/kubeharden/check"
+	"github.com/kubeharden/kubeharden/check/checktest"
 	"github.com/kubeharden/kubeharden/checks/secrets"
-	"github.com/kubeharden/kubeharden/internal/benchmetric"
 	"github.com/kubeharden/kubeharden/internal/gen"
 	"github.com/kubeharden/kubeharden/inventory"
 )
@@ -34,24 +34,5 @@ func BenchmarkChecks(b *testing.B) {
 // again: what `scan --check 'secrets/*'` adds to loading. The growth from 1,000 to 10,000 is
 // what issue 19 bounds (at most ×11).
 func BenchmarkPractice(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
-		var objs []*inventory.Object
-		for _, o := range (gen.Options{Profile: "multitenant"}).Objects(n, 1) {
-			objs = append(objs, inventory.New(o, inventory.Source{File: "gen.yaml", Line: len(objs) + 1}, nil))
-		}
-		b.Run(fmt.Sprintf("profile=multitenant/workloads=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			cpu := benchmetric.CPUTime()
-			n := 0
-			for b.Loop() {
-				fs, errs := check.Run(inventory.Build(objs), nil, nil, secrets.Checks())
-				if len(errs) > 0 {
-					b.Fatal(errs)
-				}
-				n = len(fs)
-			}
-			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
-			b.ReportMetric(float64(n), "findings")
-		})
-	}
+	checktest.BenchWith(b, secrets.Checks(), checktest.BenchOptions{Profile: "multitenant", Sizes: []int{1000, 10000}, Fresh: true})
 }

@@ -27,8 +27,9 @@ var RBACReadSecrets = &check.Check{
 	Kinds:       []string{rbac.RoleBindingKind, rbac.ClusterRoleBindingKind},
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
+	Partition:   rbacchecks.ByBinding,
 	Run: func(p *check.Pass) {
-		for _, h := range rbacchecks.Holders(rbacchecks.Engine(p), rbacchecks.ReadSecretsProbes) {
+		for _, h := range rbacchecks.HoldersIn(rbacchecks.Engine(p), rbacchecks.ReadSecretsProbes, p.Namespaces) {
 			sev := check.High
 			if !h.ClusterWide() {
 				sev = check.Medium

@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -35,8 +36,16 @@ var Readers = &check.Check{
 	Reads:       []string{"Namespace"},
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
+	Partition:   byReaders,
 	Run: func(p *check.Pass) {
 		e := rbacchecks.Engine(p)
+		// Judging some namespaces again, only their RoleBindings count, and the
+		// ClusterRoleBindings.
+		var in map[string]bool
+		if p.Namespaces != nil {
+			in = maps.Clone(p.Namespaces)
+			in[""] = true
+		}
 		// Who-can in a namespace is who holds it through a ClusterRoleBinding, the same in
 		// every namespace, and through the namespace's RoleBindings: ask once across all
 		// namespaces and split by the binding's namespace ("" for ClusterRoleBindings).
@@ -48,7 +57,7 @@ var Readers = &check.Check{
 		}
 		byNS := map[string]map[rbac.Subject]*held{}
 		for vi, verb := range readVerbs {
-			for _, g := range e.Holders(rbac.Attributes{Verb: verb, Resource: "secrets"}) {
+			for _, g := range e.HoldersIn(rbac.Attributes{Verb: verb, Resource: "secrets"}, in) {
 				if !rbacchecks.Reportable(g.Binding, g.Subject) {
 					continue
 				}
@@ -102,6 +111,9 @@ var Readers = &check.Check{
 			cluster = append(cluster, describe(s, c, nil))
 		}
 		for _, ns := range p.Inv.Namespaces() {
+			if p.Namespaces != nil && !p.Namespaces[ns] {
+				continue
+			}
 			local := byNS[ns]
 			if ns == "" {
 				local = nil // RoleBindings always have a namespace
@@ -148,6 +160,23 @@ var Readers = &check.Check{
 			}
 			p.Report(check.Diagnostic{Object: obj, Path: path, Message: msg.String()})
 		}
+	},
+}
+
+// byReaders partitions secrets/readers: a namespace's readers are those of the
+// ClusterRoleBindings (cluster-scoped: a change re-runs the check everywhere) and of its own
+// RoleBindings. Its finding is on its Namespace object, or, when the inventory has none, on a
+// binding that may be cluster-wide: then a change there re-runs the check everywhere.
+var byReaders = &check.Partition{
+	Name:  "secret-readers",
+	Kinds: []string{"Namespace", rbac.RoleKind, rbac.RoleBindingKind},
+	Affected: func(env check.Env, nss []string) ([]string, bool) {
+		for _, ns := range nss {
+			if env.Inv.Namespace(ns) == nil {
+				return nil, true
+			}
+		}
+		return nil, false
 	},
 }
 

@@ -67,11 +67,12 @@ var UnusedTokenAutomount = &check.Check{
 	Reads:       []string{"ServiceAccount"},
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{engines.RBAC},
+	Partition:   rbacchecks.ByServiceAccount,
 	Run: func(p *check.Pass) {
 		e := rbacchecks.Engine(p)
 		type saKey struct{ ns, name string }
 		memo := map[saKey]bool{}
-		for _, t := range p.Inv.PodTemplates() {
+		for _, t := range rbacchecks.PodTemplates(p) {
 			if staticPod(t) || vaultAgent(t) || !rbac.Automounts(t, p.Inv) {
 				continue
 			}
