@@ -179,8 +179,12 @@ type Graph struct {
 	wlNode  map[*netpol.Workload]*Node
 	wlByObj map[*inventory.Object]*netpol.Workload
 	// privileged namespaces, by name, with the reason.
-	privNS   map[string]string
-	nsOrder  []string
+	privNS map[string]string
+
+	// privOrder are the privileged namespaces in the order of the evidence of escapes
+	// through them (escape.go).
+	privOrder []string
+
 	daemons  []*netpol.Workload // DaemonSets that mount a token
 	pivots   []*Node            // workloads an attacker can go further from (nil: not computed)
 	reach    map[[2]*netpol.Class]*netpol.Verdict
@@ -191,8 +195,11 @@ type Graph struct {
 	// ingressOpen lists the pivots isolated for ingress by the classes their rules' peers
 	// match (nil: rules that admit every peer).
 	ingressOpen map[*netpol.Class][]*Node
-	pairs       map[[2]*Node]*Edge
-	peers       map[*netpol.Peer][]*netpol.Class
+	// pivotsOf are the positions in pivots of each class's pivots (nil: those on the host
+	// network).
+	pivotsOf map[*netpol.Class][]int
+	pairs    map[[2]*Node]*Edge
+	peers    map[*netpol.Peer][]*netpol.Class
 	// podGrants by principal ("u:USER", "g:GROUP") and escapes by the principals that
 	// hold pod-creating grants (escape.go).
 	podGrants map[string]*podGrants
@@ -273,7 +280,6 @@ func (g *Graph) namespaces() {
 			return
 		}
 		seen[ns] = true
-		g.nsOrder = append(g.nsOrder, ns)
 		var labels map[string]string
 		o := g.inv.Namespace(ns)
 		if o != nil {
@@ -297,7 +303,12 @@ func (g *Graph) namespaces() {
 	for _, w := range g.net.Workloads() {
 		add(w.Namespace)
 	}
-	sort.Strings(g.nsOrder)
+	for ns := range g.privNS {
+		g.privOrder = append(g.privOrder, ns)
+	}
+	// An escape's evidence names its namespace followed by " (": sorting by that sorts
+	// escapes through the same pod kind as their evidence.
+	sort.Slice(g.privOrder, func(i, j int) bool { return g.privOrder[i]+" (" < g.privOrder[j]+" (" })
 }
 
 // daemonSets lists the DaemonSets whose pods mount a token: they run on every node.
@@ -617,7 +628,11 @@ func (g *Graph) lateral(n *Node) {
 		return
 	}
 	dst, ips := g.egressClasses(c)
-	for _, p := range g.pivots {
+	pivots := g.pivots
+	if dst != nil {
+		pivots = g.pivotsIn(dst, ips)
+	}
+	for _, p := range pivots {
 		switch {
 		case p == n:
 		case p.wl.HostNetwork:
@@ -631,6 +646,25 @@ func (g *Graph) lateral(n *Node) {
 			g.reachEdge(n, p)
 		}
 	}
+}
+
+// pivotsIn are the pivots of the classes in dst and, with hostNetwork, those on the host
+// network, in the order of g.pivots: the only pivots a workload whose egress rules admit
+// dst may have edges to. Asking every pivot would cost workloads × pivots.
+func (g *Graph) pivotsIn(dst map[*netpol.Class]bool, hostNetwork bool) []*Node {
+	var at []int
+	for c := range dst {
+		at = append(at, g.pivotsOf[c]...)
+	}
+	if hostNetwork {
+		at = append(at, g.pivotsOf[nil]...)
+	}
+	sort.Ints(at)
+	out := make([]*Node, len(at))
+	for i, j := range at {
+		out[i] = g.pivots[j]
+	}
+	return out
 }
 
 // reachEdge adds n → p when netpol allows some traffic.
@@ -914,7 +948,7 @@ func (g *Graph) pivotList() []*Node {
 			}
 			if rbac.Automounts(*w.Template, g.inv) {
 				sa := g.subjectNode(rbac.Subject{Kind: rbac.ServiceAccountKind, Namespace: w.Namespace, Name: w.Template.ServiceAccount()})
-				if len(g.out(sa)) > 0 || sa.esc != nil && len(sa.esc.cands) > 0 {
+				if len(g.out(sa)) > 0 || sa.esc != nil {
 					g.pivots = append(g.pivots, n)
 				}
 			}
@@ -926,8 +960,14 @@ func (g *Graph) pivotList() []*Node {
 // indexPivots lists the pivots isolated for ingress by the classes their rules admit.
 func (g *Graph) indexPivots() {
 	g.ingressOpen = map[*netpol.Class][]*Node{}
-	for _, p := range g.pivots {
+	g.pivotsOf = map[*netpol.Class][]int{}
+	for i, p := range g.pivots {
 		c := p.wl.Class()
+		if p.wl.HostNetwork {
+			g.pivotsOf[nil] = append(g.pivotsOf[nil], i)
+		} else {
+			g.pivotsOf[c] = append(g.pivotsOf[c], i)
+		}
 		if c == nil || !c.Isolated(netpol.Ingress) {
 			continue
 		}

@@ -492,3 +492,44 @@ func (g *Graph) Edges() []*Edge {
 	}
 	return out
 }
+
+// Detach returns paths whose nodes and edges are copies that hold nothing else of the graph
+// they were found in (the edges off the paths, the tables of the searches, the RBAC
+// searchers), so that a caller that keeps only the paths lets the graph go: hundreds of MB
+// at 100,000 workloads. Nodes shared by paths stay shared; the graph itself is not changed.
+func Detach(paths []*Path) []*Path {
+	nodes := map[*Node]*Node{}
+	node := func(n *Node) *Node {
+		if n == nil {
+			return nil
+		}
+		if c, ok := nodes[n]; ok {
+			return c
+		}
+		c := *n
+		c.out, c.done, c.esc, c.escAt, c.escEdges = nil, false, nil, 0, nil
+		nodes[n] = &c
+		return &c
+	}
+	edges := map[*Edge]*Edge{}
+	out := make([]*Path, len(paths))
+	for i, p := range paths {
+		c := &Path{From: node(p.From), Entry: node(p.Entry), To: node(p.To), Steps: make([]Step, len(p.Steps))}
+		for j, s := range p.Steps {
+			c.Steps[j].Node = node(s.Node)
+			if s.Edge == nil {
+				continue
+			}
+			e, ok := edges[s.Edge]
+			if !ok {
+				cp := *s.Edge
+				cp.From, cp.To = node(cp.From), node(cp.To)
+				e = &cp
+				edges[s.Edge] = e
+			}
+			c.Steps[j].Edge = e
+		}
+		out[i] = c
+	}
+	return out
+}

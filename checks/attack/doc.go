@@ -156,9 +156,9 @@ func (r *Result) texts() []text {
 }
 
 // Result is the attack paths of an inventory from the internet to cluster-admin, every
-// Secret and the nodes.
+// Secret and the nodes. It keeps the paths alone (engine.Detach), not the graph they were
+// found in, which lives as long as the inventory otherwise.
 type Result struct {
-	Graph *engine.Graph
 	Paths []*engine.Path
 	Err   error
 
@@ -188,6 +188,6 @@ var Engine = &check.Engine[*Result]{
 			return &Result{Err: err}
 		}
 		ps, err := g.Paths(engine.Query{})
-		return &Result{Graph: g, Paths: ps, Err: err}
+		return &Result{Paths: engine.Detach(ps), Err: err}
 	},
 }
