@@ -1,9 +1,7 @@
 package attack
 
 import (
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/internal/benchmetric"
@@ -26,20 +24,14 @@ func BenchmarkEvaluatorApply(b *testing.B) {
 			objs := inv.ByKind(c.kind)
 			o := objs[len(objs)/2]
 			a, n := o, change(b, c.change).f(nil, o)
-			took := make([]time.Duration, 0, b.N)
-			cpu := benchmetric.CPUTime()
+			lat := benchmetric.StartLatency(b.N)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				start := time.Now()
-				ev.Apply(inventory.Change{Upsert: []*inventory.Object{n}})
-				took = append(took, time.Since(start))
+				lat.Time(func() { ev.Apply(inventory.Change{Upsert: []*inventory.Object{n}}) })
 				a, n = n, a
 			}
 			b.StopTimer()
-			slices.Sort(took)
-			b.ReportMetric(float64(took[len(took)/2])/1e6, "p50-ms")
-			b.ReportMetric(float64(took[(len(took)*99)/100])/1e6, "p99-ms")
-			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/1e6/float64(b.N), "cpu-ms/op")
+			lat.Report(b)
 		})
 	}
 }
