@@ -248,7 +248,7 @@ func (ev *Evaluator) partitionsBefore(c inventory.Change) *partitions {
 		add(ev.inv.Lookup(o.Key()))
 	}
 	ps := &partitions{before: map[*Partition]map[string]bool{}, done: map[*Partition]map[string]bool{}}
-	env := Env{Inv: ev.inv, Config: ev.cfg, Facts: ev.facts}
+	env := Env{Inv: ev.inv, Config: ev.cfg, Facts: ev.facts, Before: true}
 	for _, ch := range ev.checks {
 		p := ch.Partition
 		if p == nil {

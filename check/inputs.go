@@ -70,6 +70,10 @@ type Env struct {
 	Inv    *inventory.Inventory
 	Config *config.Config
 	Facts  *inventory.Facts
+	// Before says that Inv stands as it did before a change: the Evaluator asks a
+	// Partition before and after. An engine updated in place by the change knows what the
+	// change moved only once it has been updated, and answers then.
+	Before bool
 }
 
 // Engine is an index or evaluator that checks share, typed by what checks get from it. It is

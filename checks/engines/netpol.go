@@ -17,9 +17,14 @@ var netpolTracker = &check.Engine[*netpol.Tracker]{
 
 // NetpolChanged brings the reachability engine of env up to date and says what that
 // changed (netpol.Tracker.Changed): what a check's partition needs to tell which namespaces
-// a change of policies or namespace labels can affect. Asked before a change and after it,
-// as the incremental Evaluator asks a Partition, the second answer is what the change did.
+// a change of policies or namespace labels can affect. The incremental Evaluator asks a
+// Partition before a change and after it; before (env.Before), the tracker could only repeat
+// what the change before moved, so the answer is nothing: the update the change makes
+// compares the engine before and after it, and its answer covers both.
 func NetpolChanged(env check.Env) netpol.Change {
+	if env.Before {
+		return netpol.Change{}
+	}
 	Netpol.For(env)
 	return netpolTracker.For(env).Changed(env.Inv)
 }
