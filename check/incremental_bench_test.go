@@ -58,7 +58,7 @@ func BenchmarkEvaluatorApply(b *testing.B) {
 	for _, kind := range []string{"Deployment", "Pod", "Namespace", "ConfigMap", "Service", "RoleBinding", "NetworkPolicy", "LimitRange"} {
 		b.Run(kind, func(b *testing.B) {
 			o := pick(kind)
-			a, c := o, mutateLabel(o)
+			a, c := o, gen.Relabeled(o)
 			clear(spent)
 			lat := benchmetric.StartLatency(b.N)
 			b.ResetTimer()
@@ -73,23 +73,6 @@ func BenchmarkEvaluatorApply(b *testing.B) {
 			}
 		})
 	}
-}
-
-func mutateLabel(o *inventory.Object) *inventory.Object {
-	n := inventory.New(o.Obj.DeepCopyObject(), o.Source, o.Lines)
-	l := n.Meta.GetLabels()
-	if l == nil {
-		l = map[string]string{}
-	}
-	l["bench"] = "changed"
-	n.Meta.SetLabels(l)
-	for _, t := range n.PodTemplates() {
-		if t.Meta.Labels == nil {
-			t.Meta.Labels = map[string]string{}
-		}
-		t.Meta.Labels["bench"] = "changed"
-	}
-	return n
 }
 
 func printTop(kind string, spent map[string]time.Duration, n int) {

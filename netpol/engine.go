@@ -156,17 +156,7 @@ func New(in Input) *Engine {
 			e.hostNet = append(e.hostNet, &w)
 			continue
 		}
-		ports := append([]NamedPort(nil), w.Ports...)
-		sort.Slice(ports, func(i, j int) bool {
-			a, b := ports[i], ports[j]
-			if a.Name != b.Name {
-				return a.Name < b.Name
-			}
-			if a.Protocol != b.Protocol {
-				return a.Protocol < b.Protocol
-			}
-			return a.Port < b.Port
-		})
+		ports := sortedPorts(w.Ports)
 		k := classKeyOf(w.Namespace, w.Labels, ports)
 		c := classKey[k]
 		if c == nil {

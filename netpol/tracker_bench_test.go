@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/kubeharden/kubeharden/internal/gen"
-	"github.com/kubeharden/kubeharden/inventory"
 	"github.com/kubeharden/kubeharden/netpol"
 )
 
@@ -32,7 +31,7 @@ func BenchmarkTracker10k(b *testing.B) {
 		b.Run(kind, func(b *testing.B) {
 			objs := inv.ByKind(kind)
 			a := objs[len(objs)/2]
-			c := labelled(a)
+			c := gen.Relabeled(a)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -45,22 +44,4 @@ func BenchmarkTracker10k(b *testing.B) {
 			}
 		})
 	}
-}
-
-// labelled is a copy of o with one more label on it and on its pod templates.
-func labelled(o *inventory.Object) *inventory.Object {
-	n := inventory.New(o.Obj.DeepCopyObject(), o.Source, o.Lines)
-	l := n.Meta.GetLabels()
-	if l == nil {
-		l = map[string]string{}
-	}
-	l["bench"] = "changed"
-	n.Meta.SetLabels(l)
-	for _, t := range n.PodTemplates() {
-		if t.Meta.Labels == nil {
-			t.Meta.Labels = map[string]string{}
-		}
-		t.Meta.Labels["bench"] = "changed"
-	}
-	return n
 }
