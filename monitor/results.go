@@ -28,20 +28,20 @@ func (r *results) absorb(ev *check.Evaluator, d check.Delta, all bool) map[strin
 		for ns := range r.raw {
 			touched[ns] = true
 		}
-		all := ev.Findings()
+		fs := ev.Findings()
 		// Sized exactly: these slices are kept for as long as the monitor runs.
 		n := map[string]int{}
-		for i := range all {
-			n[namespaceOf(all[i].Object)]++
+		for i := range fs {
+			n[namespaceOf(fs[i].Object)]++
 		}
 		r.raw = make(map[string][]check.Finding, len(n))
 		for ns, c := range n {
 			r.raw[ns] = make([]check.Finding, 0, c)
 			touched[ns] = true
 		}
-		for i := range all {
-			ns := namespaceOf(all[i].Object)
-			r.raw[ns] = append(r.raw[ns], all[i])
+		for i := range fs {
+			ns := namespaceOf(fs[i].Object)
+			r.raw[ns] = append(r.raw[ns], fs[i])
 		}
 		return touched
 	}
