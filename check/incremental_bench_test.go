@@ -3,7 +3,6 @@ package check_test
 import (
 	"fmt"
 	"os"
-	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,14 +36,7 @@ func BenchmarkEvaluatorApply(b *testing.B) {
 	}
 	var checks []*check.Check
 	if pats := os.Getenv("KUBEHARDEN_BENCH_CHECKS"); pats != "" {
-		for _, c := range check.All() {
-			for _, pat := range strings.Split(pats, ",") {
-				if ok, _ := path.Match(pat, c.ID); ok {
-					checks = append(checks, c)
-					break
-				}
-			}
-		}
+		checks = check.Matching(check.All(), strings.Split(pats, ","))
 		if len(checks) == 0 {
 			b.Fatalf("KUBEHARDEN_BENCH_CHECKS=%s matches no check", pats)
 		}

@@ -2,7 +2,6 @@ package attack_test
 
 import (
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -54,15 +53,7 @@ func BenchmarkScanFiles(b *testing.B) {
 }
 
 func scanFiles(b *testing.B, objs []*inventory.Object, group, heap string) {
-	var checks []*check.Check
-	for _, c := range check.All() {
-		for _, p := range strings.Split(group, ",") {
-			if ok, _ := path.Match(p, c.ID); ok {
-				checks = append(checks, c)
-				break
-			}
-		}
-	}
+	checks := check.Matching(check.All(), strings.Split(group, ","))
 	if len(checks) == 0 {
 		b.Fatalf("no check matches %q", group)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path"
 	"strings"
 	"text/tabwriter"
 
@@ -17,8 +16,6 @@ import (
 )
 
 func init() { register(newChecksCmd) }
-
-func matchID(pattern, id string) (bool, error) { return path.Match(pattern, id) }
 
 func newChecksCmd(e *env) *cobra.Command {
 	output := newFormat("table", "json", "md")

@@ -57,16 +57,7 @@ func customChecks(cfg *config.Config, patterns []string) ([]*check.Check, error)
 	if len(patterns) == 0 {
 		return cs, nil
 	}
-	var out []*check.Check
-	for _, c := range cs {
-		for _, p := range patterns {
-			if ok, _ := matchID(p, c.ID); ok {
-				out = append(out, c)
-				break
-			}
-		}
-	}
-	return out, nil
+	return check.Matching(cs, patterns), nil
 }
 
 func loadConfig(path string) (*config.Config, error) {

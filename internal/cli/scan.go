@@ -224,19 +224,10 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 
 // selectChecks returns the registered checks matching the patterns (all when none).
 func selectChecks(patterns []string) ([]*check.Check, error) {
-	all := check.All()
 	if len(patterns) == 0 {
-		return all, nil
+		return check.All(), nil
 	}
-	var out []*check.Check
-	for _, c := range all {
-		for _, p := range patterns {
-			if ok, _ := matchID(p, c.ID); ok {
-				out = append(out, c)
-				break
-			}
-		}
-	}
+	out := check.Matching(check.All(), patterns)
 	if len(out) == 0 {
 		return nil, fmt.Errorf("--check %s matches no check (see kubeharden checks)", strings.Join(patterns, ","))
 	}
