@@ -15,7 +15,8 @@ type Partition struct {
 	Kinds []string
 	// Affected returns the namespaces besides nss whose findings a change to objects of nss
 	// (or to their Namespace objects) can change, as env's inventory stands: the Evaluator
-	// asks before and after the change, and re-runs the check for both answers and nss. all
+	// asks before the change (env.Before set) and after it, and re-runs the check for both
+	// answers and nss. all
 	// says every namespace's findings can change.
 	Affected func(env Env, nss []string) (affected []string, all bool)
 }
