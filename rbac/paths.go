@@ -169,6 +169,10 @@ type graph struct {
 type graphs struct {
 	mu sync.Mutex
 	m  map[Target]*graph
+	// prev are graphs of an engine this one was derived from (Tracker), whose principals
+	// but those replaced are the engine's: a graph built here keeps what they computed.
+	prev     map[Target]*graph
+	replaced map[*principal]bool
 }
 
 // graph returns the engine's escalation graph to target, built once.
@@ -185,13 +189,15 @@ func (e *Engine) graph(to Target) *graph {
 	if c.m == nil {
 		c.m = map[Target]*graph{}
 	}
-	g := newGraph(e, to)
+	g := newGraphFrom(e, to, c.prev[to], c.replaced)
+	delete(c.prev, to)
 	c.m[to] = g
 	return g
 }
 
 // shared is what the nodes of one set of principals have in common.
 type shared struct {
+	ps     []*principal
 	caps   *caps
 	goal   *Hop     // the last hop when at the target, From to be set per node
 	active []string // the namespaces where caps has a namespace capability
@@ -271,7 +277,12 @@ var workloads = []struct{ group, resource string }{
 	{"batch", "jobs"}, {"batch", "cronjobs"}, {"", "replicationcontrollers"},
 }
 
-func newGraph(e *Engine, to Target) *graph {
+func newGraph(e *Engine, to Target) *graph { return newGraphFrom(e, to, nil, nil) }
+
+// newGraphFrom builds the graph of e to target to. prev, when set, is the graph of an
+// engine e was derived from: what prev computed for sets of principals e shares with it
+// (all but those replaced) is kept.
+func newGraphFrom(e *Engine, to Target, prev *graph, replaced map[*principal]bool) *graph {
 	g := &graph{e: e, to: to, byS: map[Subject]*node{}, sas: map[string][]*node{}, active: map[string][]*node{},
 		views: map[*principal]*view{}, shared: map[string]*shared{}, fixed: map[Attributes]int{}}
 	admin := Attributes{Verb: "*", APIGroup: "*", Resource: "*"}
@@ -287,6 +298,9 @@ func newGraph(e *Engine, to Target) *graph {
 		g.fixed[Attributes{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: r}] = len(g.fixed)
 	}
 	g.subs = e.Subjects()
+	if prev != nil && prev.to == to && slices.Equal(prev.admin, g.admin) {
+		g.keep(prev, replaced)
+	}
 	for _, sub := range g.subs {
 		g.add(sub)
 	}
@@ -315,6 +329,36 @@ func newGraph(e *Engine, to Target) *graph {
 		})
 	}
 	return g
+}
+
+// keep takes from prev, the graph of an engine g's was derived from, the views of the
+// principals g's engine shares with it and the capabilities of the sets of them (their
+// keys name the principals, which a derived engine makes anew when their bindings change).
+// A caller's capabilities depend on its principals' grants, the admin ClusterRoles (the
+// same: the roles are) and, for one that may impersonate, the subjects it may impersonate
+// first (g.subs). The views and sets of principals replaced are left behind, so that a
+// monitor's graphs do not grow with the changes.
+func (g *graph) keep(prev *graph, replaced map[*principal]bool) {
+	prev.mu.Lock() // path adds to prev's memos
+	defer prev.mu.Unlock()
+	for p, v := range prev.views {
+		if !replaced[p] {
+			g.views[p] = v
+		}
+	}
+	subs := slices.Equal(prev.subs, g.subs)
+next:
+	for k, sh := range prev.shared {
+		if sh.caps.impersona && !subs {
+			continue
+		}
+		for _, p := range sh.ps {
+			if replaced[p] {
+				continue next
+			}
+		}
+		g.shared[k] = sh
+	}
 }
 
 // add creates the node of sub, with its capabilities and whether it is at the target.
@@ -348,7 +392,7 @@ func (g *graph) newNode(sub Subject) (*node, *shared) {
 	key := principalsKey(n.ps, false)
 	sh := g.shared[key]
 	if sh == nil {
-		sh = &shared{caps: g.capsOf(n.ps, sub)}
+		sh = &shared{ps: n.ps, caps: g.capsOf(n.ps, sub)}
 		sh.goal = g.atGoal(n.ps, sub)
 		c := sh.caps
 		for _, m := range []nsGrants{c.token, c.read, c.create, c.exec} {
