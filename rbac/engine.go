@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 
@@ -208,6 +209,8 @@ type Engine struct {
 	// share with it.
 	gen, base uint64
 	replaced  map[*principal]bool
+	// subs are the subjects of the bindings, shared by engines with the same bindings.
+	subs *subjectList
 }
 
 type roleKey struct{ kind, ns, name string }
@@ -279,6 +282,7 @@ func build(roles []*Role, bindings []*Binding) *Engine {
 		users:  map[string]*principal{},
 		groups: map[string]*principal{},
 		graphs: &graphs{},
+		subs:   &subjectList{},
 	}
 	for _, r := range roles {
 		k := r.key()
@@ -690,7 +694,24 @@ func (e *Engine) RoleBindingNamespaces(user string, groups []string) map[string]
 }
 
 // Subjects returns every distinct subject named by a binding that can match a caller, sorted.
-func (e *Engine) Subjects() []Subject {
+func (e *Engine) Subjects() []Subject { return slices.Clone(e.subjects()) }
+
+// subjectList is an engine's Subjects, listed on first use.
+type subjectList struct {
+	once sync.Once
+	s    []Subject
+}
+
+// subjects is Subjects, listed once per engine; callers must not change it.
+func (e *Engine) subjects() []Subject {
+	if e.subs == nil { // an engine not made by build or derive
+		return e.listSubjects()
+	}
+	e.subs.once.Do(func() { e.subs.s = e.listSubjects() })
+	return e.subs.s
+}
+
+func (e *Engine) listSubjects() []Subject {
 	seen := map[Subject]bool{}
 	var out []Subject
 	for _, b := range e.bindings {

@@ -163,6 +163,11 @@ type graph struct {
 	fixed map[Attributes]int
 
 	mu sync.Mutex // path's nodes for subjects not in the graph use the memos above
+
+	// prev is, while the graph is built, the graph it keeps memos of (keep): its nodes
+	// know the principals of their subjects.
+	prev *graph
+	slab []node // nodes to be
 }
 
 // graphs are an engine's escalation graphs, built on first use.
@@ -208,6 +213,7 @@ type node struct {
 	user   string
 	groups []string
 	ps     []*principal // the principals of user and groups, as Engine.principals
+	key    string       // principalsKey of ps
 	caps   *caps
 	goal   *Hop // set when the node is at the target
 	dist   int  // hops to the target; -1 unknown
@@ -297,9 +303,14 @@ func newGraphFrom(e *Engine, to Target, prev *graph, replaced map[*principal]boo
 	for _, r := range g.admin {
 		g.fixed[Attributes{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: r}] = len(g.fixed)
 	}
-	g.subs = e.Subjects()
+	g.subs = e.subjects()
 	if prev != nil && prev.to == to && slices.Equal(prev.admin, g.admin) {
 		g.keep(prev, replaced)
+		g.prev = prev
+		g.byS = make(map[Subject]*node, len(prev.byS))
+		g.nodes = make([]*node, 0, len(prev.nodes))
+		g.slab = make([]node, len(prev.nodes))
+		defer func() { g.prev = nil }()
 	}
 	for _, sub := range g.subs {
 		g.add(sub)
@@ -386,10 +397,23 @@ func (g *graph) add(sub Subject) *node {
 
 // newNode makes the node of sub, with the capabilities of its principals.
 func (g *graph) newNode(sub Subject) (*node, *shared) {
-	n := &node{sub: sub, dist: -1}
-	n.user, n.groups = principalOf(sub)
-	n.ps = g.e.principals(n.user, n.groups)
-	key := principalsKey(n.ps, false)
+	n := g.alloc()
+	n.sub, n.dist = sub, -1
+	if pn := g.prevNode(sub); pn != nil {
+		n.user, n.groups = pn.user, pn.groups
+		if g.e.samePrincipals(n.user, n.groups, pn.ps) {
+			n.ps, n.key = pn.ps, pn.key
+		} else {
+			n.ps = g.e.principals(n.user, n.groups)
+		}
+	} else {
+		n.user, n.groups = principalOf(sub)
+		n.ps = g.e.principals(n.user, n.groups)
+	}
+	if n.key == "" {
+		n.key = principalsKey(n.ps, false)
+	}
+	key := n.key
 	sh := g.shared[key]
 	if sh == nil {
 		sh = &shared{ps: n.ps, caps: g.capsOf(n.ps, sub)}
@@ -419,6 +443,24 @@ func (g *graph) newNode(sub Subject) (*node, *shared) {
 		n.goal = &h
 	}
 	return n, sh
+}
+
+// alloc returns a new node, from a slab: a graph has a node per service account.
+func (g *graph) alloc() *node {
+	if len(g.slab) == 0 {
+		g.slab = make([]node, max(64, len(g.nodes)/2))
+	}
+	n := &g.slab[0]
+	g.slab = g.slab[1:]
+	return n
+}
+
+// prevNode is the node of sub in the graph g keeps memos of, if any.
+func (g *graph) prevNode(sub Subject) *node {
+	if g.prev == nil {
+		return nil
+	}
+	return g.prev.byS[sub]
 }
 
 // principalOf is the caller a subject acts as. A group reached by impersonation comes with an

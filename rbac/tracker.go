@@ -214,10 +214,12 @@ func (e0 *Engine) derive(src *sources) *Engine {
 		graphs:   &graphs{},
 		src:      src,
 		base:     e0.gen,
+		subs:     e0.subs,
 	}
 	if len(added) == 0 && len(removed) == 0 {
 		return e
 	}
+	e.subs = &subjectList{}
 	for _, b := range added {
 		e.resolve(b)
 	}
