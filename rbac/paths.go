@@ -150,33 +150,91 @@ type graph struct {
 	active map[string][]*node // nodes with a namespace capability there ("" = everywhere)
 	imps   []*node            // nodes with some impersonate rule
 	proxy  []*node            // nodes allowed nodes/proxy
-	admin  []string           // ClusterRoles that allow everything
-	subs   []Subject          // the subjects of the engine's bindings
 
-	// Nodes named by the same bindings share their capabilities: computed once per set of
-	// principals (every service account of a namespace no binding names by itself has the
-	// same), from what each principal's grants allow, and from the first grants of each
-	// principal for the requests asked.
-	views  map[*principal]*view
-	shared map[string]*shared
-	// fixed are the requests every node's reasons ask (by index into view.fixed).
-	fixed map[Attributes]int
+	// Nodes named by the same bindings share their capabilities (memo), and whether they
+	// are at the target: computed once per set of principals, by principalsKey.
+	*memo
+	goals map[string]*Hop
 
-	mu sync.Mutex // path's nodes for subjects not in the graph use the memos above
-
-	// prev is, while the graph is built, the graph it keeps memos of (keep): its nodes
-	// know the principals of their subjects.
+	// prev is, while the graph is built, the graph of an engine this one's was derived
+	// from (Tracker): its nodes know the principals of their subjects.
 	prev *graph
 	slab []node // nodes to be
 }
 
+// memo is what an engine's graphs to every target share: what each principal's grants
+// allow (views), and the capabilities of each set of principals a caller is (every service
+// account of a namespace no binding names by itself has the same), from what each
+// principal's grants allow, and from the first grants of each principal for the requests
+// asked.
+type memo struct {
+	// mu guards the maps, which path adds to for subjects not in a graph; a graph is
+	// built holding it.
+	mu     sync.Mutex
+	admin  []string  // ClusterRoles that allow everything
+	subs   []Subject // the subjects of the engine's bindings
+	views  map[*principal]*view
+	shared map[string]*shared
+	// fixed are the requests every node's reasons ask (by index into view.fixed).
+	fixed map[Attributes]int
+}
+
+// newMemo makes the memo of e's graphs. prev, when set, is the memo of an engine e was
+// derived from: what it holds for principals e shares with it (all but those replaced) is
+// kept. A caller's capabilities depend on its principals' grants, the admin ClusterRoles
+// and, for one that may impersonate, the subjects it may impersonate first (subs). The views
+// and sets of principals replaced are left behind, so that a monitor's memos do not grow
+// with the changes.
+func newMemo(e *Engine, prev *memo, replaced map[*principal]bool) *memo {
+	m := &memo{views: map[*principal]*view{}, shared: map[string]*shared{}, fixed: map[Attributes]int{}}
+	admin := Attributes{Verb: "*", APIGroup: "*", Resource: "*"}
+	for _, r := range e.roles {
+		if r.Kind == ClusterRoleKind && firstAllowing(r, &admin) >= 0 {
+			m.admin = append(m.admin, r.Name)
+		}
+	}
+	for _, a := range fixedReasons {
+		m.fixed[a] = len(m.fixed)
+	}
+	for _, r := range m.admin {
+		m.fixed[Attributes{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: r}] = len(m.fixed)
+	}
+	m.subs = e.subjects()
+	if prev == nil || !slices.Equal(prev.admin, m.admin) {
+		return m
+	}
+	prev.mu.Lock()
+	defer prev.mu.Unlock()
+	for p, v := range prev.views {
+		if !replaced[p] {
+			m.views[p] = v
+		}
+	}
+	subs := slices.Equal(prev.subs, m.subs)
+next:
+	for k, sh := range prev.shared {
+		if sh.caps.impersona && !subs {
+			continue
+		}
+		for _, p := range sh.ps {
+			if replaced[p] {
+				continue next
+			}
+		}
+		m.shared[k] = sh
+	}
+	return m
+}
+
 // graphs are an engine's escalation graphs, built on first use.
 type graphs struct {
-	mu sync.Mutex
-	m  map[Target]*graph
-	// prev are graphs of an engine this one was derived from (Tracker), whose principals
-	// but those replaced are the engine's: a graph built here keeps what they computed.
+	mu   sync.Mutex
+	m    map[Target]*graph
+	memo *memo // the graphs' memo, made with the first
+	// prev and prevMemo are the graphs and memo of an engine this one was derived from
+	// (Tracker), whose principals but those replaced are the engine's.
 	prev     map[Target]*graph
+	prevMemo *memo
 	replaced map[*principal]bool
 }
 
@@ -194,7 +252,11 @@ func (e *Engine) graph(to Target) *graph {
 	if c.m == nil {
 		c.m = map[Target]*graph{}
 	}
-	g := newGraphFrom(e, to, c.prev[to], c.replaced)
+	if c.memo == nil {
+		c.memo = newMemo(e, c.prevMemo, c.replaced)
+		c.prevMemo = nil
+	}
+	g := newGraphFrom(e, to, c.memo, c.prev[to])
 	delete(c.prev, to)
 	c.m[to] = g
 	return g
@@ -204,7 +266,6 @@ func (e *Engine) graph(to Target) *graph {
 type shared struct {
 	ps     []*principal
 	caps   *caps
-	goal   *Hop     // the last hop when at the target, From to be set per node
 	active []string // the namespaces where caps has a namespace capability
 }
 
@@ -283,33 +344,21 @@ var workloads = []struct{ group, resource string }{
 	{"batch", "jobs"}, {"batch", "cronjobs"}, {"", "replicationcontrollers"},
 }
 
-func newGraph(e *Engine, to Target) *graph { return newGraphFrom(e, to, nil, nil) }
+func newGraph(e *Engine, to Target) *graph { return newGraphFrom(e, to, newMemo(e, nil, nil), nil) }
 
-// newGraphFrom builds the graph of e to target to. prev, when set, is the graph of an
-// engine e was derived from: what prev computed for sets of principals e shares with it
-// (all but those replaced) is kept.
-func newGraphFrom(e *Engine, to Target, prev *graph, replaced map[*principal]bool) *graph {
+// newGraphFrom builds the graph of e to target to with the memo of e's graphs. prev, when
+// set, is the graph to the same target of an engine e was derived from.
+func newGraphFrom(e *Engine, to Target, m *memo, prev *graph) *graph {
 	g := &graph{e: e, to: to, byS: map[Subject]*node{}, sas: map[string][]*node{}, active: map[string][]*node{},
-		views: map[*principal]*view{}, shared: map[string]*shared{}, fixed: map[Attributes]int{}}
-	admin := Attributes{Verb: "*", APIGroup: "*", Resource: "*"}
-	for _, r := range e.roles {
-		if r.Kind == ClusterRoleKind && firstAllowing(r, &admin) >= 0 {
-			g.admin = append(g.admin, r.Name)
-		}
-	}
-	for _, a := range fixedReasons {
-		g.fixed[a] = len(g.fixed)
-	}
-	for _, r := range g.admin {
-		g.fixed[Attributes{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: r}] = len(g.fixed)
-	}
-	g.subs = e.subjects()
-	if prev != nil && prev.to == to && slices.Equal(prev.admin, g.admin) {
-		g.keep(prev, replaced)
+		memo: m, goals: map[string]*Hop{}}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if prev != nil && prev.to == to {
 		g.prev = prev
 		g.byS = make(map[Subject]*node, len(prev.byS))
 		g.nodes = make([]*node, 0, len(prev.nodes))
 		g.slab = make([]node, len(prev.nodes))
+		g.goals = make(map[string]*Hop, len(prev.goals))
 		defer func() { g.prev = nil }()
 	}
 	for _, sub := range g.subs {
@@ -340,36 +389,6 @@ func newGraphFrom(e *Engine, to Target, prev *graph, replaced map[*principal]boo
 		})
 	}
 	return g
-}
-
-// keep takes from prev, the graph of an engine g's was derived from, the views of the
-// principals g's engine shares with it and the capabilities of the sets of them (their
-// keys name the principals, which a derived engine makes anew when their bindings change).
-// A caller's capabilities depend on its principals' grants, the admin ClusterRoles (the
-// same: the roles are) and, for one that may impersonate, the subjects it may impersonate
-// first (g.subs). The views and sets of principals replaced are left behind, so that a
-// monitor's graphs do not grow with the changes.
-func (g *graph) keep(prev *graph, replaced map[*principal]bool) {
-	prev.mu.Lock() // path adds to prev's memos
-	defer prev.mu.Unlock()
-	for p, v := range prev.views {
-		if !replaced[p] {
-			g.views[p] = v
-		}
-	}
-	subs := slices.Equal(prev.subs, g.subs)
-next:
-	for k, sh := range prev.shared {
-		if sh.caps.impersona && !subs {
-			continue
-		}
-		for _, p := range sh.ps {
-			if replaced[p] {
-				continue next
-			}
-		}
-		g.shared[k] = sh
-	}
 }
 
 // add creates the node of sub, with its capabilities and whether it is at the target.
@@ -417,7 +436,6 @@ func (g *graph) newNode(sub Subject) (*node, *shared) {
 	sh := g.shared[key]
 	if sh == nil {
 		sh = &shared{ps: n.ps, caps: g.capsOf(n.ps, sub)}
-		sh.goal = g.atGoal(n.ps, sub)
 		c := sh.caps
 		for _, m := range []nsGrants{c.token, c.read, c.create, c.exec} {
 			for _, e := range m {
@@ -434,11 +452,16 @@ func (g *graph) newNode(sub Subject) (*node, *shared) {
 		g.shared[key] = sh
 	}
 	n.caps = sh.caps
+	goal, ok := g.goals[key]
+	if !ok {
+		goal = g.atGoal(n.ps, sub) // the last hop when at the target, From to be set per node
+		g.goals[key] = goal
+	}
 	switch {
 	case contains(n.groups, Masters):
 		n.goal = &Hop{From: n.sub, Action: "member of system:masters, which is allowed everything"}
-	case sh.goal != nil:
-		h := *sh.goal
+	case goal != nil:
+		h := *goal
 		h.From = n.sub
 		n.goal = &h
 	}
@@ -996,8 +1019,8 @@ func (g *graph) edge(u, v *node) *Hop {
 func (g *graph) path(from Subject) *Path {
 	n := g.byS[from]
 	if n == nil {
-		g.mu.Lock()
-		defer g.mu.Unlock()
+		g.memo.mu.Lock()
+		defer g.memo.mu.Unlock()
 		n, _ = g.newNode(from)
 		if n.goal != nil {
 			n.dist, n.next = 0, n.goal

@@ -87,7 +87,7 @@ func (t *Tracker) WithEnvironmentOf(e *Engine, x *Environment) *Engine {
 		}
 		prev := t.esc.graphs
 		prev.mu.Lock()
-		c.graphs.prev = maps.Clone(prev.m)
+		c.graphs.prev, c.graphs.prevMemo = maps.Clone(prev.m), prev.memo
 		prev.mu.Unlock()
 		c.graphs.replaced = replaced
 	}
