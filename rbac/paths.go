@@ -177,6 +177,9 @@ type memo struct {
 	shared map[string]*shared
 	// fixed are the requests every node's reasons ask (by index into view.fixed).
 	fixed map[Attributes]int
+	// saGroups are the groups of the service accounts of each namespace, which their
+	// nodes share.
+	saGroups map[string][]string
 }
 
 // newMemo makes the memo of e's graphs. prev, when set, is the memo of an engine e was
@@ -426,7 +429,7 @@ func (g *graph) newNode(sub Subject) (*node, *shared) {
 			n.ps = g.e.principals(n.user, n.groups)
 		}
 	} else {
-		n.user, n.groups = principalOf(sub)
+		n.user, n.groups = g.principalOf(sub)
 		n.ps = g.e.principals(n.user, n.groups)
 	}
 	if n.key == "" {
@@ -484,6 +487,22 @@ func (g *graph) prevNode(sub Subject) *node {
 		return nil
 	}
 	return g.prev.byS[sub]
+}
+
+// principalOf is principalOf(sub), the groups of service accounts shared by namespace.
+func (g *graph) principalOf(sub Subject) (string, []string) {
+	if sub.Kind != ServiceAccountKind {
+		return principalOf(sub)
+	}
+	gs := g.saGroups[sub.Namespace]
+	if gs == nil {
+		gs = ServiceAccountGroups(sub.Namespace)
+		if g.saGroups == nil {
+			g.saGroups = map[string][]string{}
+		}
+		g.saGroups[sub.Namespace] = gs
+	}
+	return ServiceAccountUser(sub.Namespace, sub.Name), gs
 }
 
 // principalOf is the caller a subject acts as. A group reached by impersonation comes with an
