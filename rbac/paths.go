@@ -2,6 +2,7 @@ package rbac
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -180,6 +181,8 @@ type memo struct {
 	// saGroups are the groups of the service accounts of each namespace, which their
 	// nodes share.
 	saGroups map[string][]string
+	// byRole are roleFixed's answers.
+	byRole map[*Role][]int32
 }
 
 // newMemo makes the memo of e's graphs. prev, when set, is the memo of an engine e was
@@ -213,6 +216,7 @@ func newMemo(e *Engine, prev *memo, replaced map[*principal]bool) *memo {
 			m.views[p] = v
 		}
 	}
+	m.byRole = maps.Clone(prev.byRole) // the roles are the same
 	subs := slices.Equal(prev.subs, m.subs)
 next:
 	for k, sh := range prev.shared {
@@ -670,16 +674,37 @@ func (sc *scope) hit(k int) *Grant {
 	return nil
 }
 
+// roleFixed is, for each of the fixed requests, the first rule of r that allows it, or -1.
+func (g *graph) roleFixed(r *Role) []int32 {
+	if rf, ok := g.byRole[r]; ok {
+		return rf
+	}
+	rf := make([]int32, len(g.fixed))
+	for a, k := range g.fixed {
+		rf[k] = int32(firstAllowing(r, &a))
+	}
+	if g.byRole == nil {
+		g.byRole = map[*Role][]int32{}
+	}
+	g.byRole[r] = rf
+	return rf
+}
+
 func (g *graph) view(p *principal) *view {
 	if v := g.views[p]; v != nil {
 		return v
 	}
 	v := &view{scopes: map[string]*scope{}}
 	if len(p.cluster) > 0 { // the fixed requests are all cluster-wide
+		// What p.first finds for each: the first ClusterRoleBinding whose role allows it,
+		// at the role's first rule that does.
 		v.fixed = make([]*Grant, len(g.fixed))
-		for a, k := range g.fixed {
-			if gr, ok := p.first(&a); ok {
-				v.fixed[k] = &gr
+		for _, ref := range p.cluster {
+			for k, ri := range g.roleFixed(ref.b.role) {
+				if ri >= 0 && v.fixed[k] == nil {
+					gr := ref.grant(int(ri))
+					v.fixed[k] = &gr
+				}
 			}
 		}
 	}
