@@ -25,8 +25,9 @@ type EvalOptions struct {
 	// Observe, when set, is told how long each check ran (engines it built included) on
 	// each run: what a monitor exports as metrics, and how to find what dominates.
 	Observe func(c *Check, d time.Duration)
-	// NoFixes drops the fixes from the findings kept: a monitor, which reports findings but
-	// never fixes them, would otherwise keep every finding's edits for as long as it runs.
+	// NoFixes leaves the fixes out of the findings (Pass.NoFixes): a monitor, which reports
+	// findings but never fixes them, would otherwise work them out on every change and keep
+	// every finding's edits for as long as it runs.
 	NoFixes bool
 }
 
@@ -461,7 +462,7 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 	errs := make([]*Error, len(tasks))
 	parallel.Each(len(tasks), runtime.GOMAXPROCS(0), func(i int) {
 		t := tasks[i]
-		passes[i] = &Pass{Check: ev.checks[t.check], Inv: t.inv, Config: ev.cfg, Facts: ev.facts, Now: ev.now, Namespaces: t.groups}
+		passes[i] = &Pass{Check: ev.checks[t.check], Inv: t.inv, Config: ev.cfg, Facts: ev.facts, Now: ev.now, Namespaces: t.groups, NoFixes: ev.noFixes}
 		start := time.Now()
 		errs[i] = runOne(passes[i])
 		if ev.observe != nil {
@@ -506,11 +507,6 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 		var added []Finding
 		if errs[i] == nil {
 			added = passes[i].collected()
-			if ev.noFixes {
-				for j := range added {
-					added[j].Fixes = nil
-				}
-			}
 			if t.groups != nil {
 				// The run judged related namespaces too, whose findings stay as they were.
 				added = slices.DeleteFunc(added, func(f Finding) bool { return !tg[unitOf(c, &f)] })
