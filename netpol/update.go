@@ -321,6 +321,7 @@ func (t *Tracker) update(inv *inventory.Inventory) (Change, bool) {
 		c.Namespaces = append(c.Namespaces, ns)
 		c.Before = append(c.Before, ns.Labels)
 		ns.Labels = namespaceLabels(ns.Name, ns.Object.Labels())
+		e.nsIndex = nil
 		c.NamespacePeers = e.rematchNamespace(ns, c.Before[len(c.Before)-1], c.NamespacePeers)
 	}
 	for _, m := range moves {
@@ -346,6 +347,7 @@ func (t *Tracker) update(inv *inventory.Inventory) (Change, bool) {
 			}
 			e.classKeys[cl.Index] = m.key
 			cl.Labels = w.Labels
+			e.classIdx = nil
 			c.ClassPeers = e.rematchClass(cl, c.ClassPeers)
 		}
 	}
@@ -360,6 +362,7 @@ func (t *Tracker) update(inv *inventory.Inventory) (Change, bool) {
 		e.numberRules()
 		e.listProblems()
 	}
+	e.namespaceIndex()
 	return c, true
 }
 
@@ -445,7 +448,7 @@ func (e *Engine) rematchNamespace(ns *Namespace, before labels.Set, peers []*Pee
 					peers = append(peers, pe)
 					for _, ci := range ns.classes {
 						if in && pe.PodSelector.Matches(e.classes[ci].Labels) {
-							pe.pods.set(ci)
+							pe.pods.set(ci, len(e.classes))
 						} else {
 							pe.pods.unset(ci)
 						}
@@ -453,7 +456,7 @@ func (e *Engine) rematchNamespace(ns *Namespace, before labels.Set, peers []*Pee
 				}
 				if touched {
 					for _, ci := range ns.classes {
-						r.rematch(ci)
+						r.rematch(ci, len(e.classes))
 					}
 				}
 			}
@@ -509,23 +512,23 @@ func (e *Engine) rematchClass(c *Class, peers []*Peer) []*Peer {
 					}
 					peers = append(peers, pe)
 					if in {
-						pe.pods.set(c.Index)
+						pe.pods.set(c.Index, len(e.classes))
 					} else {
 						pe.pods.unset(c.Index)
 					}
 				}
-				r.rematch(c.Index)
+				r.rematch(c.Index, len(e.classes))
 			}
 		}
 	}
 	return peers
 }
 
-// rematch sets bit ci of the rule's classes from its peers'.
-func (r *Rule) rematch(ci int) {
+// rematch sets class ci of the rule's classes from its peers', out of n classes.
+func (r *Rule) rematch(ci, n int) {
 	for _, pe := range r.Peers {
 		if pe.IPBlock == nil && pe.pods.has(ci) {
-			r.pods.set(ci)
+			r.pods.set(ci, n)
 			return
 		}
 	}

@@ -241,7 +241,7 @@ func dumpEngine(e *Engine) string {
 		}
 		return s
 	}
-	bits := func(s bitset) string {
+	bits := func(s *classSet) string {
 		var out []string
 		s.each(func(i int) { out = append(out, fmt.Sprint(i)) })
 		return strings.Join(out, ",")

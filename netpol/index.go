@@ -1,0 +1,74 @@
+package netpol
+
+import (
+	"slices"
+
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+)
+
+// labelIndex lists items (namespaces, classes) by their labels, so that a selector is
+// tried only on the items that can match it: those carrying the value an Equals or In
+// requirement asks, or the key an Exists requirement asks. Trying every selector on every
+// item made matching the policies of a large cluster grow with policies × namespaces.
+type labelIndex struct {
+	n    int
+	kv   map[string]map[string][]int32
+	keys map[string][]int32
+}
+
+func newLabelIndex() *labelIndex {
+	return &labelIndex{kv: map[string]map[string][]int32{}, keys: map[string][]int32{}}
+}
+
+// add adds item i, which must be greater than every item added before, with labels l.
+func (x *labelIndex) add(i int, l labels.Set) {
+	for k, v := range l {
+		vs := x.kv[k]
+		if vs == nil {
+			vs = map[string][]int32{}
+			x.kv[k] = vs
+		}
+		vs[v] = append(vs[v], int32(i))
+		x.keys[k] = append(x.keys[k], int32(i))
+	}
+	x.n = i + 1
+}
+
+// candidates returns, in increasing order, the items sel can match: a superset of those it
+// matches, to be tried with sel.Matches. all says no requirement of sel narrows them (the
+// candidates are then every item). The slice may be the index's own: not to be changed.
+func (x *labelIndex) candidates(sel labels.Selector) (c []int32, all bool) {
+	reqs, selectable := sel.Requirements()
+	if !selectable {
+		return nil, false // labels.Nothing()
+	}
+	all = true
+	for _, r := range reqs {
+		var got []int32
+		switch r.Operator() {
+		case selection.Equals, selection.DoubleEquals, selection.In:
+			vs := x.kv[r.Key()]
+			values := r.Values()
+			if len(values) == 1 {
+				for v := range values {
+					got = vs[v]
+				}
+				break
+			}
+			for v := range values {
+				got = append(got, vs[v]...)
+			}
+			slices.Sort(got)
+			got = slices.Compact(got)
+		case selection.Exists:
+			got = x.keys[r.Key()]
+		default:
+			continue
+		}
+		if all || len(got) < len(c) {
+			c, all = got, false
+		}
+	}
+	return c, all
+}
