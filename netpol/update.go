@@ -20,8 +20,12 @@ import (
 //   - a Namespace whose labels changed: the peers with a namespaceSelector are matched
 //     again against its classes.
 //
-// Anything else (objects added or removed, workloads moving between shared classes, cluster
-// network policies present or changed) builds the engine again. Either way the engine
+//   - NetworkPolicies added or removed in namespaces that have a Namespace object or
+//     workloads: the policies are compiled and matched, and the classes they select take
+//     their policies again.
+//
+// Anything else (other objects the engine reads added or removed, workloads moving between
+// shared classes, cluster network policies present or changed) builds the engine again. Either way the engine
 // equals FromInventory of the inventory as it now stands; the engine returned before is
 // changed in place, so whoever holds it sees the inventory as it now is.
 type Tracker struct {
@@ -176,7 +180,7 @@ func (t *Tracker) update(inv *inventory.Inventory) (Change, bool) {
 	// No object added or removed: every change replaced one in place.
 	cur := inv.All()
 	if len(cur) != len(t.objs) {
-		return c, t.unmoved(inv)
+		return t.addedOrRemoved(inv)
 	}
 	var nsChanged, polChanged [][2]*inventory.Object
 	var changed []int
@@ -186,7 +190,7 @@ func (t *Tracker) update(inv *inventory.Inventory) (Change, bool) {
 			continue
 		}
 		if o.Key() != p.Key() {
-			return c, t.unmoved(inv)
+			return t.addedOrRemoved(inv)
 		}
 		if isClusterKind(o.Kind) {
 			return c, false
@@ -580,6 +584,162 @@ func (e *Engine) numberRules() {
 			for _, r := range rules {
 				r.id = e.rules
 				e.rules++
+			}
+		}
+	}
+}
+
+// addedOrRemoved handles a change that added or removed objects: nothing the engine reads
+// (unmoved), or NetworkPolicies alone (policiesAddedOrRemoved).
+func (t *Tracker) addedOrRemoved(inv *inventory.Inventory) (Change, bool) {
+	if t.unmoved(inv) {
+		return Change{}, true
+	}
+	return t.policiesAddedOrRemoved(inv)
+}
+
+// policiesAddedOrRemoved updates the engine in place when the only objects it reads that
+// were added or removed are NetworkPolicies, each in a namespace that has a Namespace
+// object or workloads (the namespaces that policies alone make known are numbered after
+// those, in the order of their first policy: adding or removing one would renumber them).
+// The pod templates must be those of before. It says whether it could.
+func (t *Tracker) policiesAddedOrRemoved(inv *inventory.Inventory) (Change, bool) {
+	var c Change
+	e := t.e
+	before, after := engineInput(t.objs), engineInput(inv.All())
+	if !slices.Equal(before[0], after[0]) || !slices.Equal(before[2], after[2]) {
+		return c, false
+	}
+	pods := inv.PodTemplates()
+	if len(pods) != len(t.pods) {
+		return c, false
+	}
+	for i, n := range pods {
+		p := t.pods[i]
+		if n.Owner != p.Owner || n.Spec != p.Spec || runsPods(inv, n) != (t.wl[i] != nil) {
+			return c, false
+		}
+	}
+	old := map[*inventory.Object]*Policy{}
+	for _, p := range e.policies {
+		if p.Object != nil {
+			old[p.Object] = p
+		}
+	}
+	if len(old) != len(e.policies) {
+		return c, false
+	}
+	var read, unread []*Policy
+	kept := map[*Policy]bool{}
+	for _, o := range after[1] {
+		p := old[o]
+		if p != nil {
+			kept[p] = true
+		} else {
+			ns := o.EffectiveNamespace()
+			if ns == "" {
+				ns = inventory.DefaultNamespace
+			}
+			if !e.anchored(ns) {
+				return c, false
+			}
+			if np, err := policyFrom(o); err != nil {
+				p = unreadPolicy(o, err)
+			} else {
+				p = compile(np, ns, o)
+			}
+			c.Policies = append(c.Policies, p)
+		}
+		if p.Spec == nil {
+			unread = append(unread, p)
+		} else {
+			read = append(read, p)
+		}
+	}
+	for _, p := range e.policies {
+		if !kept[p] {
+			if !e.anchored(p.Namespace) {
+				return c, false
+			}
+			c.Previous = append(c.Previous, p)
+		}
+	}
+
+	// From here on the update cannot fail.
+	touched := map[string]map[int]bool{}
+	touch := func(p *Policy) {
+		if touched[p.Namespace] == nil {
+			touched[p.Namespace] = map[int]bool{}
+		}
+		for _, ci := range p.selected {
+			touched[p.Namespace][ci] = true
+		}
+	}
+	for _, p := range c.Previous {
+		touch(p)
+	}
+	e.policies = append(read, unread...)
+	for i, p := range e.policies {
+		p.index = i
+	}
+	for _, p := range c.Policies {
+		if p.Spec != nil {
+			e.matchPolicy(p)
+		}
+		touch(p)
+	}
+	for ns := range touched {
+		delete(e.polByNS, ns)
+	}
+	for _, p := range e.policies {
+		if touched[p.Namespace] != nil {
+			e.polByNS[p.Namespace] = append(e.polByNS[p.Namespace], p)
+		}
+	}
+	for ns, classes := range touched {
+		for ci := range classes {
+			e.classPolicies(e.classes[ci], e.polByNS[ns])
+		}
+	}
+	e.numberRules()
+	e.listProblems()
+	t.objs = slices.Clone(inv.All())
+	t.pods = slices.Clone(pods)
+	return c, true
+}
+
+// anchored reports whether namespace ns has a Namespace object or workloads: what makes it
+// known to the engine before any policy.
+func (e *Engine) anchored(ns string) bool {
+	n := e.nsByName[ns]
+	if n == nil {
+		return false
+	}
+	if n.Object != nil || len(e.wlByNS[ns]) > 0 {
+		return true
+	}
+	for _, w := range e.hostNet {
+		if w.Namespace == ns {
+			return true
+		}
+	}
+	return false
+}
+
+// classPolicies lists again the policies of c, from inNS, the policies of its namespace in
+// order.
+func (e *Engine) classPolicies(c *Class, inNS []*Policy) {
+	c.policies = [2][]*Policy{}
+	for _, p := range inNS {
+		if !p.Valid() {
+			continue
+		}
+		if _, ok := slices.BinarySearch(p.selected, c.Index); !ok {
+			continue
+		}
+		for d := Ingress; d <= Egress; d++ {
+			if p.Types[d] {
+				c.policies[d] = append(c.policies[d], p)
 			}
 		}
 	}
