@@ -16,7 +16,9 @@ import (
 //   - a workload replaced by one of the same kind, name and namespace whose pods have the
 //     same class, or a new class of their own when they were alone in theirs (a changed
 //     label): the class is matched again against every policy;
+//
 //   - a NetworkPolicy replaced by one of the same name: it is compiled and matched again;
+//
 //   - a Namespace whose labels changed: the peers with a namespaceSelector are matched
 //     again against its classes.
 //
