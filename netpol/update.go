@@ -16,20 +16,17 @@ import (
 //   - a workload replaced by one of the same kind, name and namespace whose pods have the
 //     same class, or a new class of their own when they were alone in theirs (a changed
 //     label): the class is matched again against every policy;
-//
 //   - a NetworkPolicy replaced by one of the same name: it is compiled and matched again;
-//
 //   - a Namespace whose labels changed: the peers with a namespaceSelector are matched
-//     again against its classes.
-//
+//     again against its classes;
 //   - NetworkPolicies added or removed in namespaces that have a Namespace object or
 //     workloads: the policies are compiled and matched, and the classes they select take
 //     their policies again.
 //
 // Anything else (other objects the engine reads added or removed, workloads moving between
-// shared classes, cluster network policies present or changed) builds the engine again. Either way the engine
-// equals FromInventory of the inventory as it now stands; the engine returned before is
-// changed in place, so whoever holds it sees the inventory as it now is.
+// shared classes, cluster network policies present or changed) builds the engine again.
+// Either way the engine equals FromInventory of the inventory as it now stands; the engine
+// returned before is changed in place, so whoever holds it sees the inventory as it now is.
 type Tracker struct {
 	mu  sync.Mutex
 	inv *inventory.Inventory
