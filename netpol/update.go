@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kubeharden/kubeharden/inventory"
@@ -21,10 +22,14 @@ import (
 //     again against its classes;
 //   - NetworkPolicies added or removed in namespaces that have a Namespace object or
 //     workloads: the policies are compiled and matched, and the classes they select take
-//     their policies again.
+//     their policies again;
+//   - workloads added or removed in namespaces that have a Namespace object, with no
+//     cluster network policy loaded: new classes are matched against every policy, classes
+//     that lost their last workload go, and the classes are numbered again.
 //
-// Anything else (other objects the engine reads added or removed, workloads moving between
-// shared classes, cluster network policies present or changed) builds the engine again.
+// Anything else (namespaces or cluster network policies added or removed, several kinds of
+// these changes at once, workloads moving between shared classes, cluster network policies
+// present or changed) builds the engine again.
 // Either way the engine equals FromInventory of the inventory as it now stands; the engine
 // returned before is changed in place, so whoever holds it sees the inventory as it now is.
 type Tracker struct {
@@ -594,7 +599,10 @@ func (t *Tracker) addedOrRemoved(inv *inventory.Inventory) (Change, bool) {
 	if t.unmoved(inv) {
 		return Change{}, true
 	}
-	return t.policiesAddedOrRemoved(inv)
+	if c, ok := t.policiesAddedOrRemoved(inv); ok {
+		return c, true
+	}
+	return t.workloadsAddedOrRemoved(inv)
 }
 
 // policiesAddedOrRemoved updates the engine in place when the only objects it reads that
@@ -742,4 +750,278 @@ func (e *Engine) classPolicies(c *Class, inNS []*Policy) {
 			}
 		}
 	}
+}
+
+// workloadsAddedOrRemoved updates the engine in place when the only objects it reads that
+// were added or removed run pods, each in a namespace that has a Namespace object, and no
+// cluster network policy is loaded: new workloads join their class or make a new one,
+// classes that lose their last workload go, and the classes are numbered again in the
+// order of their first workloads, as New numbers them. It says whether it could.
+func (t *Tracker) workloadsAddedOrRemoved(inv *inventory.Inventory) (Change, bool) {
+	var c Change
+	e := t.e
+	if len(e.cluster) > 0 {
+		return c, false
+	}
+	before, after := engineInput(t.objs), engineInput(inv.All())
+	for k := range before {
+		if !slices.Equal(before[k], after[k]) {
+			return c, false
+		}
+	}
+	// The templates still there keep their order, and whether they run pods.
+	pods := inv.PodTemplates()
+	type tmpl struct {
+		o *inventory.Object
+		s *corev1.PodSpec
+	}
+	oldAt := make(map[tmpl]int, len(t.pods))
+	for i, p := range t.pods {
+		oldAt[tmpl{p.Owner, p.Spec}] = i
+	}
+	wl := make([]*Workload, len(pods))
+	kept := make([]bool, len(t.pods))
+	last := -1
+	var added []int
+	for i, p := range pods {
+		runs := runsPods(inv, p)
+		if j, ok := oldAt[tmpl{p.Owner, p.Spec}]; ok {
+			if j <= last || runs != (t.wl[j] != nil) {
+				return c, false
+			}
+			last, kept[j], wl[i] = j, true, t.wl[j]
+			continue
+		}
+		if runs {
+			if ns := e.nsByName[p.Namespace()]; ns == nil || ns.Object == nil {
+				return c, false
+			}
+			added = append(added, i)
+		}
+	}
+	var removed []*Workload
+	for j, w := range t.wl {
+		if w != nil && !kept[j] {
+			if e.nsByName[w.Namespace].Object == nil {
+				return c, false
+			}
+			removed = append(removed, w)
+		}
+	}
+
+	// From here on the update cannot fail.
+	touchedNS := map[string]bool{}
+	touched := map[*Class]bool{}
+	for _, w := range removed {
+		touchedNS[w.Namespace] = true
+		if w.class != nil {
+			touched[w.class] = true
+		}
+	}
+	fresh := map[string]*Class{} // new classes by key
+	freshKey := map[*Class]string{}
+	for _, i := range added {
+		nw := workloadOf(pods[i])
+		w := &nw
+		wl[i] = w
+		c.Workloads = append(c.Workloads, w)
+		touchedNS[w.Namespace] = true
+		if w.HostNetwork {
+			continue
+		}
+		ports := sortedPorts(w.Ports)
+		k := classKeyOf(w.Namespace, w.Labels, ports)
+		var cl *Class
+		if ci, ok := e.classIndex(k); ok {
+			cl = e.classes[ci]
+		} else if cl = fresh[k]; cl == nil {
+			cl = &Class{Index: -1, Namespace: w.Namespace, Labels: w.Labels, Ports: ports, ns: e.nsByName[w.Namespace]}
+			fresh[k] = cl
+			freshKey[cl] = k
+		}
+		w.class = cl
+		touched[cl] = true
+	}
+	// Workloads, their classes' members, and the classes in the order of their first
+	// workload.
+	e.workloads, e.hostNet = e.workloads[:0], e.hostNet[:0]
+	for cl := range touched {
+		cl.Workloads = nil
+	}
+	var order []*Class
+	inOrder := map[*Class]bool{}
+	for _, w := range wl {
+		if w == nil {
+			continue
+		}
+		if w.HostNetwork {
+			e.hostNet = append(e.hostNet, w)
+			continue
+		}
+		e.workloads = append(e.workloads, w)
+		cl := w.class
+		if touched[cl] {
+			cl.Workloads = append(cl.Workloads, w)
+		}
+		if !inOrder[cl] {
+			inOrder[cl] = true
+			order = append(order, cl)
+		}
+	}
+	renumber := len(order) != len(e.classes)
+	for i, cl := range order {
+		renumber = renumber || cl.Index != i
+	}
+	if renumber {
+		c.ClassPeers = e.renumber(order, freshKey, c.ClassPeers)
+	}
+	for ns := range touchedNS {
+		delete(e.wlByNS, ns)
+	}
+	for _, w := range e.workloads {
+		if touchedNS[w.Namespace] {
+			e.wlByNS[w.Namespace] = append(e.wlByNS[w.Namespace], w)
+		}
+	}
+	for ns := range touchedNS {
+		seen := map[string]*Workload{}
+		for _, w := range e.wlByNS[ns] {
+			w.clash = false
+			if other := seen[w.Name]; other != nil {
+				other.clash, w.clash = true, true
+			}
+			seen[w.Name] = w
+		}
+	}
+	t.objs = slices.Clone(inv.All())
+	t.pods = slices.Clone(pods)
+	t.wl = wl
+	return c, true
+}
+
+// renumber makes order the engine's classes: those of before that are in it keep their
+// matches under their new numbers, the new ones (Index -1, with their keys in fresh) are
+// matched against every policy. It adds to peers those whose classes changed.
+func (e *Engine) renumber(order []*Class, fresh map[*Class]string, peers []*Peer) []*Peer {
+	n := len(order)
+	to := make([]int32, len(e.classes))
+	for i := range to {
+		to[i] = -1
+	}
+	for i, cl := range order {
+		if cl.Index >= 0 {
+			to[cl.Index] = int32(i)
+		}
+	}
+	var buf []int32
+	remap := func(s *classSet) {
+		buf = buf[:0]
+		s.each(func(i int) {
+			if j := to[i]; j >= 0 {
+				buf = append(buf, j)
+			}
+		})
+		slices.Sort(buf)
+		*s = *classSetOf(buf, n)
+	}
+	for _, p := range e.policies {
+		if !p.Valid() {
+			continue
+		}
+		sel := p.selected[:0]
+		for _, ci := range p.selected {
+			if j := to[ci]; j >= 0 {
+				sel = append(sel, int(j))
+			}
+		}
+		slices.Sort(sel)
+		p.selected = sel
+		for _, rules := range p.Rules {
+			for _, r := range rules {
+				shared := false
+				for _, pe := range r.Peers {
+					if pe.IPBlock != nil {
+						continue
+					}
+					shared = shared || pe.pods == r.pods
+					lost := false
+					pe.pods.each(func(i int) { lost = lost || to[i] < 0 })
+					if lost {
+						peers = append(peers, pe)
+					}
+					remap(pe.pods)
+				}
+				if !shared {
+					remap(r.pods)
+				}
+			}
+		}
+	}
+	keys := make([]string, n)
+	for i, cl := range order {
+		if cl.Index >= 0 {
+			keys[i] = e.classKeys[cl.Index]
+		} else {
+			keys[i] = fresh[cl]
+		}
+	}
+	for i, cl := range order {
+		cl.Index = i
+	}
+	e.classes, e.classKeys = order, keys
+	e.keyIndex, e.classIdx = nil, nil
+	for _, ns := range e.namespaces {
+		ns.classes = nil
+	}
+	sigs := map[string]int{}
+	for _, cl := range order {
+		cl.ns.classes = append(cl.ns.classes, cl.Index)
+		sig := classKeyOf("", nil, cl.Ports)
+		if _, ok := sigs[sig]; !ok {
+			sigs[sig] = len(sigs)
+		}
+		cl.portSig = sigs[sig]
+	}
+	for _, cl := range order {
+		if _, ok := fresh[cl]; ok {
+			peers = e.matchNewClass(cl, peers)
+		}
+	}
+	return peers
+}
+
+// matchNewClass matches a class new to the engine against every policy, and adds to peers
+// those that match it.
+func (e *Engine) matchNewClass(c *Class, peers []*Peer) []*Peer {
+	n := len(e.classes)
+	inNS := e.polByNS[c.Namespace]
+	for _, p := range inNS {
+		if p.Valid() && (p.selectsAll || p.selector.Matches(c.Labels)) {
+			i, _ := slices.BinarySearch(p.selected, c.Index)
+			p.selected = slices.Insert(p.selected, i, c.Index)
+		}
+	}
+	e.classPolicies(c, inNS)
+	for _, p := range e.policies {
+		if !p.Valid() {
+			continue
+		}
+		for _, rules := range p.Rules {
+			for _, r := range rules {
+				matched := false
+				for _, pe := range r.Peers {
+					if pe.IPBlock != nil || !pe.MatchesPod(c.Namespace, c.ns.Labels, c.Labels) {
+						continue
+					}
+					matched = true
+					peers = append(peers, pe)
+					pe.pods.set(c.Index, n)
+				}
+				if matched {
+					r.rematch(c.Index, n)
+				}
+			}
+		}
+	}
+	return peers
 }

@@ -22,13 +22,13 @@ import (
 // then a cluster network policy), and checks after each step that the engine the tracker
 // updated is the engine built from scratch: every namespace, workload, class, policy, rule
 // and peer, with the classes each selects or matches, in the same order, and the same matrix.
-// Policies added or deleted must be updated in place at least once.
+// Policies and pods added or deleted must be updated in place at least once.
 func TestTrackerEqualsFromInventory(t *testing.T) {
 	worlds, steps := 120, 30
 	if testing.Short() {
 		worlds = 30
 	}
-	inPlace, rebuilt, policiesInPlace := 0, 0, 0
+	inPlace, rebuilt, policiesInPlace, podsInPlace := 0, 0, 0, 0
 	for it := 0; it < worlds; it++ {
 		r := rand.New(rand.NewSource(int64(it)))
 		inv := inventory.Build(netpoltest.RandomWorld(r))
@@ -46,6 +46,9 @@ func TestTrackerEqualsFromInventory(t *testing.T) {
 				if (strings.HasPrefix(what, "added ") || strings.HasPrefix(what, "deleted ")) && strings.Contains(what, "/NetworkPolicy/") {
 					policiesInPlace++
 				}
+				if strings.Contains(what, "added ") && strings.Contains(what, "/Pod/added-") || strings.HasPrefix(what, "deleted ") && strings.Contains(what, "/Pod/") {
+					podsInPlace++
+				}
 			}
 			want := FromInventory(inventory.Build(slices.Clone(inv.All())))
 			if g, w := dumpEngine(got), dumpEngine(want); g != w {
@@ -59,10 +62,10 @@ func TestTrackerEqualsFromInventory(t *testing.T) {
 	if inPlace < rebuilt/4 || rebuilt == 0 {
 		t.Fatalf("the steps do not exercise both paths: %d updated in place, %d rebuilt", inPlace, rebuilt)
 	}
-	if policiesInPlace == 0 {
-		t.Fatal("no NetworkPolicy added or deleted was updated in place")
+	if policiesInPlace == 0 || podsInPlace == 0 {
+		t.Fatalf("NetworkPolicies (%d) or pods (%d) added or deleted were never updated in place", policiesInPlace, podsInPlace)
 	}
-	t.Logf("%d updated in place (%d policies added or deleted), %d rebuilt", inPlace, policiesInPlace, rebuilt)
+	t.Logf("%d updated in place (%d policies, %d pods added or deleted), %d rebuilt", inPlace, policiesInPlace, podsInPlace, rebuilt)
 }
 
 // TestTrackerOtherInventory checks that a tracker builds afresh for an inventory other than
