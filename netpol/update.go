@@ -25,11 +25,13 @@ import (
 //     their policies again;
 //   - workloads added or removed in namespaces that have a Namespace object, with no
 //     cluster network policy loaded: new classes are matched against every policy, classes
-//     that lost their last workload go, and the classes are numbered again.
+//     that lost their last workload go, and the classes are numbered again;
+//   - Namespace objects added or removed, with no cluster network policy loaded: the
+//     namespaces are listed again, and those whose labels changed are matched again.
 //
-// Anything else (namespaces or cluster network policies added or removed, several kinds of
-// these changes at once, workloads moving between shared classes, cluster network policies
-// present or changed) builds the engine again.
+// Anything else (several kinds of these changes at once, workloads moving between shared
+// classes, cluster network policies added, removed or present for changes that need them
+// absent) builds the engine again.
 // Either way the engine equals FromInventory of the inventory as it now stands; the engine
 // returned before is changed in place, so whoever holds it sees the inventory as it now is.
 type Tracker struct {
@@ -602,6 +604,9 @@ func (t *Tracker) addedOrRemoved(inv *inventory.Inventory) (Change, bool) {
 	if c, ok := t.policiesAddedOrRemoved(inv); ok {
 		return c, true
 	}
+	if c, ok := t.namespacesAddedOrRemoved(inv); ok {
+		return c, true
+	}
 	return t.workloadsAddedOrRemoved(inv)
 }
 
@@ -875,13 +880,26 @@ func (t *Tracker) workloadsAddedOrRemoved(inv *inventory.Inventory) (Change, boo
 	if renumber {
 		c.ClassPeers = e.renumber(order, freshKey, c.ClassPeers)
 	}
+	had := map[string]bool{}
 	for ns := range touchedNS {
+		had[ns] = len(e.wlByNS[ns]) > 0
 		delete(e.wlByNS, ns)
 	}
 	for _, w := range e.workloads {
 		if touchedNS[w.Namespace] {
 			e.wlByNS[w.Namespace] = append(e.wlByNS[w.Namespace], w)
 		}
+	}
+	// Whether a namespace runs workloads is part of what peer-matches-nothing says of the
+	// peers whose namespaceSelector matches it.
+	var emptied []labels.Set
+	for ns := range touchedNS {
+		if had[ns] != (len(e.wlByNS[ns]) > 0) {
+			emptied = append(emptied, e.nsByName[ns].Labels)
+		}
+	}
+	if len(emptied) > 0 {
+		c.NamespacePeers = e.peersMatching(emptied, c.NamespacePeers)
 	}
 	for ns := range touchedNS {
 		seen := map[string]*Workload{}
@@ -1019,6 +1037,162 @@ func (e *Engine) matchNewClass(c *Class, peers []*Peer) []*Peer {
 				}
 				if matched {
 					r.rematch(c.Index, n)
+				}
+			}
+		}
+	}
+	return peers
+}
+
+// namespacesAddedOrRemoved updates the engine in place when the only objects it reads that
+// were added or removed are Namespaces, and no cluster network policy is loaded: the
+// namespaces are listed again in New's order (Namespace objects, then those of workloads,
+// then those of policies), and the peers with a namespaceSelector are matched again against
+// the classes of those whose labels changed. It says whether it could.
+func (t *Tracker) namespacesAddedOrRemoved(inv *inventory.Inventory) (Change, bool) {
+	var c Change
+	e := t.e
+	if len(e.cluster) > 0 {
+		return c, false
+	}
+	before, after := engineInput(t.objs), engineInput(inv.All())
+	if !slices.Equal(before[1], after[1]) || !slices.Equal(before[2], after[2]) {
+		return c, false
+	}
+	pods := inv.PodTemplates()
+	if len(pods) != len(t.pods) {
+		return c, false
+	}
+	for i, n := range pods {
+		p := t.pods[i]
+		if n.Owner != p.Owner || n.Spec != p.Spec || runsPods(inv, n) != (t.wl[i] != nil) {
+			return c, false
+		}
+	}
+
+	// From here on the update cannot fail.
+	type next struct {
+		ns  *Namespace
+		obj *inventory.Object
+	}
+	var order []next
+	var moved []labels.Set // labels of namespaces added, removed, or listed elsewhere
+	at := map[string]int{}
+	add := func(name string, obj *inventory.Object) {
+		if i, ok := at[name]; ok {
+			if obj != nil {
+				order[i].obj = obj
+			}
+			return
+		}
+		at[name] = len(order)
+		order = append(order, next{e.nsByName[name], obj})
+	}
+	for _, o := range after[0] {
+		add(o.Name, o)
+	}
+	for _, w := range t.wl {
+		if w != nil {
+			add(w.Namespace, nil)
+		}
+	}
+	for _, p := range e.policies {
+		if p.Spec != nil {
+			add(p.Namespace, nil)
+		}
+	}
+	gone, inPrev := map[*Namespace]bool{}, map[*Namespace]bool{}
+	for _, ns := range e.namespaces {
+		gone[ns], inPrev[ns] = true, true
+	}
+	prev := slices.Clone(e.namespaces)
+	e.namespaces = e.namespaces[:0]
+	for i, nx := range order {
+		ns := nx.ns
+		if ns == nil {
+			// Only Namespace objects bring names the engine did not know.
+			ns = &Namespace{Name: nx.obj.Name, Labels: namespaceLabels(nx.obj.Name, nx.obj.Labels()), Object: nx.obj}
+			e.nsByName[ns.Name] = ns
+			moved = append(moved, ns.Labels)
+		} else {
+			delete(gone, ns)
+			l := labels.Set{NamespaceNameLabel: ns.Name}
+			if nx.obj != nil {
+				l = namespaceLabels(ns.Name, nx.obj.Labels())
+			}
+			ns.Object = nx.obj
+			if !labelsEqual(l, ns.Labels) {
+				c.Namespaces = append(c.Namespaces, ns)
+				c.Before = append(c.Before, ns.Labels)
+				prev := ns.Labels
+				ns.Labels = l
+				c.NamespacePeers = e.rematchNamespace(ns, prev, c.NamespacePeers)
+			}
+		}
+		ns.pos = i
+		e.namespaces = append(e.namespaces, ns)
+	}
+	for ns := range gone {
+		delete(e.nsByName, ns.Name)
+		moved = append(moved, ns.Labels)
+	}
+	// Peers list the namespaces they match in the engine's order (peer-matches-nothing
+	// names them): those matching a namespace that moved among the others changed too.
+	var was, is []*Namespace
+	for _, ns := range prev {
+		if !gone[ns] {
+			was = append(was, ns)
+		}
+	}
+	for _, ns := range e.namespaces {
+		if inPrev[ns] {
+			is = append(is, ns)
+		}
+	}
+	first, last := -1, -1
+	for i := range is {
+		if is[i] != was[i] {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first >= 0 {
+		for _, ns := range is[first : last+1] {
+			moved = append(moved, ns.Labels)
+		}
+	}
+	if len(moved) > 0 {
+		c.NamespacePeers = e.peersMatching(moved, c.NamespacePeers)
+	}
+	e.nsIndex = nil
+	e.namespaceIndex()
+	t.objs = slices.Clone(inv.All())
+	t.pods = slices.Clone(pods)
+	return c, true
+}
+
+// peersMatching adds to peers those with a namespaceSelector that matches one of ls: the
+// peers whose answers a namespace added, removed or moved changes (for probes, and the
+// order of the namespaces they match).
+func (e *Engine) peersMatching(ls []labels.Set, peers []*Peer) []*Peer {
+	for _, p := range e.policies {
+		if !p.Valid() {
+			continue
+		}
+		for _, rules := range p.Rules {
+			for _, r := range rules {
+				for _, pe := range r.Peers {
+					if pe.IPBlock != nil || pe.NamespaceSelector == nil {
+						continue
+					}
+					for _, l := range ls {
+						if pe.NamespaceSelector.Matches(l) {
+							peers = append(peers, pe)
+							break
+						}
+					}
 				}
 			}
 		}
