@@ -122,9 +122,7 @@ func (t *Tracker) Changed(inv *inventory.Inventory) Change {
 // engine reads (a Pod that a loaded ReplicaSet controls, a ConfigMap), and the engine's
 // input is the same objects as before, the engine stays as it is; the tracker takes note
 // of the inventory as it now is. It says whether that was so.
-func (t *Tracker) unmoved(inv *inventory.Inventory) bool {
-	before := engineInput(t.objs)
-	after := engineInput(inv.All())
+func (t *Tracker) unmoved(inv *inventory.Inventory, before, after [3][]*inventory.Object) bool {
 	for k := range before {
 		if !slices.Equal(before[k], after[k]) {
 			return false
@@ -596,18 +594,19 @@ func (e *Engine) numberRules() {
 }
 
 // addedOrRemoved handles a change that added or removed objects: nothing the engine reads
-// (unmoved), or NetworkPolicies alone (policiesAddedOrRemoved).
+// (unmoved), or NetworkPolicies, Namespaces or workloads alone.
 func (t *Tracker) addedOrRemoved(inv *inventory.Inventory) (Change, bool) {
-	if t.unmoved(inv) {
+	before, after := engineInput(t.objs), engineInput(inv.All())
+	if t.unmoved(inv, before, after) {
 		return Change{}, true
 	}
-	if c, ok := t.policiesAddedOrRemoved(inv); ok {
+	if c, ok := t.policiesAddedOrRemoved(inv, before, after); ok {
 		return c, true
 	}
-	if c, ok := t.namespacesAddedOrRemoved(inv); ok {
+	if c, ok := t.namespacesAddedOrRemoved(inv, before, after); ok {
 		return c, true
 	}
-	return t.workloadsAddedOrRemoved(inv)
+	return t.workloadsAddedOrRemoved(inv, before, after)
 }
 
 // policiesAddedOrRemoved updates the engine in place when the only objects it reads that
@@ -615,10 +614,9 @@ func (t *Tracker) addedOrRemoved(inv *inventory.Inventory) (Change, bool) {
 // object or workloads (the namespaces that policies alone make known are numbered after
 // those, in the order of their first policy: adding or removing one would renumber them).
 // The pod templates must be those of before. It says whether it could.
-func (t *Tracker) policiesAddedOrRemoved(inv *inventory.Inventory) (Change, bool) {
+func (t *Tracker) policiesAddedOrRemoved(inv *inventory.Inventory, before, after [3][]*inventory.Object) (Change, bool) {
 	var c Change
 	e := t.e
-	before, after := engineInput(t.objs), engineInput(inv.All())
 	if !slices.Equal(before[0], after[0]) || !slices.Equal(before[2], after[2]) {
 		return c, false
 	}
@@ -762,13 +760,12 @@ func (e *Engine) classPolicies(c *Class, inNS []*Policy) {
 // cluster network policy is loaded: new workloads join their class or make a new one,
 // classes that lose their last workload go, and the classes are numbered again in the
 // order of their first workloads, as New numbers them. It says whether it could.
-func (t *Tracker) workloadsAddedOrRemoved(inv *inventory.Inventory) (Change, bool) {
+func (t *Tracker) workloadsAddedOrRemoved(inv *inventory.Inventory, before, after [3][]*inventory.Object) (Change, bool) {
 	var c Change
 	e := t.e
 	if len(e.cluster) > 0 {
 		return c, false
 	}
-	before, after := engineInput(t.objs), engineInput(inv.All())
 	for k := range before {
 		if !slices.Equal(before[k], after[k]) {
 			return c, false
@@ -1049,13 +1046,12 @@ func (e *Engine) matchNewClass(c *Class, peers []*Peer) []*Peer {
 // namespaces are listed again in New's order (Namespace objects, then those of workloads,
 // then those of policies), and the peers with a namespaceSelector are matched again against
 // the classes of those whose labels changed. It says whether it could.
-func (t *Tracker) namespacesAddedOrRemoved(inv *inventory.Inventory) (Change, bool) {
+func (t *Tracker) namespacesAddedOrRemoved(inv *inventory.Inventory, before, after [3][]*inventory.Object) (Change, bool) {
 	var c Change
 	e := t.e
 	if len(e.cluster) > 0 {
 		return c, false
 	}
-	before, after := engineInput(t.objs), engineInput(inv.All())
 	if !slices.Equal(before[1], after[1]) || !slices.Equal(before[2], after[2]) {
 		return c, false
 	}
