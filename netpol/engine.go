@@ -196,7 +196,10 @@ func New(in Input) *Engine {
 		e.selectAndMatch(p)
 	}
 	e.addClusterPolicies(in.ClusterPolicies)
+	// Built now, the indexes are shared by the engines WithPolicies derives and kept up to
+	// date by the tracker's updates.
 	e.namespaceIndex()
+	e.classLabelIndex()
 	return e
 }
 

@@ -72,3 +72,51 @@ func (x *labelIndex) candidates(sel labels.Selector) (c []int32, all bool) {
 	}
 	return c, all
 }
+
+// move updates item i, whose labels changed from before to after, keeping the lists
+// sorted: an update in place changes one class or namespace, where building the index
+// again costs every item.
+func (x *labelIndex) move(i int, before, after labels.Set) {
+	id := int32(i)
+	for k, v := range before {
+		if w, ok := after[k]; ok && w == v {
+			continue
+		}
+		x.kv[k][v] = remove32(x.kv[k][v], id)
+		if len(x.kv[k][v]) == 0 {
+			delete(x.kv[k], v)
+		}
+		if _, ok := after[k]; !ok {
+			x.keys[k] = remove32(x.keys[k], id)
+		}
+	}
+	for k, v := range after {
+		if w, ok := before[k]; ok && w == v {
+			continue
+		}
+		vs := x.kv[k]
+		if vs == nil {
+			vs = map[string][]int32{}
+			x.kv[k] = vs
+		}
+		vs[v] = insert32(vs[v], id)
+		if _, ok := before[k]; !ok {
+			x.keys[k] = insert32(x.keys[k], id)
+		}
+	}
+}
+
+func remove32(s []int32, v int32) []int32 {
+	if at, ok := slices.BinarySearch(s, v); ok {
+		return slices.Delete(s, at, at+1)
+	}
+	return s
+}
+
+func insert32(s []int32, v int32) []int32 {
+	at, ok := slices.BinarySearch(s, v)
+	if ok {
+		return s
+	}
+	return slices.Insert(s, at, v)
+}

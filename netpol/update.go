@@ -329,7 +329,7 @@ func (t *Tracker) update(inv *inventory.Inventory) (Change, bool) {
 		c.Namespaces = append(c.Namespaces, ns)
 		c.Before = append(c.Before, ns.Labels)
 		ns.Labels = namespaceLabels(ns.Name, ns.Object.Labels())
-		e.nsIndex = nil
+		e.namespaceIndex().move(ns.pos, c.Before[len(c.Before)-1], ns.Labels)
 		c.NamespacePeers = e.rematchNamespace(ns, c.Before[len(c.Before)-1], c.NamespacePeers)
 	}
 	for _, m := range moves {
@@ -354,8 +354,8 @@ func (t *Tracker) update(inv *inventory.Inventory) (Change, bool) {
 				e.keyIndex[m.key] = cl.Index
 			}
 			e.classKeys[cl.Index] = m.key
+			e.classLabelIndex().move(cl.Index, cl.Labels, w.Labels)
 			cl.Labels = w.Labels
-			e.classIdx = nil
 			c.ClassPeers = e.rematchClass(cl, c.ClassPeers)
 		}
 	}
@@ -985,6 +985,7 @@ func (e *Engine) renumber(order []*Class, fresh map[*Class]string, peers []*Peer
 	}
 	e.classes, e.classKeys = order, keys
 	e.keyIndex, e.classIdx = nil, nil
+	e.classLabelIndex()
 	for _, ns := range e.namespaces {
 		ns.classes = nil
 	}
