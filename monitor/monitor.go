@@ -152,7 +152,11 @@ func New(opts Options) (*Monitor, error) {
 		return nil, err
 	}
 	m := &Monitor{opts: opts, log: opts.Log, metrics: newMetrics(), kick: make(chan struct{}, 1), writeKick: make(chan struct{}, 1)}
-	m.writer = &writer{dyn: dyn, api: opts.ReportAPI, metrics: m.metrics, now: opts.Now}
+	rc, err := newReportClient(opts.Config, opts.ReportAPI)
+	if err != nil {
+		return nil, err
+	}
+	m.writer = &writer{dyn: dyn, rest: rc, api: opts.ReportAPI, metrics: m.metrics, now: opts.Now}
 	return m, nil
 }
 
