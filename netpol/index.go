@@ -120,3 +120,38 @@ func insert32(s []int32, v int32) []int32 {
 	}
 	return slices.Insert(s, at, v)
 }
+
+// remap numbers the items again: item i becomes to[i], or goes when to[i] is -1; n is the
+// number of items after.
+func (x *labelIndex) remap(to []int32, n int) {
+	re := func(s []int32) []int32 {
+		out := s[:0]
+		for _, i := range s {
+			if j := to[i]; j >= 0 {
+				out = append(out, j)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	for k, vs := range x.kv {
+		for v, s := range vs {
+			if s = re(s); len(s) == 0 {
+				delete(vs, v)
+			} else {
+				vs[v] = s
+			}
+		}
+		if len(vs) == 0 {
+			delete(x.kv, k)
+		}
+	}
+	for k, s := range x.keys {
+		if s = re(s); len(s) == 0 {
+			delete(x.keys, k)
+		} else {
+			x.keys[k] = s
+		}
+	}
+	x.n = n
+}

@@ -983,8 +983,18 @@ func (e *Engine) renumber(order []*Class, fresh map[*Class]string, peers []*Peer
 	for i, cl := range order {
 		cl.Index = i
 	}
+	if e.classIdx != nil && e.classIdx.n == len(e.classes) {
+		e.classIdx.remap(to, n)
+		for _, cl := range order {
+			if _, ok := fresh[cl]; ok {
+				e.classIdx.move(cl.Index, nil, cl.Labels)
+			}
+		}
+	} else {
+		e.classIdx = nil
+	}
 	e.classes, e.classKeys = order, keys
-	e.keyIndex, e.classIdx = nil, nil
+	e.keyIndex = nil
 	e.classLabelIndex()
 	for _, ns := range e.namespaces {
 		ns.classes = nil
