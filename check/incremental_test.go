@@ -571,3 +571,39 @@ func TestJudgeConcurrent(t *testing.T) {
 	}
 	equalRuns(t, "after concurrent Judge", ev, checks)
 }
+
+// TestNoFixes holds an Evaluator without fixes to the findings of one with them, fixes
+// aside, over the same changes: leaving the fixes out must not change what is found.
+func TestNoFixes(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 13))
+	objs := wrap(gen.Objects(40, 7))
+	checks := check.All()
+	with := check.NewEvaluator(inventory.Build(slices.Clone(objs)), check.EvalOptions{Checks: checks, Now: judgeAt})
+	without := check.NewEvaluator(inventory.Build(slices.Clone(objs)), check.EvalOptions{Checks: checks, Now: judgeAt, NoFixes: true})
+	fixed := 0
+	for step := range 20 {
+		want := with.Findings()
+		for i := range want {
+			if want[i].Fixes != nil {
+				fixed++
+			}
+			want[i].Fixes = nil
+		}
+		got := without.Findings()
+		for i := range got {
+			if got[i].Fixes != nil {
+				t.Fatalf("step %d: a finding of %s kept its fixes", step, got[i].Check)
+			}
+		}
+		if !bytes.Equal(jsonOf(t, got), jsonOf(t, want)) {
+			t.Fatalf("step %d: the findings without fixes differ from those with them", step)
+		}
+		cur := with.Inventory().All()
+		c := inventory.Change{Upsert: []*inventory.Object{mutate(r, cur[r.IntN(len(cur))])}}
+		with.Apply(c)
+		without.Apply(c)
+	}
+	if fixed == 0 {
+		t.Fatal("no finding had a fix to leave out")
+	}
+}

@@ -28,6 +28,9 @@ type Pass struct {
 	// Evaluator re-runs a check with a Partition for those a change can affect, and drops
 	// the findings elsewhere. The check may skip its work for other namespaces.
 	Namespaces map[string]bool
+	// NoFixes says the findings are wanted without their fixes: Report drops them, and a
+	// check whose fixes cost work of their own (plans, copies of pod specs) skips it.
+	NoFixes bool
 
 	// findings are kept in chunks that never move: a check with many findings would
 	// otherwise copy them each time its slice doubled.
@@ -94,7 +97,9 @@ func (p *Pass) Report(d Diagnostic) {
 		if !p.Check.Fixable {
 			panic("check " + p.Check.ID + " offers a fix but is not marked Fixable")
 		}
-		f.Fixes = d.Fixes
+		if !p.NoFixes {
+			f.Fixes = d.Fixes
+		}
 	}
 	if o := d.Object; o != nil {
 		f.Object, f.object = o.Ref, o

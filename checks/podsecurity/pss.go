@@ -209,6 +209,7 @@ var podChecks = func() []*check.Check {
 			Kinds:       []string{check.Workloads},
 			Reads:       []string{"Namespace"},
 			Scope:       check.ScopeNamespace,
+			PerObject:   true,
 			Requires:    []check.Requirement{engines.PodSecurity},
 			Run:         runPod(c.ID),
 		})
@@ -262,7 +263,7 @@ func runPod(id string) func(*check.Pass) {
 // fixes returns the fix of check id for template t when applying it makes t pass the check
 // at lv, else nil: a person has to decide (a privileged container, a root image).
 func (s *scope) fixes(id string, t inventory.PodTemplate, lv api.LevelVersion) []check.SuggestedFix {
-	if !fixable[id] {
+	if !fixable[id] || s.pass.NoFixes {
 		return nil
 	}
 	edits, spec := hardening(t.Spec, s.pass.Inv.ImageData())

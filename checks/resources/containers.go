@@ -27,6 +27,7 @@ var MissingCPURequest = &check.Check{
 	Kinds:       []string{check.Workloads},
 	Reads:       []string{"LimitRange"},
 	Scope:       check.ScopeNamespace,
+	PerObject:   true,
 	Run:         func(p *check.Pass) { runContainers(p, corev1.ResourceCPU, false) },
 }
 
@@ -48,6 +49,7 @@ var MissingMemoryRequest = &check.Check{
 	Kinds:       []string{check.Workloads},
 	Reads:       []string{"LimitRange"},
 	Scope:       check.ScopeNamespace,
+	PerObject:   true,
 	Run:         func(p *check.Pass) { runContainers(p, corev1.ResourceMemory, false) },
 }
 
@@ -69,6 +71,7 @@ var MissingMemoryLimit = &check.Check{
 	Kinds:       []string{check.Workloads},
 	Reads:       []string{"LimitRange"},
 	Scope:       check.ScopeNamespace,
+	PerObject:   true,
 	Run:         func(p *check.Pass) { runContainers(p, corev1.ResourceMemory, true) },
 }
 
@@ -91,6 +94,7 @@ var MissingCPULimit = &check.Check{
 	Kinds:       []string{check.Workloads},
 	Reads:       []string{"LimitRange"},
 	Scope:       check.ScopeNamespace,
+	PerObject:   true,
 	Run: func(p *check.Pass) {
 		if p.Config == nil || !p.Config.Resources.RequireCPULimit {
 			return
