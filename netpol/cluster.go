@@ -115,7 +115,7 @@ type ClusterRule struct {
 	ports    portSpec
 	peers    []clusterPeer
 	networks IPSet
-	pods     bitset
+	pods     *classSet
 }
 
 type clusterPeer struct {
@@ -465,6 +465,7 @@ func (e *Engine) addClusterPolicies(ps []*ClusterPolicy) {
 	}
 	sortClusterPolicies(valid)
 	n := len(e.classes)
+	var idx []int32
 	for _, p := range valid {
 		for _, c := range e.classes {
 			if p.selects(c.ns.Labels, c.Labels) {
@@ -473,12 +474,13 @@ func (e *Engine) addClusterPolicies(ps []*ClusterPolicy) {
 		}
 		for d := Ingress; d <= Egress; d++ {
 			for _, r := range p.Rules[d] {
-				r.pods = newBitset(n)
+				idx = idx[:0]
 				for _, c := range e.classes {
 					if r.matchesPod(c.ns.Labels, c.Labels) {
-						r.pods.set(c.Index)
+						idx = append(idx, int32(c.Index))
 					}
 				}
+				r.pods = classSetOf(idx, n)
 				for _, ci := range p.selected {
 					c := e.classes[ci]
 					c.cluster[p.Tier][d] = append(c.cluster[p.Tier][d], r)

@@ -1,7 +1,6 @@
 package netpol
 
 import (
-	"math/bits"
 	"slices"
 	"sort"
 	"strconv"
@@ -26,6 +25,8 @@ type Namespace struct {
 	Object *inventory.Object
 
 	classes []int
+	// pos is the namespace's place in the engine's namespaces.
+	pos int
 }
 
 // Workload is a set of pods with one pod template: a Deployment, StatefulSet, Job, bare
@@ -137,6 +138,9 @@ type Engine struct {
 	classKeys []string
 	// keyIndex indexes classKeys, built by the first update that needs it.
 	keyIndex map[string]int
+	// nsIndex and classIdx list namespaces (by pos) and classes by their labels, for
+	// matching selectors; nil when out of date (namespaceIndex and classLabelIndex build them).
+	nsIndex, classIdx *labelIndex
 }
 
 // New builds an engine: it groups pods into classes, compiles the policies, and works out
@@ -192,6 +196,10 @@ func New(in Input) *Engine {
 		e.selectAndMatch(p)
 	}
 	e.addClusterPolicies(in.ClusterPolicies)
+	// Built now, the indexes are shared by the engines WithPolicies derives and kept up to
+	// date by the tracker's updates.
+	e.namespaceIndex()
+	e.classLabelIndex()
 	return e
 }
 
@@ -241,18 +249,21 @@ func (e *Engine) matchPolicy(p *Policy) {
 			}
 		}
 	}
+	var buf []int32
+	var sets []*classSet
 	for _, rules := range p.Rules {
 		for _, r := range rules {
 			r.id = e.rules
 			e.rules++
-			r.pods = newBitset(n)
+			sets = sets[:0]
 			for _, pe := range r.Peers {
 				if pe.IPBlock != nil {
 					continue
 				}
-				pe.pods = e.matchPeer(pe)
-				r.pods.or(pe.pods)
+				pe.pods, buf = e.matchPeer(pe, buf)
+				sets = append(sets, pe.pods)
 			}
+			r.pods = unionOf(sets, n)
 		}
 	}
 }
@@ -288,11 +299,13 @@ func classKeyOf(ns string, l labels.Set, ports []NamedPort) string {
 func (e *Engine) namespace(name string, l labels.Set, obj *inventory.Object) *Namespace {
 	ns := e.nsByName[name]
 	if ns == nil {
-		ns = &Namespace{Name: name, Labels: labels.Set{NamespaceNameLabel: name}}
+		ns = &Namespace{Name: name, Labels: labels.Set{NamespaceNameLabel: name}, pos: len(e.namespaces)}
 		e.nsByName[name] = ns
 		e.namespaces = append(e.namespaces, ns)
+		e.nsIndex = nil
 	}
 	if l != nil || obj != nil {
+		e.nsIndex = nil
 		set := labels.Set{}
 		for k, v := range l {
 			set[k] = v
@@ -303,27 +316,119 @@ func (e *Engine) namespace(name string, l labels.Set, obj *inventory.Object) *Na
 	return ns
 }
 
-func (e *Engine) matchPeer(pe *Peer) bitset {
-	b := newBitset(len(e.classes))
-	match := func(ns *Namespace) {
-		for _, ci := range ns.classes {
-			if pe.PodSelector.Matches(e.classes[ci].Labels) {
-				b.set(ci)
-			}
-		}
-	}
+// matchPeer returns the classes a pod peer matches, using buf for scratch and returning it.
+func (e *Engine) matchPeer(pe *Peer, buf []int32) (*classSet, []int32) {
+	n := len(e.classes)
+	idx := buf[:0]
 	if pe.NamespaceSelector == nil {
 		if ns := e.nsByName[pe.Rule.Policy.Namespace]; ns != nil {
-			match(ns)
+			for _, ci := range ns.classes {
+				if pe.PodSelector.Matches(e.classes[ci].Labels) {
+					idx = append(idx, int32(ci))
+				}
+			}
 		}
-		return b
+		return classSetOf(idx, n), idx
 	}
-	for _, ns := range e.namespaces {
-		if pe.NamespaceSelector.Matches(ns.Labels) {
-			match(ns)
+	// Try the classes the podSelector can match, or those of the namespaces the
+	// namespaceSelector can match, whichever are fewer.
+	pods, allPods := e.classLabelIndex().candidates(pe.PodSelector)
+	nss, allNS := e.namespaceIndex().candidates(pe.NamespaceSelector)
+	byPods := !allPods
+	if byPods && !allNS {
+		inNS := 0
+		for _, pos := range nss {
+			inNS += len(e.namespaces[pos].classes)
+		}
+		byPods = len(pods) < inNS
+	}
+	switch {
+	case byPods:
+		for _, ci := range pods {
+			c := e.classes[ci]
+			if pe.NamespaceSelector.Matches(c.ns.Labels) && pe.PodSelector.Matches(c.Labels) {
+				idx = append(idx, ci)
+			}
+		}
+	default:
+		match := func(ns *Namespace) {
+			if !pe.NamespaceSelector.Matches(ns.Labels) {
+				return
+			}
+			for _, ci := range ns.classes {
+				if pe.PodSelector.Matches(e.classes[ci].Labels) {
+					idx = append(idx, int32(ci))
+				}
+			}
+		}
+		if allNS {
+			for _, ns := range e.namespaces {
+				match(ns)
+			}
+		} else {
+			for _, pos := range nss {
+				match(e.namespaces[pos])
+			}
+		}
+		slices.Sort(idx)
+	}
+	return classSetOf(idx, n), idx
+}
+
+// namespaceIndex returns the index of the namespaces' labels, building it when out of date.
+func (e *Engine) namespaceIndex() *labelIndex {
+	if e.nsIndex == nil || e.nsIndex.n != len(e.namespaces) {
+		x := newLabelIndex()
+		for i, ns := range e.namespaces {
+			x.add(i, ns.Labels)
+		}
+		x.n = len(e.namespaces)
+		e.nsIndex = x
+	}
+	return e.nsIndex
+}
+
+// classLabelIndex returns the index of the classes' labels, building it when out of date.
+func (e *Engine) classLabelIndex() *labelIndex {
+	if e.classIdx == nil || e.classIdx.n != len(e.classes) {
+		x := newLabelIndex()
+		for i, c := range e.classes {
+			x.add(i, c.Labels)
+		}
+		x.n = len(e.classes)
+		e.classIdx = x
+	}
+	return e.classIdx
+}
+
+// NamespacesMatching returns the namespaces whose labels sel matches, in Namespaces' order.
+func (e *Engine) NamespacesMatching(sel labels.Selector) []*Namespace {
+	var out []*Namespace
+	x := e.nsIndex
+	if x == nil || x.n != len(e.namespaces) {
+		// Out of date (only while an update runs): try every namespace.
+		for _, ns := range e.namespaces {
+			if sel.Matches(ns.Labels) {
+				out = append(out, ns)
+			}
+		}
+		return out
+	}
+	c, all := x.candidates(sel)
+	if all {
+		for _, ns := range e.namespaces {
+			if sel.Matches(ns.Labels) {
+				out = append(out, ns)
+			}
+		}
+		return out
+	}
+	for _, pos := range c {
+		if ns := e.namespaces[pos]; sel.Matches(ns.Labels) {
+			out = append(out, ns)
 		}
 	}
-	return b
+	return out
 }
 
 // FromInventory builds an engine from every Namespace, workload and NetworkPolicy in inv.
@@ -521,42 +626,8 @@ func (e *Engine) DefaultDeny(ns string, d Direction) []*Policy {
 	return out
 }
 
-func (e *Engine) classList(b bitset) []*Class {
+func (e *Engine) classList(b *classSet) []*Class {
 	var out []*Class
 	b.each(func(i int) { out = append(out, e.classes[i]) })
 	return out
-}
-
-// bitset is a set of class indices.
-type bitset []uint64
-
-func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
-
-func (b bitset) set(i int)      { b[i/64] |= 1 << (i % 64) }
-func (b bitset) unset(i int)    { b[i/64] &^= 1 << (i % 64) }
-func (b bitset) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }
-
-func (b bitset) empty() bool {
-	for _, w := range b {
-		if w != 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func (b bitset) or(o bitset) {
-	for i := range o {
-		b[i] |= o[i]
-	}
-}
-
-func (b bitset) each(f func(int)) {
-	for i, w := range b {
-		for w != 0 {
-			t := bits.TrailingZeros64(w)
-			f(i*64 + t)
-			w &= w - 1
-		}
-	}
 }

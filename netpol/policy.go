@@ -114,7 +114,7 @@ type Rule struct {
 	ports portSpec
 	id    int
 	// pods is the union of the classes its pod peers match.
-	pods bitset
+	pods *classSet
 	// ips is the union of its ipBlock peers.
 	ips IPSet
 }
@@ -168,7 +168,7 @@ type Peer struct {
 	NamespaceSelector labels.Selector
 	PodSelector       labels.Selector
 
-	pods bitset
+	pods *classSet
 }
 
 // Path is the peer's field path: "spec.ingress[0].from[1]".

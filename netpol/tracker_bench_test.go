@@ -45,3 +45,33 @@ func BenchmarkTracker10k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTrackerAddRemove10k measures the tracker bringing the engine of a generated
+// 10,000-workload cluster up to date after an object of each kind is deleted, and again
+// after it is created back: two updates per iteration, neither of which may build the
+// engine again.
+func BenchmarkTrackerAddRemove10k(b *testing.B) {
+	inv := gen.Inventory(10000, 1)
+	tr := netpol.NewTracker()
+	tr.Engine(inv)
+	for _, kind := range []string{"Deployment", "Pod", "Namespace", "NetworkPolicy"} {
+		b.Run(kind, func(b *testing.B) {
+			objs := inv.ByKind(kind)
+			o := objs[len(objs)/2]
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				inv.Delete(o.Ref)
+				tr.Engine(inv)
+				if tr.Changed(inv).All {
+					b.Fatalf("%s deleted: the engine was built again", kind)
+				}
+				inv.Upsert(o)
+				tr.Engine(inv)
+				if tr.Changed(inv).All {
+					b.Fatalf("%s created: the engine was built again", kind)
+				}
+			}
+		})
+	}
+}

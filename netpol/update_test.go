@@ -18,16 +18,17 @@ import (
 
 // TestTrackerEqualsFromInventory changes random worlds in place, a step at a time (pod
 // labels, alone in their class or joining another, named ports, hostNetwork; namespace
-// labels; policies changed, made invalid, added and deleted; pods added and deleted; now and
+// labels; policies changed, made invalid, added and deleted; pods and namespaces added and deleted; now and
 // then a cluster network policy), and checks after each step that the engine the tracker
 // updated is the engine built from scratch: every namespace, workload, class, policy, rule
 // and peer, with the classes each selects or matches, in the same order, and the same matrix.
+// Policies, pods and namespaces added or deleted must be updated in place at least once.
 func TestTrackerEqualsFromInventory(t *testing.T) {
 	worlds, steps := 120, 30
 	if testing.Short() {
 		worlds = 30
 	}
-	inPlace, rebuilt := 0, 0
+	inPlace, rebuilt, policiesInPlace, podsInPlace, nsInPlace := 0, 0, 0, 0, 0
 	for it := 0; it < worlds; it++ {
 		r := rand.New(rand.NewSource(int64(it)))
 		inv := inventory.Build(netpoltest.RandomWorld(r))
@@ -42,6 +43,15 @@ func TestTrackerEqualsFromInventory(t *testing.T) {
 				rebuilt++
 			} else {
 				inPlace++
+				if (strings.HasPrefix(what, "added ") || strings.HasPrefix(what, "deleted ")) && strings.Contains(what, "/NetworkPolicy/") {
+					policiesInPlace++
+				}
+				if strings.Contains(what, "added ") && strings.Contains(what, "/Pod/added-") || strings.HasPrefix(what, "deleted ") && strings.Contains(what, "/Pod/") {
+					podsInPlace++
+				}
+				if (strings.HasPrefix(what, "added ") || strings.HasPrefix(what, "deleted ")) && strings.Contains(what, " Namespace/") {
+					nsInPlace++
+				}
 			}
 			want := FromInventory(inventory.Build(slices.Clone(inv.All())))
 			if g, w := dumpEngine(got), dumpEngine(want); g != w {
@@ -55,7 +65,10 @@ func TestTrackerEqualsFromInventory(t *testing.T) {
 	if inPlace < rebuilt/4 || rebuilt == 0 {
 		t.Fatalf("the steps do not exercise both paths: %d updated in place, %d rebuilt", inPlace, rebuilt)
 	}
-	t.Logf("%d updated in place, %d rebuilt", inPlace, rebuilt)
+	if policiesInPlace == 0 || podsInPlace == 0 || nsInPlace == 0 {
+		t.Fatalf("NetworkPolicies (%d), pods (%d) or Namespaces (%d) added or deleted were never updated in place", policiesInPlace, podsInPlace, nsInPlace)
+	}
+	t.Logf("%d updated in place (%d policies, %d pods, %d namespaces added or deleted), %d rebuilt", inPlace, policiesInPlace, podsInPlace, nsInPlace, rebuilt)
 }
 
 // TestTrackerOtherInventory checks that a tracker builds afresh for an inventory other than
@@ -201,6 +214,24 @@ func changeWorld(t *testing.T, r *rand.Rand, inv *inventory.Inventory, pool []*i
 		o = inventory.New(o.Obj, o.Source, o.Lines)
 		inv.Upsert(o)
 		return "added " + o.Ref.String() + ", controlled by " + owner.Ref.String()
+	case op == 18: // a Namespace object added (for a name workloads use, or a new one) or deleted
+		if len(nss) > 0 && r.Intn(2) == 0 {
+			o := nss[r.Intn(len(nss))]
+			inv.Delete(o.Ref)
+			return "deleted " + o.Ref.String()
+		}
+		name := []string{"a", "b", "e", "f", "g"}[r.Intn(5)]
+		if inv.Namespace(name) != nil {
+			return "nothing"
+		}
+		ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+			ObjectMeta: metav1.ObjectMeta{Name: name}}
+		if r.Intn(2) == 0 {
+			ns.Labels = map[string]string{"team": []string{"x", "z"}[r.Intn(2)]}
+		}
+		o := inventory.New(ns, inventory.Source{}, nil)
+		inv.Upsert(o)
+		return "added " + o.Ref.String()
 	case op < 18: // a cluster network policy, which the tracker does not update in place
 		anps, banp := randomClusterPolicies(r)
 		if banp != nil && len(inv.ByKind(BANPKind)) == 0 {
@@ -241,7 +272,7 @@ func dumpEngine(e *Engine) string {
 		}
 		return s
 	}
-	bits := func(s bitset) string {
+	bits := func(s *classSet) string {
 		var out []string
 		s.each(func(i int) { out = append(out, fmt.Sprint(i)) })
 		return strings.Join(out, ",")

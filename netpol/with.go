@@ -26,6 +26,7 @@ func (e *Engine) WithPolicies(extra []PolicyInput) *Engine {
 	// New appends the policies to the classes they select, which are classes of their own
 	// namespaces: those get copies, and so do their workloads, which point to them.
 	copied := map[string]bool{}
+	repl := map[*Workload]*Workload{}
 	for _, pi := range extra {
 		ns := pi.Policy.Namespace
 		if pi.Object != nil {
@@ -35,21 +36,32 @@ func (e *Engine) WithPolicies(extra []PolicyInput) *Engine {
 			continue
 		}
 		copied[ns] = true
-		n.copyClasses(ns)
+		n.copyClasses(ns, repl)
+	}
+	// One pass over every workload for all the namespaces: one per namespace grew with
+	// namespaces × workloads.
+	if len(repl) > 0 {
+		for i, w := range n.workloads {
+			if r := repl[w]; r != nil {
+				n.workloads[i] = r
+			}
+		}
 	}
 	for _, pi := range extra {
 		n.selectAndMatch(n.addPolicy(pi))
 	}
+	n.namespaceIndex()
 	return &n
 }
 
-// copyClasses gives the classes of namespace ns, and their workloads, copies of their own.
-func (n *Engine) copyClasses(ns string) {
+// copyClasses gives the classes of namespace ns, and their workloads, copies of their own,
+// and records in repl which workload replaces which.
+func (n *Engine) copyClasses(ns string, repl map[*Workload]*Workload) {
 	space := n.nsByName[ns]
 	if space == nil {
 		return
 	}
-	repl := map[*Workload]*Workload{}
+	copied := false
 	for _, ci := range space.classes {
 		c := n.classes[ci]
 		cc := *c
@@ -62,10 +74,11 @@ func (n *Engine) copyClasses(ns string) {
 			wc.class = &cc
 			cc.Workloads[i] = &wc
 			repl[w] = &wc
+			copied = true
 		}
 		n.classes[ci] = &cc
 	}
-	if len(repl) == 0 {
+	if !copied {
 		return
 	}
 	in := slices.Clone(n.wlByNS[ns])
@@ -73,9 +86,4 @@ func (n *Engine) copyClasses(ns string) {
 		in[i] = repl[w]
 	}
 	n.wlByNS[ns] = in
-	for i, w := range n.workloads {
-		if r := repl[w]; r != nil {
-			n.workloads[i] = r
-		}
-	}
 }

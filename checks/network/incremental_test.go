@@ -21,7 +21,7 @@ import (
 // TestIncrementalEqualsFullRun drives the incremental Evaluator over the network checks
 // through random changes of random worlds (pod labels, alone in their class or joining
 // others; namespace labels; policy specs, labels, and policies made invalid; pods and
-// policies added and deleted) and checks after each step that its findings are those of a
+// policies added and deleted; Namespace objects added and deleted) and checks after each step that its findings are those of a
 // full run: the engine updated in place, and the checks re-run only for the namespaces
 // their partitions name, miss nothing.
 func TestIncrementalEqualsFullRun(t *testing.T) {
@@ -161,6 +161,20 @@ func randomChange(r *rand.Rand, inv *inventory.Inventory, pool []*inventory.Obje
 		o := copyOf(pool[len(pool)-1-r.Intn(3)])
 		o.Meta.SetName(fmt.Sprintf("added-%d", step))
 		return upsert(inventory.New(o.Obj, o.Source, o.Lines), "added")
+	case op == 17: // a Namespace object added (for a name pods use, or a new one) or deleted
+		if len(nss) > 0 && r.Intn(2) == 0 {
+			o := nss[r.Intn(len(nss))]
+			return inventory.Change{Delete: []inventory.Ref{o.Ref}}, "deleted " + o.Ref.String()
+		}
+		name := []string{"a", "b", "e", "f", "g"}[r.Intn(5)]
+		if inv.Namespace(name) != nil {
+			return inventory.Change{}, "nothing"
+		}
+		ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: name}}
+		if r.Intn(2) == 0 {
+			ns.Labels = map[string]string{"team": []string{"x", "z"}[r.Intn(2)]}
+		}
+		return upsert(inventory.New(ns, inventory.Source{}, nil), "added")
 	}
 	return inventory.Change{}, "nothing"
 }

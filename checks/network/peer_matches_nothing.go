@@ -93,8 +93,8 @@ func judgeable(e *netpol.Engine, pol *netpol.Policy, pe *netpol.Peer) string {
 		return fmt.Sprintf("no workload of namespace %q has pods with %s", pol.Namespace, sel)
 	}
 	var nss []string
-	for _, ns := range e.Namespaces() {
-		if pe.NamespaceSelector.Matches(ns.Labels) && len(e.WorkloadsIn(ns.Name)) > 0 {
+	for _, ns := range e.NamespacesMatching(pe.NamespaceSelector) {
+		if len(e.WorkloadsIn(ns.Name)) > 0 {
 			nss = append(nss, ns.Name)
 		}
 	}

@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -101,6 +102,7 @@ var databaseKeys = []string{"app", "app.kubernetes.io/name", "app.kubernetes.io/
 
 func runSensitiveExposed(p *check.Pass) {
 	e := engine(p)
+	x := newExposure(e)
 	// Every Reach below depends on the workload only through its class (the engine cannot
 	// tell the workloads of a class apart), so the sources are worked out once per class.
 	fromByClass := map[*netpol.Class][]string{}
@@ -114,7 +116,7 @@ func runSensitiveExposed(p *check.Pass) {
 		}
 		from, done := fromByClass[w.Class()]
 		if !done {
-			from = exposedFrom(e, w)
+			from = x.from(w)
 			fromByClass[w.Class()] = from
 		}
 		if len(from) == 0 {
@@ -125,8 +127,29 @@ func runSensitiveExposed(p *check.Pass) {
 	}
 }
 
-// exposedFrom lists the unnamed sources outside w's namespace that can reach w.
-func exposedFrom(e *netpol.Engine, w *netpol.Workload) []string {
+// noLabels are the labels of a probe pod.
+var noLabels = labels.Set{}
+
+// exposure finds the unnamed sources that reach workloads, for one engine.
+type exposure struct {
+	e *netpol.Engine
+	// pos is each namespace's place in e.Namespaces(); byPeer the places of the namespaces
+	// whose pods without labels a peer matches, worked out once per peer.
+	pos    map[*netpol.Namespace]int
+	byPeer map[*netpol.Peer][]int
+}
+
+func newExposure(e *netpol.Engine) *exposure {
+	x := &exposure{e: e, pos: map[*netpol.Namespace]int{}, byPeer: map[*netpol.Peer][]int{}}
+	for i, ns := range e.Namespaces() {
+		x.pos[ns] = i
+	}
+	return x
+}
+
+// from lists the unnamed sources outside w's namespace that can reach w.
+func (x *exposure) from(w *netpol.Workload) []string {
+	e := x.e
 	var from []string
 	if v, err := e.Reach(netpol.InternetEndpoint(), netpol.WorkloadEndpoint(w), nil); err == nil && !v.SomePorts.IsEmpty() {
 		if v.Partial || !v.Allowed {
@@ -138,19 +161,18 @@ func exposedFrom(e *netpol.Engine, w *netpol.Workload) []string {
 	if v, err := e.Reach(stranger, netpol.WorkloadEndpoint(w), nil); err == nil && v.Allowed {
 		return append(from, "pods of any namespace "+on(v.Ports))
 	}
-	isolated := w.Class().Isolated(netpol.Ingress)
-	rules := probeRules(w.Class())
-	if isolated && len(rules) == 0 {
-		// No ingress rule of the policies isolating w can match a pod without labels
-		// outside w's namespace: every probe below would find no ingress port open.
-		return from
-	}
-	for _, ns := range e.Namespaces() {
-		if ns.Name == w.Namespace {
-			continue
+	nss := e.Namespaces()
+	if w.Class().Isolated(netpol.Ingress) {
+		// Only the namespaces where an ingress rule of the policies isolating w lets a pod
+		// without labels in can hold a probe that reaches w: probing every namespace for
+		// every class grew with classes × namespaces.
+		var ok bool
+		if nss, ok = x.probeNamespaces(probeRules(w.Class())); !ok {
+			nss = e.Namespaces()
 		}
-		if isolated && !probeMatches(rules, ns) {
-			// The same: no ingress rule lets a pod without labels of ns in.
+	}
+	for _, ns := range nss {
+		if ns.Name == w.Namespace {
 			continue
 		}
 		probe := netpol.Endpoint{Name: "a pod of " + ns.Name, Probe: &netpol.Probe{Namespace: ns.Name}}
@@ -159,6 +181,40 @@ func exposedFrom(e *netpol.Engine, w *netpol.Workload) []string {
 		}
 	}
 	return from
+}
+
+// probeNamespaces returns, in the engine's order, the namespaces where one of rules
+// matches a pod without labels; false when a rule matches every pod of every namespace.
+func (x *exposure) probeNamespaces(rules []*netpol.Rule) ([]*netpol.Namespace, bool) {
+	var pos []int
+	for _, r := range rules {
+		if r.AllPeers {
+			return nil, false
+		}
+		for _, pe := range r.Peers {
+			if pe.IPBlock != nil || pe.NamespaceSelector == nil || !pe.PodSelector.Matches(noLabels) {
+				// A peer without a namespaceSelector matches pods of the policy's own
+				// namespace only, which the probes leave out.
+				continue
+			}
+			in, done := x.byPeer[pe]
+			if !done {
+				for _, ns := range x.e.NamespacesMatching(pe.NamespaceSelector) {
+					in = append(in, x.pos[ns])
+				}
+				x.byPeer[pe] = in
+			}
+			pos = append(pos, in...)
+		}
+	}
+	slices.Sort(pos)
+	pos = slices.Compact(pos)
+	all := x.e.Namespaces()
+	out := make([]*netpol.Namespace, len(pos))
+	for i, p := range pos {
+		out[i] = all[p]
+	}
+	return out, true
 }
 
 // probeRules are the ingress rules of the policies isolating c that can match a pod
@@ -174,7 +230,7 @@ func probeRules(c *netpol.Class) []*netpol.Rule {
 				continue
 			}
 			for _, pe := range r.Peers {
-				if pe.IPBlock == nil && pe.NamespaceSelector != nil && pe.PodSelector.Matches(labels.Set{}) {
+				if pe.IPBlock == nil && pe.NamespaceSelector != nil && pe.PodSelector.Matches(noLabels) {
 					out = append(out, r)
 					break
 				}
@@ -182,21 +238,6 @@ func probeRules(c *netpol.Class) []*netpol.Rule {
 		}
 	}
 	return out
-}
-
-// probeMatches reports whether one of rules matches a pod without labels in ns.
-func probeMatches(rules []*netpol.Rule, ns *netpol.Namespace) bool {
-	for _, r := range rules {
-		if r.AllPeers {
-			return true
-		}
-		for _, pe := range r.Peers {
-			if pe.MatchesPod(ns.Name, ns.Labels, labels.Set{}) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // sensitive says why a workload is sensitive, and where; "" when it is not.

@@ -157,6 +157,10 @@ type gen struct {
 	// (lean only), and mentioned finds what an object names.
 	scopeClients map[string]bool
 	mentioned    func(*inventory.Object) []string
+	// backendsOf and selectors keep what backends and selectorOf found: every path to a
+	// Service, and every rule naming a workload, asked again.
+	backendsOf map[*corev1.Service][]*netpol.Workload
+	selectors  map[*netpol.Workload]*metav1.LabelSelector
 }
 
 // Generate works out the application's paths and the policies that allow exactly them.
@@ -322,6 +326,12 @@ func (g *gen) backends(svc *corev1.Service) []*netpol.Workload {
 	if len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName {
 		return nil
 	}
+	if out, ok := g.backendsOf[svc]; ok {
+		return out
+	}
+	if g.backendsOf == nil {
+		g.backendsOf = map[*corev1.Service][]*netpol.Workload{}
+	}
 	sel := labels.SelectorFromSet(svc.Spec.Selector)
 	ns := svc.Namespace
 	if ns == "" {
@@ -348,6 +358,7 @@ func (g *gen) backends(svc *corev1.Service) []*netpol.Workload {
 			out = append(out, w)
 		}
 	}
+	g.backendsOf[svc] = out
 	return out
 }
 
@@ -522,6 +533,22 @@ var generatedLabels = map[string]bool{
 // selectorOf is the podSelector that picks out w's pods: its controller's selector, or its
 // stable pod labels. nil when the pods carry no labels to select them by.
 func (g *gen) selectorOf(w *netpol.Workload) *metav1.LabelSelector {
+	sel, ok := g.selectors[w]
+	if !ok {
+		sel = g.findSelector(w)
+		if g.selectors == nil {
+			g.selectors = map[*netpol.Workload]*metav1.LabelSelector{}
+		}
+		g.selectors[w] = sel
+	}
+	if sel == nil {
+		return nil
+	}
+	return sel.DeepCopy()
+}
+
+// findSelector is selectorOf, uncached and not copied.
+func (g *gen) findSelector(w *netpol.Workload) *metav1.LabelSelector {
 	var sel *metav1.LabelSelector
 	if w.Object != nil {
 		switch o := w.Object.Obj.(type) {
@@ -555,7 +582,7 @@ func (g *gen) selectorOf(w *netpol.Workload) *metav1.LabelSelector {
 		}
 		sel = &metav1.LabelSelector{MatchLabels: stable}
 	}
-	return sel.DeepCopy()
+	return sel
 }
 
 // selectsOthers reports whether sel also matches other workloads of w's namespace.
