@@ -48,23 +48,8 @@ func SortFindings(fs []Finding) {
 		keys[i], idx[i] = fs[i].Object.String(), i
 	}
 	sort.SliceStable(idx, func(i, j int) bool {
-		a, b := &fs[idx[i]], &fs[idx[j]]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if ka, kb := keys[idx[i]], keys[idx[j]]; ka != kb {
-			return ka < kb
-		}
-		if a.Check != b.Check {
-			return a.Check < b.Check
-		}
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		return a.Message < b.Message
+		a, b := idx[i], idx[j]
+		return compareFindings(&fs[a], keys[a], &fs[b], keys[b]) < 0
 	})
 	// Apply the permutation in place, one cycle at a time: position i takes fs[idx[i]].
 	for i := range idx {

@@ -42,8 +42,8 @@ func MergeFindings(runs [][]Finding) []Finding {
 	return out
 }
 
-// compareFindings orders two findings as SortFindings does; ka and kb are their objects'
-// keys (Ref.String).
+// compareFindings is the order of SortFindings: file, line, object, check, path, message;
+// ka and kb are the objects' keys (Ref.String).
 func compareFindings(a *Finding, ka string, b *Finding, kb string) int {
 	switch {
 	case a.File != b.File:
