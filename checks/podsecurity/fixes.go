@@ -228,14 +228,3 @@ var fixMessages = map[string]string{
 	"seccompProfile_restricted": "set the pod's seccomp profile to RuntimeDefault",
 	"runAsNonRoot":              "set runAsNonRoot: true on the pod, whose containers all run as non-zero UIDs",
 }
-
-// hardenedTemplates are the templates of ns as they are once the pod fixes are applied.
-func hardenedTemplates(ts []inventory.PodTemplate, images *inventory.ImageData) []inventory.PodTemplate {
-	out := make([]inventory.PodTemplate, len(ts))
-	for i, t := range ts {
-		_, spec := hardening(t.Spec, images)
-		t.Spec = spec
-		out[i] = t
-	}
-	return out
-}

@@ -222,33 +222,33 @@ func init() { check.Register(podChecks...) }
 func runPod(id string) func(*check.Pass) {
 	return func(pass *check.Pass) {
 		s := newScope(pass)
-		for _, t := range pass.Inv.PodTemplates() {
-			ns, ok := s.namespace(t.Namespace())
-			if !ok || s.ev.ExemptRuntimeClass(t.Spec.RuntimeClassName) {
-				continue
-			}
-			if f, bad := s.ev.EvaluateCheck(id, ns.Judge, t.Meta, t.Spec); bad {
+		v := s.verdicts()
+		bit := s.ev.Index(id)
+		for i, t := range pass.Inv.PodTemplates() {
+			p := &v.pods[i]
+			switch {
+			case p.ns == nil:
+			case p.judge.Has(bit):
+				ns := p.ns
+				f, _ := s.ev.EvaluateCheck(id, ns.Judge, t.Meta, t.Spec)
 				msg := f.Message() + ": fails Pod Security " + string(f.Level) + "; " + ns.Describe()
 				if ns.Source != psa.Assumed {
 					msg += ", so the API server refuses to create these pods"
 				}
-				d := check.Diagnostic{Object: t.Owner, Path: rebase(t, f.Path), Message: msg, Fixes: s.fixes(id, t, ns.Judge)}
+				d := check.Diagnostic{Object: t.Owner, Path: rebase(t, f.Path), Message: msg, Fixes: s.fixes(id, i, t, ns.Judge)}
 				if id == "hostPathVolumes" {
 					hostPathSensitive(t, &d, pass.Check.Severity)
 				}
 				pass.Report(d)
-				continue
-			}
-			if ns.Judge.Level == api.LevelRestricted {
-				continue
-			}
-			if f, bad := s.ev.EvaluateCheck(id, ns.Restricted(), t.Meta, t.Spec); bad {
+			case p.restricted.Has(bit):
+				ns := p.ns
+				f, _ := s.ev.EvaluateCheck(id, ns.Restricted(), t.Meta, t.Spec)
 				d := check.Diagnostic{
 					Object: t.Owner, Path: rebase(t, f.Path),
 					Message: f.Message() + ": fails Pod Security " + string(f.Level) + "; " + ns.Describe() +
 						", so this only blocks moving it to " + string(f.Level),
 					Severity: pass.Check.Severity - 1,
-					Fixes:    s.fixes(id, t, ns.Restricted()),
+					Fixes:    s.fixes(id, i, t, ns.Restricted()),
 				}
 				if id == "hostPathVolumes" {
 					hostPathSensitive(t, &d, d.Severity)
@@ -259,18 +259,19 @@ func runPod(id string) func(*check.Pass) {
 	}
 }
 
-// fixes returns the fix of check id for template t when applying it makes t pass the check
-// at lv, else nil: a person has to decide (a privileged container, a root image).
-func (s *scope) fixes(id string, t inventory.PodTemplate, lv api.LevelVersion) []check.SuggestedFix {
+// fixes returns the fix of check id for template t (the i-th of the inventory's) when
+// applying it makes t pass the check at lv, else nil: a person has to decide (a privileged
+// container, a root image).
+func (s *scope) fixes(id string, i int, t inventory.PodTemplate, lv api.LevelVersion) []check.SuggestedFix {
 	if !fixable[id] {
 		return nil
 	}
-	edits, spec := hardening(t.Spec, s.pass.Inv.ImageData())
+	edits, spec := s.verdicts().hardening(i, t, s.pass.Inv.ImageData())
 	fx := fixesOf(t, id, edits)
 	if fx == nil {
 		return nil
 	}
-	if _, bad := s.ev.EvaluateCheck(id, lv, t.Meta, spec); bad {
+	if s.ev.Fails(id, lv, t.Meta, spec) {
 		return nil
 	}
 	return fx
