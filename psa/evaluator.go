@@ -359,6 +359,20 @@ func (e *Evaluator) FailingSet(lv api.LevelVersion, meta *metav1.ObjectMeta, spe
 	return out
 }
 
+// ids lists the checks of set that judge lv, in the order failing lists them.
+func (e *Evaluator) ids(lv api.LevelVersion, set CheckSet) []string {
+	if set == 0 {
+		return nil
+	}
+	var out []string
+	for _, a := range e.active(lv) {
+		if set.Has(a.index) {
+			out = append(out, a.id)
+		}
+	}
+	return out
+}
+
 // Fails reports whether a pod fails the one upstream check id at lv, as EvaluateCheck does,
 // without finding the failing field.
 func (e *Evaluator) Fails(id string, lv api.LevelVersion, meta *metav1.ObjectMeta, spec *corev1.PodSpec) bool {

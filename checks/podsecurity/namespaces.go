@@ -179,11 +179,6 @@ func labelEdits(o *inventory.Object, set map[string]string) []check.Edit {
 	return out
 }
 
-// plan plans one namespace with its workloads.
-func (s *scope) plan(ns *psa.Namespace) psa.Plan {
-	return s.ev.PlanNamespace(*ns, s.pass.Inv.PodTemplatesIn(ns.Name))
-}
-
 func runUnpinnedVersion(pass *check.Pass) {
 	s := newScope(pass)
 	var server *api.Version

@@ -224,6 +224,9 @@ func runPod(id string) func(*check.Pass) {
 		s := newScope(pass)
 		v := s.verdicts()
 		bit := s.ev.Index(id)
+		// The end of a message says what the template's namespace enforces: the same for
+		// every template of the namespace, so it is written once.
+		judged, restricted := map[*psa.Namespace]string{}, map[*psa.Namespace]string{}
 		for i, t := range pass.Inv.PodTemplates() {
 			p := &v.pods[i]
 			switch {
@@ -231,11 +234,15 @@ func runPod(id string) func(*check.Pass) {
 			case p.judge.Has(bit):
 				ns := p.ns
 				f, _ := s.ev.EvaluateCheck(id, ns.Judge, t.Meta, t.Spec)
-				msg := f.Message() + ": fails Pod Security " + string(f.Level) + "; " + ns.Describe()
-				if ns.Source != psa.Assumed {
-					msg += ", so the API server refuses to create these pods"
+				end, ok := judged[ns]
+				if !ok {
+					end = ": fails Pod Security " + string(f.Level) + "; " + ns.Describe()
+					if ns.Source != psa.Assumed {
+						end += ", so the API server refuses to create these pods"
+					}
+					judged[ns] = end
 				}
-				d := check.Diagnostic{Object: t.Owner, Path: rebase(t, f.Path), Message: msg, Fixes: s.fixes(id, i, t, ns.Judge)}
+				d := check.Diagnostic{Object: t.Owner, Path: rebase(t, f.Path), Message: message(f, end), Fixes: s.fixes(id, i, t, ns.Judge)}
 				if id == "hostPathVolumes" {
 					hostPathSensitive(t, &d, pass.Check.Severity)
 				}
@@ -243,10 +250,15 @@ func runPod(id string) func(*check.Pass) {
 			case p.restricted.Has(bit):
 				ns := p.ns
 				f, _ := s.ev.EvaluateCheck(id, ns.Restricted(), t.Meta, t.Spec)
+				end, ok := restricted[ns]
+				if !ok {
+					end = ": fails Pod Security " + string(f.Level) + "; " + ns.Describe() +
+						", so this only blocks moving it to " + string(f.Level)
+					restricted[ns] = end
+				}
 				d := check.Diagnostic{
 					Object: t.Owner, Path: rebase(t, f.Path),
-					Message: f.Message() + ": fails Pod Security " + string(f.Level) + "; " + ns.Describe() +
-						", so this only blocks moving it to " + string(f.Level),
+					Message:  message(f, end),
 					Severity: pass.Check.Severity - 1,
 					Fixes:    s.fixes(id, i, t, ns.Restricted()),
 				}
@@ -257,6 +269,14 @@ func runPod(id string) func(*check.Pass) {
 			}
 		}
 	}
+}
+
+// message is f.Message() followed by end, written at once.
+func message(f psa.Failure, end string) string {
+	if f.Detail == "" {
+		return f.Reason + end
+	}
+	return f.Reason + " (" + f.Detail + ")" + end
 }
 
 // fixes returns the fix of check id for template t (the i-th of the inventory's) when

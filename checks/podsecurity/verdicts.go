@@ -92,10 +92,8 @@ func (v *verdicts) hardening(i int, t inventory.PodTemplate, images *inventory.I
 	return h.edits, h.spec
 }
 
-// hardenedTemplates are the templates ts (of the pass's inventory) as they are once the pod
-// fixes are applied.
-func (s *scope) hardenedTemplates(ts []inventory.PodTemplate) []inventory.PodTemplate {
-	v := s.verdicts()
+// position is the position of template t in the inventory's PodTemplates.
+func (s *scope) position(v *verdicts, t inventory.PodTemplate) (int, bool) {
 	v.indexOnce.Do(func() {
 		all := s.pass.Inv.PodTemplates()
 		v.index = make(map[*corev1.PodSpec]int, len(all))
@@ -103,10 +101,18 @@ func (s *scope) hardenedTemplates(ts []inventory.PodTemplate) []inventory.PodTem
 			v.index[t.Spec] = i
 		}
 	})
+	i, ok := v.index[t.Spec]
+	return i, ok
+}
+
+// hardenedTemplates are the templates ts (of the pass's inventory) as they are once the pod
+// fixes are applied.
+func (s *scope) hardenedTemplates(ts []inventory.PodTemplate) []inventory.PodTemplate {
+	v := s.verdicts()
 	images := s.pass.Inv.ImageData()
 	out := make([]inventory.PodTemplate, len(ts))
 	for i, t := range ts {
-		if j, ok := v.index[t.Spec]; ok {
+		if j, ok := s.position(v, t); ok {
 			_, t.Spec = v.hardening(j, t, images)
 		} else {
 			_, t.Spec = hardening(t.Spec, images)
@@ -114,4 +120,30 @@ func (s *scope) hardenedTemplates(ts []inventory.PodTemplate) []inventory.PodTem
 		out[i] = t
 	}
 	return out
+}
+
+// plan plans one namespace with its workloads, reusing the verdicts where the plan judges
+// a template at the level and version the checks did.
+func (s *scope) plan(ns *psa.Namespace) psa.Plan {
+	v := s.verdicts()
+	ts := s.pass.Inv.PodTemplatesIn(ns.Name)
+	return s.ev.PlanNamespaceJudged(*ns, ts, func(i int, lv api.LevelVersion) (psa.CheckSet, bool) {
+		j, ok := s.position(v, ts[i])
+		if !ok || v.pods[j].ns == nil {
+			return 0, false
+		}
+		p := &v.pods[j]
+		switch {
+		case s.same(lv, p.ns.Judge):
+			return p.judge, true
+		case p.ns.Judge.Level != api.LevelRestricted && s.same(lv, p.ns.Restricted()):
+			return p.restricted, true
+		}
+		return 0, false
+	})
+}
+
+// same says whether a and b judge pods alike: the same level at the same concrete version.
+func (s *scope) same(a, b api.LevelVersion) bool {
+	return a.Level == b.Level && s.ev.Concrete(a.Version) == s.ev.Concrete(b.Version)
 }
