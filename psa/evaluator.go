@@ -373,18 +373,6 @@ func (e *Evaluator) ids(lv api.LevelVersion, set CheckSet) []string {
 	return out
 }
 
-// Fails reports whether a pod fails the one upstream check id at lv, as EvaluateCheck does,
-// without finding the failing field.
-func (e *Evaluator) Fails(id string, lv api.LevelVersion, meta *metav1.ObjectMeta, spec *corev1.PodSpec) bool {
-	for _, a := range e.active(lv) {
-		if a.id == id {
-			meta, spec = Normalize(meta, spec)
-			return !a.fn(meta, spec).Allowed
-		}
-	}
-	return false
-}
-
 // EvaluateCheck judges a pod at lv with the one upstream check id. ok is false when the
 // check passes or does not apply at lv.
 func (e *Evaluator) EvaluateCheck(id string, lv api.LevelVersion, meta *metav1.ObjectMeta, spec *corev1.PodSpec) (f Failure, failed bool) {

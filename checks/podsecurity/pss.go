@@ -280,18 +280,24 @@ func message(f psa.Failure, end string) string {
 }
 
 // fixes returns the fix of check id for template t (the i-th of the inventory's) when
-// applying it makes t pass the check at lv, else nil: a person has to decide (a privileged
-// container, a root image).
+// applying it makes t pass the check at lv (its namespace's level or restricted), else nil:
+// a person has to decide (a privileged container, a root image).
 func (s *scope) fixes(id string, i int, t inventory.PodTemplate, lv api.LevelVersion) []check.SuggestedFix {
 	if !fixable[id] {
 		return nil
 	}
-	edits, spec := s.verdicts().hardening(i, t, s.pass.Inv.ImageData())
-	fx := fixesOf(t, id, edits)
+	v := s.verdicts()
+	h := s.hardening(v, i, t)
+	fx := fixesOf(t, id, h.edits)
 	if fx == nil {
 		return nil
 	}
-	if s.ev.Fails(id, lv, t.Meta, spec) {
+	fails, ok := s.at(v.pods[i].ns, lv, h.judge, h.restricted)
+	if !ok {
+		_, spec := hardening(t.Spec, s.pass.Inv.ImageData())
+		fails = s.ev.FailingSet(lv, t.Meta, spec)
+	}
+	if fails.Has(s.ev.Index(id)) {
 		return nil
 	}
 	return fx

@@ -20,7 +20,8 @@ import (
 type verdicts struct {
 	// pods are parallel to the inventory's PodTemplates.
 	pods []podVerdict
-	// hard are the templates as the pod fixes leave them, worked out when first asked for.
+	// hard are the templates' pod fixes and what the fixed pods fail, worked out when first
+	// asked for.
 	hard []hardened
 	// index finds a template's position from its spec, for the checks that read templates
 	// by namespace (PodTemplatesIn).
@@ -38,11 +39,13 @@ type podVerdict struct {
 	judge, restricted psa.CheckSet
 }
 
-// hardened is a template's spec with the pod fixes applied, and the edits that did it.
+// hardened are the pod fixes of a template and the verdicts on the pods they leave, at the
+// template's level and at restricted (as in podVerdict). The fixed spec itself is not kept:
+// held for every template, it weighed more than the checks' findings.
 type hardened struct {
-	once  sync.Once
-	edits []podEdit
-	spec  *corev1.PodSpec
+	once              sync.Once
+	edits             []podEdit
+	judge, restricted psa.CheckSet
 }
 
 // verdictKey memoizes verdicts on an inventory for one evaluator and configuration. The
@@ -84,12 +87,21 @@ func (s *scope) judge() *verdicts {
 	return v
 }
 
-// hardening returns the fixed spec and edits of template i of ts (the inventory's
-// PodTemplates), working them out once.
-func (v *verdicts) hardening(i int, t inventory.PodTemplate, images *inventory.ImageData) ([]podEdit, *corev1.PodSpec) {
+// hardening returns the fixes of template i of the inventory's PodTemplates (t) and the
+// verdicts on the pods they leave, working them out once.
+func (s *scope) hardening(v *verdicts, i int, t inventory.PodTemplate) *hardened {
 	h := &v.hard[i]
-	h.once.Do(func() { h.edits, h.spec = hardening(t.Spec, images) })
-	return h.edits, h.spec
+	h.once.Do(func() {
+		var spec *corev1.PodSpec
+		h.edits, spec = hardening(t.Spec, s.pass.Inv.ImageData())
+		if ns := v.pods[i].ns; ns != nil {
+			h.judge = s.ev.FailingSet(ns.Judge, t.Meta, spec)
+			if ns.Judge.Level != api.LevelRestricted {
+				h.restricted = s.ev.FailingSet(ns.Restricted(), t.Meta, spec)
+			}
+		}
+	})
+	return h
 }
 
 // position is the position of template t in the inventory's PodTemplates.
@@ -105,21 +117,23 @@ func (s *scope) position(v *verdicts, t inventory.PodTemplate) (int, bool) {
 	return i, ok
 }
 
-// hardenedTemplates are the templates ts (of the pass's inventory) as they are once the pod
-// fixes are applied.
-func (s *scope) hardenedTemplates(ts []inventory.PodTemplate) []inventory.PodTemplate {
+// planFixed plans namespace ns with its templates as the pod fixes leave them, reusing the
+// verdicts on the fixed pods where the plan judges them at the level and version the
+// checks did.
+func (s *scope) planFixed(ns *psa.Namespace) psa.Plan {
 	v := s.verdicts()
-	images := s.pass.Inv.ImageData()
-	out := make([]inventory.PodTemplate, len(ts))
-	for i, t := range ts {
-		if j, ok := s.position(v, t); ok {
-			_, t.Spec = v.hardening(j, t, images)
-		} else {
-			_, t.Spec = hardening(t.Spec, images)
+	ts := s.pass.Inv.PodTemplatesIn(ns.Name)
+	return s.ev.PlanNamespaceJudged(*ns, ts, func(i int, lv api.LevelVersion) (psa.CheckSet, bool) {
+		t := ts[i]
+		if j, ok := s.position(v, t); ok && v.pods[j].ns != nil {
+			h := s.hardening(v, j, t)
+			if set, ok := s.at(v.pods[j].ns, lv, h.judge, h.restricted); ok {
+				return set, true
+			}
 		}
-		out[i] = t
-	}
-	return out
+		_, spec := hardening(t.Spec, s.pass.Inv.ImageData())
+		return s.ev.FailingSet(lv, t.Meta, spec), true
+	})
 }
 
 // plan plans one namespace with its workloads, reusing the verdicts where the plan judges
@@ -128,22 +142,26 @@ func (s *scope) plan(ns *psa.Namespace) psa.Plan {
 	v := s.verdicts()
 	ts := s.pass.Inv.PodTemplatesIn(ns.Name)
 	return s.ev.PlanNamespaceJudged(*ns, ts, func(i int, lv api.LevelVersion) (psa.CheckSet, bool) {
-		j, ok := s.position(v, ts[i])
-		if !ok || v.pods[j].ns == nil {
-			return 0, false
-		}
-		p := &v.pods[j]
-		switch {
-		case s.same(lv, p.ns.Judge):
-			return p.judge, true
-		case p.ns.Judge.Level != api.LevelRestricted && s.same(lv, p.ns.Restricted()):
-			return p.restricted, true
+		if j, ok := s.position(v, ts[i]); ok && v.pods[j].ns != nil {
+			p := &v.pods[j]
+			return s.at(p.ns, lv, p.judge, p.restricted)
 		}
 		return 0, false
 	})
 }
 
-// same says whether a and b judge pods alike: the same level at the same concrete version.
-func (s *scope) same(a, b api.LevelVersion) bool {
-	return a.Level == b.Level && s.ev.Concrete(a.Version) == s.ev.Concrete(b.Version)
+// at picks, of the verdicts judge and restricted on a template of namespace ns (as in
+// podVerdict), the one at lv, if either judges pods as lv does: the same level at the same
+// concrete version.
+func (s *scope) at(ns *psa.Namespace, lv api.LevelVersion, judge, restricted psa.CheckSet) (psa.CheckSet, bool) {
+	same := func(a, b api.LevelVersion) bool {
+		return a.Level == b.Level && s.ev.Concrete(a.Version) == s.ev.Concrete(b.Version)
+	}
+	switch {
+	case same(lv, ns.Judge):
+		return judge, true
+	case ns.Judge.Level != api.LevelRestricted && same(lv, ns.Restricted()):
+		return restricted, true
+	}
+	return 0, false
 }
