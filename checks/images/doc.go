@@ -55,7 +55,11 @@ type imagesKey struct{}
 // checks of this practice: each listing them anew cost a field path per container per check.
 func templateImages(inv *inventory.Inventory) []templateImage {
 	return inv.Memo(imagesKey{}, func() any {
-		var out []templateImage
+		n := 0
+		for _, t := range inv.PodTemplates() {
+			n += len(t.Spec.InitContainers) + len(t.Spec.Containers) + len(t.Spec.EphemeralContainers)
+		}
+		out := make([]templateImage, 0, n)
 		for i, t := range inv.PodTemplates() {
 			for _, img := range t.Images() {
 				if img.Image != "" {
