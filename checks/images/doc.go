@@ -37,38 +37,13 @@ func Checks() []*check.Check {
 // ephemeral containers) that is not empty. Workload templates may leave the image empty for
 // tooling to fill in; there is nothing to judge then.
 func eachImage(inv *inventory.Inventory, fn func(t inventory.PodTemplate, img inventory.ImageRef)) {
-	ts := inv.PodTemplates()
-	for _, x := range templateImages(inv) {
-		fn(ts[x.template], x.ImageRef)
-	}
-}
-
-// templateImage is an image of the template at position template in PodTemplates.
-type templateImage struct {
-	template int
-	inventory.ImageRef
-}
-
-type imagesKey struct{}
-
-// templateImages lists the non-empty images of the inventory's pod templates once for the
-// checks of this practice: each listing them anew cost a field path per container per check.
-func templateImages(inv *inventory.Inventory) []templateImage {
-	return inv.Memo(imagesKey{}, func() any {
-		n := 0
-		for _, t := range inv.PodTemplates() {
-			n += len(t.Spec.InitContainers) + len(t.Spec.Containers) + len(t.Spec.EphemeralContainers)
-		}
-		out := make([]templateImage, 0, n)
-		for i, t := range inv.PodTemplates() {
-			for _, img := range t.Images() {
-				if img.Image != "" {
-					out = append(out, templateImage{i, img})
-				}
+	for _, t := range inv.PodTemplates() {
+		for _, img := range t.Images() {
+			if img.Image != "" {
+				fn(t, img)
 			}
 		}
-		return out
-	}).([]templateImage)
+	}
 }
 
 // containerWord names the kind of container at path for messages.
