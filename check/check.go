@@ -62,6 +62,12 @@ type Check struct {
 	Scope Scope
 	// Requires are the engines the check uses; it gets each with Engine.Of.
 	Requires []Requirement
+	// FromEngines says the findings follow from the engines of Requires alone, the objects
+	// they are reported on included: a change in place that every one of those engines
+	// keeps (Engine.Keeps), and that touches none of Reads, leaves them as they were, though
+	// it changes kinds the check reports on. The Evaluator then re-runs nothing and points
+	// the findings at the objects as changed.
+	FromEngines bool
 	// Partition, for a check of ScopeCluster, says how its findings split by namespace, so
 	// that a change re-runs it for the namespaces the change can affect alone.
 	Partition *Partition

@@ -25,8 +25,9 @@ type EvalOptions struct {
 	// Observe, when set, is told how long each check ran (engines it built included) on
 	// each run: what a monitor exports as metrics, and how to find what dominates.
 	Observe func(c *Check, d time.Duration)
-	// NoFixes drops the fixes from the findings kept: a monitor, which reports findings but
-	// never fixes them, would otherwise keep every finding's edits for as long as it runs.
+	// NoFixes leaves the fixes out of the findings (Pass.NoFixes): a monitor, which reports
+	// findings but never fixes them, would otherwise work them out on every change and keep
+	// every finding's edits for as long as it runs.
 	NoFixes bool
 }
 
@@ -183,10 +184,15 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 	}
 	var objects, spaces *inventory.Inventory
 	var tasks []task
+	var standing []int
 	for i, c := range ev.checks {
 		// A check that declares nothing (one never registered) runs again on every change.
 		undeclared := c.Scope == 0 || len(c.Kinds) == 0
 		if !undeclared && !dependsOnAny(c, kinds, kept) {
+			continue
+		}
+		if !undeclared && stands(c, kinds, kept) {
+			standing = append(standing, i)
 			continue
 		}
 		t := task{check: i, inv: ev.inv, mode: full}
@@ -214,7 +220,63 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 		}
 		tasks = append(tasks, t)
 	}
-	return ev.run(tasks, keys, groups)
+	d := ev.run(tasks, keys, groups)
+	if ev.repoint(standing, replaced, &d) {
+		SortFindings(d.Added)
+		SortFindings(d.Removed)
+	}
+	return d
+}
+
+// stands says that c's findings stand over a change in place of objects of kinds: c derives
+// them from its engines (FromEngines), each kept or reading none of kinds, and reads none
+// of kinds itself.
+func stands(c *Check, kinds map[string]bool, kept map[Requirement]bool) bool {
+	if !c.FromEngines || kept == nil {
+		return false
+	}
+	for k := range kinds {
+		if matchKind(c.Reads, k) {
+			return false
+		}
+		for _, r := range c.Requires {
+			if !kept[r] && matchKind(r.EngineReads(), k) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// repoint points the findings of the standing checks on objects replaced (before, after) at
+// the objects as they are now, and puts them in d as removed and added again; it says
+// whether there were any.
+func (ev *Evaluator) repoint(standing []int, replaced [][2]*inventory.Object, d *Delta) bool {
+	if len(standing) == 0 {
+		return false
+	}
+	now := make(map[*inventory.Object]*inventory.Object, len(replaced))
+	for _, r := range replaced {
+		now[r[0]] = r[1]
+	}
+	moved := false
+	for _, i := range standing {
+		for _, fs := range ev.units[i] {
+			for j := range fs {
+				f := &fs[j]
+				o, ok := now[f.object]
+				if f.object == nil || !ok {
+					continue
+				}
+				d.Removed = append(d.Removed, *f)
+				f.Object, f.object = o.Ref, o
+				f.File, f.Line, f.Rendered = o.Source.File, o.Line(f.Path), o.Source.Rendered
+				d.Added = append(d.Added, *f)
+				moved = true
+			}
+		}
+	}
+	return moved
 }
 
 // partitions are, for each Partition of the evaluator's checks, the namespaces a change can
@@ -400,7 +462,7 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 	errs := make([]*Error, len(tasks))
 	parallel.Each(len(tasks), runtime.GOMAXPROCS(0), func(i int) {
 		t := tasks[i]
-		passes[i] = &Pass{Check: ev.checks[t.check], Inv: t.inv, Config: ev.cfg, Facts: ev.facts, Now: ev.now, Namespaces: t.groups}
+		passes[i] = &Pass{Check: ev.checks[t.check], Inv: t.inv, Config: ev.cfg, Facts: ev.facts, Now: ev.now, Namespaces: t.groups, NoFixes: ev.noFixes}
 		start := time.Now()
 		errs[i] = runOne(passes[i])
 		if ev.observe != nil {
@@ -419,10 +481,24 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 		if t.groups != nil {
 			tg = t.groups
 		}
+		// A check keeps a unit per object or namespace it reported on; a change replaces few
+		// of them, so those are looked up rather than every unit tested.
+		replaced := keys
+		switch t.mode {
+		case full:
+			replaced = nil
+		case byNamespace:
+			replaced = tg
+		}
 		var removed []Finding
-		for u, fs := range units {
-			drop := t.mode == full || (t.mode == byObject && keys[u]) || (t.mode == byNamespace && tg[u])
-			if drop {
+		if t.mode == full {
+			for _, fs := range units {
+				removed = append(removed, fs...)
+			}
+			clear(units)
+		}
+		for u, ok := range replaced {
+			if fs, kept := units[u]; ok && kept {
 				removed = append(removed, fs...)
 				delete(units, u)
 			}
@@ -431,11 +507,6 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 		var added []Finding
 		if errs[i] == nil {
 			added = passes[i].collected()
-			if ev.noFixes {
-				for j := range added {
-					added[j].Fixes = nil
-				}
-			}
 			if t.groups != nil {
 				// The run judged related namespaces too, whose findings stay as they were.
 				added = slices.DeleteFunc(added, func(f Finding) bool { return !tg[unitOf(c, &f)] })
@@ -633,7 +704,8 @@ func namespaceObjects(inv *inventory.Inventory, groups map[string]bool) []*inven
 	return out
 }
 
-// cancel drops the findings that are both added and removed: reported again, unchanged.
+// cancel drops the findings that are both added and removed: reported again, unchanged, on
+// the same object.
 func cancel(added, removed []Finding) (a, r []Finding) {
 	if len(added) == 0 || len(removed) == 0 {
 		return added, removed
@@ -670,7 +742,9 @@ func cancel(added, removed []Finding) (a, r []Finding) {
 		f := &added[i]
 		k := sameKey(f)
 		idx := old[k]
-		j := slices.IndexFunc(idx, func(j int) bool { return sameFixes(f.Fixes, removed[j].Fixes) })
+		// A finding on an object replaced since is reported again, so that whoever keeps the
+		// delta's findings reads the object as it is now (its exception annotations).
+		j := slices.IndexFunc(idx, func(j int) bool { return removed[j].object == f.object && sameFixes(f.Fixes, removed[j].Fixes) })
 		if j < 0 {
 			a = append(a, *f)
 			continue

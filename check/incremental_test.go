@@ -61,6 +61,7 @@ func incrementalProperty(t *testing.T, seed uint64, steps int) {
 	checks := check.All()
 	ev := check.NewEvaluator(inventory.Build(start), check.EvalOptions{Checks: checks, Now: judgeAt})
 	before := ev.Findings()
+	held := before
 	equalRuns(t, "start", ev, checks)
 	var deleted []*inventory.Object
 	for step := range steps {
@@ -80,6 +81,8 @@ func incrementalProperty(t *testing.T, seed uint64, steps int) {
 				o := cur[r.IntN(len(cur))]
 				c.Delete = append(c.Delete, o.Ref)
 				deleted = append(deleted, o)
+			case op < 7 && len(cur) > 0: // a change the engines may keep
+				c.Upsert = append(c.Upsert, annotate(r, cur[r.IntN(len(cur))]))
 			case len(cur) > 0: // a change
 				c.Upsert = append(c.Upsert, mutate(r, cur[r.IntN(len(cur))]))
 			}
@@ -110,6 +113,7 @@ func incrementalProperty(t *testing.T, seed uint64, steps int) {
 			}
 		}
 		before = after
+		held = current(t, name, ev.Inventory(), held, d)
 		if step%5 == 0 && len(cur) > 0 {
 			judge(t, name, ev, checks, mutate(r, ev.Inventory().All()[r.IntN(ev.Inventory().Len())]))
 		}
@@ -175,6 +179,32 @@ func jsonOf(t *testing.T, fs []check.Finding) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// current applies d to the findings held as a monitor holds them, and checks that each
+// names its object as the inventory now holds it: exceptions are read from its annotations.
+func current(t *testing.T, name string, inv *inventory.Inventory, held []check.Finding, d check.Delta) []check.Finding {
+	t.Helper()
+	held = slices.Clone(held)
+	key := func(f *check.Finding) string {
+		b, _ := json.Marshal(f)
+		return string(b)
+	}
+	for i := range d.Removed {
+		r := &d.Removed[i]
+		j := slices.IndexFunc(held, func(f check.Finding) bool { return check.ObjectOf(&f) == check.ObjectOf(r) && key(&f) == key(r) })
+		if j < 0 {
+			t.Fatalf("%s: the delta removes a finding not held: %s", name, key(r))
+		}
+		held = slices.Delete(held, j, j+1)
+	}
+	held = append(held, d.Added...)
+	for i := range held {
+		if o := check.ObjectOf(&held[i]); o != nil && inv.Lookup(o.Key()) != o {
+			t.Fatalf("%s: a finding held names an object replaced since: %s", name, key(&held[i]))
+		}
+	}
+	return held
 }
 
 func count(fs []check.Finding, sign int) map[string]int {
@@ -293,6 +323,26 @@ func pickHost(r *rand.Rand) string {
 		return "api.shop"
 	}
 	return hosts[r.IntN(len(hosts))]
+}
+
+// annotate returns a copy of o with an annotation no engine reads: an exception for some
+// checks, or another.
+func annotate(r *rand.Rand, o *inventory.Object) *inventory.Object {
+	n := inventory.New(o.Obj.DeepCopyObject(), o.Source, o.Lines)
+	a := maps.Clone(n.Meta.GetAnnotations())
+	if a == nil {
+		a = map[string]string{}
+	}
+	switch r.IntN(3) {
+	case 0:
+		a[check.IgnoreAnnotation] = "attack/*,rbac/*: accepted"
+	case 1:
+		a["example.com/note"] = fmt.Sprint(r.IntN(100))
+	default:
+		delete(a, check.IgnoreAnnotation)
+	}
+	n.Meta.SetAnnotations(a)
+	return n
 }
 
 // mutate returns a changed copy of o: labels that selectors and namespace selectors read,
@@ -520,4 +570,40 @@ func TestJudgeConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 	equalRuns(t, "after concurrent Judge", ev, checks)
+}
+
+// TestNoFixes holds an Evaluator without fixes to the findings of one with them, fixes
+// aside, over the same changes: leaving the fixes out must not change what is found.
+func TestNoFixes(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 13))
+	objs := wrap(gen.Objects(40, 7))
+	checks := check.All()
+	with := check.NewEvaluator(inventory.Build(slices.Clone(objs)), check.EvalOptions{Checks: checks, Now: judgeAt})
+	without := check.NewEvaluator(inventory.Build(slices.Clone(objs)), check.EvalOptions{Checks: checks, Now: judgeAt, NoFixes: true})
+	fixed := 0
+	for step := range 20 {
+		want := with.Findings()
+		for i := range want {
+			if want[i].Fixes != nil {
+				fixed++
+			}
+			want[i].Fixes = nil
+		}
+		got := without.Findings()
+		for i := range got {
+			if got[i].Fixes != nil {
+				t.Fatalf("step %d: a finding of %s kept its fixes", step, got[i].Check)
+			}
+		}
+		if !bytes.Equal(jsonOf(t, got), jsonOf(t, want)) {
+			t.Fatalf("step %d: the findings without fixes differ from those with them", step)
+		}
+		cur := with.Inventory().All()
+		c := inventory.Change{Upsert: []*inventory.Object{mutate(r, cur[r.IntN(len(cur))])}}
+		with.Apply(c)
+		without.Apply(c)
+	}
+	if fixed == 0 {
+		t.Fatal("no finding had a fix to leave out")
+	}
 }

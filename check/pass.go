@@ -2,7 +2,9 @@ package check
 
 import (
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/kubeharden/kubeharden/config"
@@ -26,11 +28,39 @@ type Pass struct {
 	// Evaluator re-runs a check with a Partition for those a change can affect, and drops
 	// the findings elsewhere. The check may skip its work for other namespaces.
 	Namespaces map[string]bool
+	// NoFixes says the findings are wanted without their fixes: Report drops them, and a
+	// check whose fixes cost work of their own (plans, copies of pod specs) skips it.
+	NoFixes bool
 
 	// findings are kept in chunks that never move: a check with many findings would
 	// otherwise copy them each time its slice doubled.
 	findings [][]Finding
 	n        int
+}
+
+// PodTemplates are the pod templates the pass judges: those of Namespaces when set, else
+// every one.
+func (p *Pass) PodTemplates() []inventory.PodTemplate { return PodTemplatesIn(p.Inv, p.Namespaces) }
+
+// PodTemplatesIn returns the pod templates of the namespaces in nss, by namespace name and
+// then in load order, or every template, in load order, when nss is nil. It reads the
+// objects of those namespaces alone: an incremental re-run asks for a few, and walking every
+// template for them cost the monitor more per change than the checks' own work.
+// (Inventory.PodTemplatesIn's index of every namespace is built again after each change.)
+func PodTemplatesIn(inv *inventory.Inventory, nss map[string]bool) []inventory.PodTemplate {
+	if nss == nil {
+		return inv.PodTemplates()
+	}
+	var out []inventory.PodTemplate
+	for _, ns := range slices.Sorted(maps.Keys(nss)) {
+		if !nss[ns] {
+			continue
+		}
+		for _, o := range inv.InNamespace(ns) {
+			out = append(out, o.PodTemplates()...)
+		}
+	}
+	return out
 }
 
 // Diagnostic is what a check reports; Report turns it into a Finding.
@@ -67,7 +97,9 @@ func (p *Pass) Report(d Diagnostic) {
 		if !p.Check.Fixable {
 			panic("check " + p.Check.ID + " offers a fix but is not marked Fixable")
 		}
-		f.Fixes = d.Fixes
+		if !p.NoFixes {
+			f.Fixes = d.Fixes
+		}
 	}
 	if o := d.Object; o != nil {
 		f.Object, f.object = o.Ref, o

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"testing"
@@ -23,7 +25,10 @@ import (
 // workloads, seed 1) into an API server of its own, then measures the monitor: the initial
 // sync and evaluation (goal: under 15 s and 600 MB peak RSS of this process), and the
 // re-evaluation after single-object changes (goal: p99 under 50 ms). It runs only with
-// KUBEHARDEN_BENCH_LIVE=1 (make bench-live): loading the objects takes minutes.
+// KUBEHARDEN_BENCH_LIVE=1 (make bench-live): loading the objects takes minutes. With
+// KUBEHARDEN_BENCH_PROFILE=PREFIX it writes PREFIX.cpu, a CPU profile of the single changes
+// alone, and PREFIX.allocs0 and PREFIX.allocs1, allocation profiles before and after them
+// (go tool pprof -base PREFIX.allocs0 PREFIX.allocs1 shows what the changes allocated).
 func TestMonitorBenchmark(t *testing.T) {
 	if os.Getenv("KUBEHARDEN_BENCH_LIVE") != "1" {
 		t.Skip("set KUBEHARDEN_BENCH_LIVE=1 to run the monitor benchmark (several minutes)")
@@ -94,7 +99,17 @@ func TestMonitorBenchmark(t *testing.T) {
 	if err != nil || len(deps.Items) == 0 {
 		t.Fatalf("no deployments: %v", err)
 	}
+	// Evaluations of events that came during the first one are not single changes.
+	for quiet := false; !quiet; {
+		select {
+		case e := <-evals:
+			t.Logf("evaluation after the first, before the changes: %v, %d findings, full %v", e.Took.Round(time.Millisecond), e.Findings, e.Full)
+		case <-time.After(time.Second):
+			quiet = true
+		}
+	}
 	var took, lag []time.Duration
+	stopProfile := profileChanges(t, os.Getenv("KUBEHARDEN_BENCH_PROFILE"))
 	cpu0 := benchmetric.CPUTime()
 	const changes = 100
 	for i := 0; i < changes; i++ {
@@ -105,12 +120,16 @@ func TestMonitorBenchmark(t *testing.T) {
 		}
 		select {
 		case e := <-evals:
+			if e.Full {
+				t.Errorf("change %d: every object was evaluated again", i)
+			}
 			took, lag = append(took, e.Took), append(lag, e.Lag)
 		case <-time.After(time.Minute):
 			t.Fatal("no evaluation a minute after a change")
 		}
 	}
 	perChange := time.Duration((benchmetric.CPUTime() - cpu0) / changes)
+	stopProfile()
 	p := func(ds []time.Duration, q float64) time.Duration {
 		s := append([]time.Duration(nil), ds...)
 		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
@@ -120,6 +139,14 @@ func TestMonitorBenchmark(t *testing.T) {
 		changes, p(took, 0.5).Round(time.Millisecond), p(took, 0.99).Round(time.Millisecond),
 		p(lag, 0.5).Round(time.Millisecond), p(lag, 0.99).Round(time.Millisecond), perChange.Round(time.Millisecond))
 
+	slowest := make([]int, len(took))
+	for i := range slowest {
+		slowest[i] = i
+	}
+	sort.SliceStable(slowest, func(a, b int) bool { return took[slowest[a]] > took[slowest[b]] })
+	for _, i := range slowest[:min(5, len(slowest))] {
+		t.Logf("slow: change %d took %v", i, took[i].Round(100*time.Microsecond))
+	}
 	t.Logf("peak RSS from the start of the monitor to the end of the changes, reports written: %d MB", benchmetric.HighWater()>>20)
 
 	if ready > 15*time.Second {
@@ -130,5 +157,46 @@ func TestMonitorBenchmark(t *testing.T) {
 	}
 	if p99 := p(took, 0.99); p99 > 50*time.Millisecond {
 		t.Errorf("single-change re-evaluation p99 %v, goal < 50 ms", p99)
+	}
+}
+
+// profileChanges starts the profiles of the single changes when prefix is set, and returns
+// what ends them.
+func profileChanges(t *testing.T, prefix string) (stop func()) {
+	if prefix == "" {
+		return func() {}
+	}
+	write := func(name string, f func(*os.File) error) {
+		out, err := os.Create(prefix + name)
+		if err == nil {
+			err = f(out)
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	allocs := func(f *os.File) error {
+		// The profile is as of the last completed collection but one.
+		runtime.GC()
+		runtime.GC()
+		return pprof.Lookup("allocs").WriteTo(f, 0)
+	}
+	write(".allocs0", allocs)
+	cpu, err := os.Create(prefix + ".cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(cpu); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := cpu.Close(); err != nil {
+			t.Fatal(err)
+		}
+		write(".allocs1", allocs)
 	}
 }

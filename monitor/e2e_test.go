@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
@@ -352,6 +354,35 @@ func TestMonitor(t *testing.T) {
 	}
 	atRest(t, api)
 	metricsMatchReports(t, r.m, api)
+
+	// An exception annotated on an object: its results turn suppressed, though the change
+	// moves no finding of the checks.
+	isAPI := func(x result) bool { return x.Kind == "Deployment" && x.Namespace == "shop-api" && x.Name == "api" }
+	var ignored []string
+	for _, x := range filter(before["shop-api"], isAPI) {
+		if !x.Suppressed && !slices.Contains(ignored, x.Check) && len(ignored) < 2 {
+			ignored = append(ignored, x.Check)
+		}
+	}
+	if len(ignored) == 0 {
+		t.Fatal("the api Deployment has no results to suppress")
+	}
+	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, check.IgnoreAnnotation, strings.Join(ignored, ",")+": accepted for the test")
+	if _, err := kubernetes.NewForConfigOrDie(tc.Admin).AppsV1().Deployments("shop-api").Patch(context.Background(), "api",
+		types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	took = within(t, 5*time.Second, "the exception's suppressed results", func() string {
+		got, _ := reports(t, api)
+		for _, x := range filter(got["shop-api"], isAPI) {
+			if slices.Contains(ignored, x.Check) && !x.Suppressed {
+				return "not suppressed yet: " + x.String()
+			}
+		}
+		return ""
+	})
+	t.Logf("exception for %v on the api Deployment: its results suppressed after %v", ignored, took.Round(time.Millisecond))
+	atRest(t, api)
 
 	// Delete a namespace: no controller finishes the deletion here, so the namespace stays
 	// Terminating with its objects; the monitor drops it at once.

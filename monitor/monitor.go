@@ -105,7 +105,10 @@ type Monitor struct {
 	// results are the findings of the last evaluation.
 	results results
 	reports map[reportKey]*Report
-	facts   inventory.Facts
+	// gauges are the finding gauges set per namespace, to delete exactly those: deleting by
+	// a partial match walks every series of every namespace.
+	gauges map[string][]gauge
+	facts  inventory.Facts
 	// writeNeeded says that the reports in the cluster may differ from reports, in the
 	// namespaces unwritten holds (or in any, when the writer reads them all again).
 	writeNeeded bool
@@ -152,7 +155,11 @@ func New(opts Options) (*Monitor, error) {
 		return nil, err
 	}
 	m := &Monitor{opts: opts, log: opts.Log, metrics: newMetrics(), kick: make(chan struct{}, 1), writeKick: make(chan struct{}, 1)}
-	m.writer = &writer{dyn: dyn, api: opts.ReportAPI, metrics: m.metrics, now: opts.Now}
+	rc, err := newReportClient(opts.Config, opts.ReportAPI)
+	if err != nil {
+		return nil, err
+	}
+	m.writer = &writer{dyn: dyn, rest: rc, api: opts.ReportAPI, metrics: m.metrics, now: opts.Now}
 	return m, nil
 }
 
@@ -437,25 +444,40 @@ func (m *Monitor) updateReports(inv *inventory.Inventory, touched map[string]boo
 
 // setFindingMetrics sets the finding gauges of ns to its findings fs.
 func (m *Monitor) setFindingMetrics(ns string, fs []check.Finding) {
-	type key struct{ check, sev string }
-	m.metrics.findings.DeletePartialMatch(prometheus.Labels{"namespace": ns})
-	m.metrics.suppressed.DeletePartialMatch(prometheus.Labels{"namespace": ns})
-	open, supp := map[key]int{}, map[key]int{}
+	for _, g := range m.gauges[ns] {
+		g.vec(m.metrics).DeleteLabelValues(g.check, g.sev, ns)
+	}
+	n := map[gauge]int{}
 	for i := range fs {
 		f := &fs[i]
-		k := key{f.Check, f.Severity.String()}
-		if f.Suppressed {
-			supp[k]++
-		} else {
-			open[k]++
-		}
+		n[gauge{f.Check, f.Severity.String(), f.Suppressed}]++
 	}
-	for k, n := range open {
-		m.metrics.findings.WithLabelValues(k.check, k.sev, ns).Set(float64(n))
+	if m.gauges == nil {
+		m.gauges = map[string][]gauge{}
 	}
-	for k, n := range supp {
-		m.metrics.suppressed.WithLabelValues(k.check, k.sev, ns).Set(float64(n))
+	set := make([]gauge, 0, len(n))
+	for g, c := range n {
+		g.vec(m.metrics).WithLabelValues(g.check, g.sev, ns).Set(float64(c))
+		set = append(set, g)
 	}
+	if len(set) == 0 {
+		delete(m.gauges, ns)
+	} else {
+		m.gauges[ns] = set
+	}
+}
+
+// gauge is one series of a namespace's finding gauges.
+type gauge struct {
+	check, sev string
+	suppressed bool
+}
+
+func (g gauge) vec(ms *metrics) *prometheus.GaugeVec {
+	if g.suppressed {
+		return ms.suppressed
+	}
+	return ms.findings
 }
 
 // write brings the cluster's reports to the last evaluation's, when this replica leads.

@@ -1,8 +1,9 @@
 package monitor
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -170,13 +171,23 @@ func (s *interner) result(f *check.Finding, uid string) Result {
 }
 
 // resultKey identifies a result within its report, for patches: the check, the object, the
-// path and the message.
-func resultKey(r *Result) string {
+// path and the message. It is compared field by field (compare), not built as one string: a
+// change rebuilds its namespace's report, and the keys were most of what that allocated.
+func resultKey(r *Result) rkey {
 	var ref ObjectReference
 	if len(r.Resources) > 0 {
 		ref = r.Resources[0]
 	}
-	return r.Policy + "\x00" + ref.Kind + "\x00" + ref.Namespace + "\x00" + ref.Name + "\x00" + r.Properties[PropPath] + "\x00" + r.Message
+	return rkey{r.Policy, ref.Kind, ref.Namespace, ref.Name, r.Properties[PropPath], r.Message}
+}
+
+type rkey struct{ policy, kind, ns, name, path, message string }
+
+// compare orders keys field by field, in the order of the fields.
+func (k rkey) compare(o rkey) int {
+	return cmp.Or(strings.Compare(k.policy, o.policy), strings.Compare(k.kind, o.kind),
+		strings.Compare(k.ns, o.ns), strings.Compare(k.name, o.name),
+		strings.Compare(k.path, o.path), strings.Compare(k.message, o.message))
 }
 
 func summarize(rs []Result) Summary {
@@ -246,12 +257,12 @@ func buildReports(api ReportAPI, byNS map[string][]Result, maxBytes int) map[rep
 // sortResults orders rs by resultKey, computing each key once: a namespace may hold tens of
 // thousands of results.
 func sortResults(rs []Result) {
-	keys := make([]string, len(rs))
+	keys := make([]rkey, len(rs))
 	idx := make([]int, len(rs))
 	for i := range rs {
 		keys[i], idx[i] = resultKey(&rs[i]), i
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+	slices.SortStableFunc(idx, func(a, b int) int { return keys[a].compare(keys[b]) })
 	sorted := make([]Result, len(rs))
 	for i, j := range idx {
 		sorted[i] = rs[j]

@@ -12,15 +12,22 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 )
 
 // writer keeps the reports in the cluster equal to the wanted ones. It remembers what it
 // wrote, so that an update is a JSON patch of the results that changed, guarded by the
 // resourceVersion it patched last: a report changed by someone else is read again first.
 type writer struct {
-	dyn     dynamic.Interface
+	dyn dynamic.Interface
+	// rest creates and patches reports with JSON encoded from their Go types and reads back
+	// only the resourceVersion: the dynamic client's unstructured copies of a report, sent
+	// and answered, cost more than the evaluation of the change that moved it.
+	rest    rest.Interface
 	api     ReportAPI
 	metrics *metrics
 	// written are the reports as the server holds them, after our last write.
@@ -28,6 +35,39 @@ type writer struct {
 	// synced says that written was read from the server (after becoming leader).
 	synced bool
 	now    func() time.Time
+}
+
+// newReportClient is a REST client for the group and version of api's reports.
+func newReportClient(cfg *rest.Config, api ReportAPI) (rest.Interface, error) {
+	c := rest.CopyConfig(cfg)
+	c.GroupVersion = &schema.GroupVersion{Group: api.Group, Version: api.Version}
+	c.APIPath = "/apis"
+	c.ContentType = runtime.ContentTypeJSON
+	c.NegotiatedSerializer = scheme.Codecs.WithoutConversion()
+	if c.UserAgent == "" {
+		c.UserAgent = rest.DefaultKubernetesUserAgent()
+	}
+	return rest.RESTClientFor(c)
+}
+
+// send sends body to the report k (a create when req is a POST) and returns the
+// resourceVersion of the report the server answers with.
+func (w *writer) send(ctx context.Context, req *rest.Request, k reportKey, body []byte) (string, error) {
+	req = req.NamespaceIfScoped(k.ns, k.ns != "").Resource(w.api.GVR(k.ns == "").Resource).
+		Param("fieldManager", ManagedBy).Body(body)
+	raw, err := req.Do(ctx).Raw()
+	if err != nil {
+		return "", err
+	}
+	var answer struct {
+		Metadata struct {
+			ResourceVersion string `json:"resourceVersion"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(raw, &answer); err != nil {
+		return "", fmt.Errorf("decode the answer: %w", err)
+	}
+	return answer.Metadata.ResourceVersion, nil
 }
 
 func (w *writer) resource(k reportKey) dynamic.ResourceInterface {
@@ -116,13 +156,17 @@ func (w *writer) sync(ctx context.Context, want map[reportKey]*Report, only map[
 // stamp gives each result without a timestamp the one it had when written, else now: a
 // result's timestamp is when it was first reported, and an unchanged result is not rewritten.
 func (w *writer) stamp(want map[reportKey]*Report, in func(reportKey) bool) {
-	seen := map[string]metav1.Timestamp{}
+	type at struct {
+		ns string
+		rkey
+	}
+	seen := map[at]metav1.Timestamp{}
 	for k, r := range w.written {
 		if !in(k) {
 			continue
 		}
 		for i := range r.Results {
-			seen[k.ns+"\x00"+resultKey(&r.Results[i])] = r.Results[i].Timestamp
+			seen[at{k.ns, resultKey(&r.Results[i])}] = r.Results[i].Timestamp
 		}
 	}
 	now := w.now()
@@ -132,7 +176,7 @@ func (w *writer) stamp(want map[reportKey]*Report, in func(reportKey) bool) {
 			continue
 		}
 		for i := range r.Results {
-			if t, ok := seen[k.ns+"\x00"+resultKey(&r.Results[i])]; ok {
+			if t, ok := seen[at{k.ns, resultKey(&r.Results[i])}]; ok {
 				r.Results[i].Timestamp = t
 			} else if r.Results[i].Timestamp == (metav1.Timestamp{}) {
 				r.Results[i].Timestamp = ts
@@ -145,11 +189,11 @@ func (w *writer) stamp(want map[reportKey]*Report, in func(reportKey) bool) {
 func (w *writer) write(ctx context.Context, k reportKey, old, r *Report) (*Report, error) {
 	if old == nil {
 		r.ResourceVersion = ""
-		u, err := toUnstructured(r)
+		body, err := json.Marshal(r)
 		if err != nil {
 			return nil, err
 		}
-		got, err := w.resource(k).Create(ctx, u, metav1.CreateOptions{FieldManager: ManagedBy})
+		rv, err := w.send(ctx, w.rest.Post(), k, body)
 		if apierrors.IsAlreadyExists(err) {
 			// Written by an earlier leader: read it, then patch.
 			cur, gerr := w.resource(k).Get(ctx, k.name, metav1.GetOptions{})
@@ -165,13 +209,13 @@ func (w *writer) write(ctx context.Context, k reportKey, old, r *Report) (*Repor
 			return nil, err
 		}
 		w.metrics.writes.WithLabelValues("create").Inc()
-		return holds(r, got.GetResourceVersion()), nil
+		return holds(r, rv), nil
 	}
 	patch, err := json.Marshal(diff(old, r))
 	if err != nil {
 		return nil, err
 	}
-	got, err := w.resource(k).Patch(ctx, k.name, types.JSONPatchType, patch, metav1.PatchOptions{FieldManager: ManagedBy})
+	rv, err := w.send(ctx, w.rest.Patch(types.JSONPatchType).Name(k.name), k, patch)
 	if err != nil {
 		// A failed test (someone else changed the report) or a report gone: read it afresh.
 		cur, gerr := w.resource(k).Get(ctx, k.name, metav1.GetOptions{})
@@ -188,7 +232,7 @@ func (w *writer) write(ctx context.Context, k reportKey, old, r *Report) (*Repor
 		return w.write(ctx, k, fresh, r)
 	}
 	w.metrics.writes.WithLabelValues("patch").Inc()
-	return holds(r, got.GetResourceVersion()), nil
+	return holds(r, rv), nil
 }
 
 // holds returns r as the server holds it at resourceVersion rv. The server stores a report's
@@ -225,13 +269,7 @@ func diff(old, r *Report) []op {
 			case i == len(old.Results):
 				c = 1
 			default:
-				ki, kj := resultKey(&old.Results[i]), resultKey(&r.Results[j])
-				switch {
-				case ki < kj:
-					c = -1
-				case ki > kj:
-					c = 1
-				}
+				c = resultKey(&old.Results[i]).compare(resultKey(&r.Results[j]))
 			}
 			switch c {
 			case -1:
@@ -263,14 +301,6 @@ func nonNil(rs []Result) []Result {
 		return []Result{}
 	}
 	return rs
-}
-
-func toUnstructured(r *Report) (*unstructured.Unstructured, error) {
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(r)
-	if err != nil {
-		return nil, err
-	}
-	return &unstructured.Unstructured{Object: m}, nil
 }
 
 func fromUnstructured(u *unstructured.Unstructured) (*Report, error) {

@@ -51,6 +51,8 @@ var InternetToClusterAdmin = &check.Check{
 	Kinds:       entryKinds,
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{Engine},
+	// The paths are the findings; report names each entry point as the inventory holds it.
+	FromEngines: true,
 	Run:         func(p *check.Pass) { report(p, engine.ClusterAdmin) },
 }
 
@@ -68,6 +70,8 @@ var InternetToSecrets = &check.Check{
 	Kinds:       entryKinds,
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{Engine},
+	// The paths are the findings; report names each entry point as the inventory holds it.
+	FromEngines: true,
 	Run:         func(p *check.Pass) { report(p, engine.AllSecrets) },
 }
 
@@ -86,6 +90,8 @@ var InternetToNode = &check.Check{
 	Kinds:       entryKinds,
 	Scope:       check.ScopeCluster,
 	Requires:    []check.Requirement{Engine},
+	// The paths are the findings; report names each entry point as the inventory holds it.
+	FromEngines: true,
 	Run:         func(p *check.Pass) { report(p, engine.Nodes) },
 }
 

@@ -250,9 +250,9 @@ func (m *meshView) judged(p *check.Pass) ([]string, map[string][]inventory.PodTe
 	if only[m.root] {
 		only = nil
 	}
-	for _, t := range m.inv.PodTemplates() {
+	for _, t := range check.PodTemplatesIn(m.inv, only) {
 		ns := t.Namespace()
-		if m.skipNamespace(ns) || t.Spec.HostNetwork || (only != nil && !only[ns]) {
+		if m.skipNamespace(ns) || t.Spec.HostNetwork {
 			continue
 		}
 		if _, ok := by[ns]; !ok {

@@ -12,6 +12,7 @@
 package network
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,8 +66,20 @@ func namespaceFinding(p *check.Pass, e *netpol.Engine, ns, msg string, fixes ...
 }
 
 // workloadNamespaces lists, in load order, the namespaces that run workloads (hostNetwork
-// ones included: new pods there would start open), without the platform's namespaces.
-func workloadNamespaces(e *netpol.Engine) []string {
+// ones included: new pods there would start open), without the platform's namespaces. An
+// incremental re-run (p.Namespaces set) gets those of its namespaces, sorted: it asks for a
+// few, and listing every workload per change cost the monitor more than the checks' work.
+func workloadNamespaces(p *check.Pass, e *netpol.Engine) []string {
+	if p.Namespaces != nil {
+		var out []string
+		for ns, ok := range p.Namespaces {
+			if ok && !systemNamespaces[ns] && runsWorkloads(e, ns) {
+				out = append(out, ns)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
 	var out []string
 	seen := map[string]bool{}
 	for _, ws := range [][]*netpol.Workload{e.Workloads(), e.HostNetworkWorkloads()} {
@@ -78,6 +91,14 @@ func workloadNamespaces(e *netpol.Engine) []string {
 		}
 	}
 	return out
+}
+
+// runsWorkloads says whether namespace ns runs a workload, hostNetwork ones included.
+func runsWorkloads(e *netpol.Engine, ns string) bool {
+	if len(e.WorkloadsIn(ns)) > 0 {
+		return true
+	}
+	return slices.ContainsFunc(e.HostNetworkWorkloads(), func(w *netpol.Workload) bool { return w.Namespace == ns })
 }
 
 // labelsPath is the path of a workload's pod labels.

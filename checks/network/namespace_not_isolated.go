@@ -50,7 +50,7 @@ var stranger = netpol.Endpoint{Name: "a pod of another namespace", Probe: &netpo
 
 func runNamespaceNotIsolated(p *check.Pass) {
 	e := engine(p)
-	for _, ns := range workloadNamespaces(e) {
+	for _, ns := range workloadNamespaces(p, e) {
 		if !wanted(p, ns) {
 			continue // an incremental re-run for other namespaces
 		}

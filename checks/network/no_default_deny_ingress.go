@@ -46,7 +46,7 @@ var NoDefaultDenyIngress = &check.Check{
 func runNoDefaultDeny(p *check.Pass, d netpol.Direction) {
 	e := engine(p)
 	dir := strings.ToLower(d.String())
-	for _, ns := range workloadNamespaces(e) {
+	for _, ns := range workloadNamespaces(p, e) {
 		if p.Namespaces != nil && !p.Namespaces[ns] {
 			continue // an incremental re-run for other namespaces
 		}

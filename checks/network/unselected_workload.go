@@ -33,7 +33,7 @@ var UnselectedWorkload = &check.Check{
 
 func runUnselectedWorkload(p *check.Pass) {
 	e := engine(p)
-	for _, ns := range workloadNamespaces(e) {
+	for _, ns := range workloadNamespaces(p, e) {
 		if p.Namespaces != nil && !p.Namespaces[ns] {
 			continue // an incremental re-run for other namespaces
 		}

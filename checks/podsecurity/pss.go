@@ -283,7 +283,7 @@ func message(f psa.Failure, end string) string {
 // applying it makes t pass the check at lv (its namespace's level or restricted), else nil:
 // a person has to decide (a privileged container, a root image).
 func (s *scope) fixes(id string, i int, t inventory.PodTemplate, lv api.LevelVersion) []check.SuggestedFix {
-	if !fixable[id] {
+	if !fixable[id] || s.pass.NoFixes {
 		return nil
 	}
 	v := s.verdicts()

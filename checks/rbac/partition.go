@@ -4,7 +4,6 @@ import (
 	"slices"
 
 	"github.com/kubeharden/kubeharden/check"
-	"github.com/kubeharden/kubeharden/inventory"
 	engine "github.com/kubeharden/kubeharden/rbac"
 )
 
@@ -52,20 +51,4 @@ func serviceAccountsAffected(env check.Env, nss []string) ([]string, bool) {
 		}
 	}
 	return out, false
-}
-
-// PodTemplates are the pod templates a pass judges: those of the namespaces the Evaluator
-// re-runs it for (check.Pass.Namespaces), or every one.
-func PodTemplates(p *check.Pass) []inventory.PodTemplate {
-	if p.Namespaces == nil {
-		return p.Inv.PodTemplates()
-	}
-	// Not PodTemplatesIn: its index of every namespace is built again after each change.
-	var out []inventory.PodTemplate
-	for _, t := range p.Inv.PodTemplates() {
-		if p.Namespaces[t.Owner.EffectiveNamespace()] {
-			out = append(out, t)
-		}
-	}
-	return out
 }

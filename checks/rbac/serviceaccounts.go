@@ -117,7 +117,7 @@ var WorkloadServiceAccount = &check.Check{
 		e := Engine(p)
 		memo := map[saKey][]Held{}
 		byCaller := map[string][]Held{} // service accounts named by the same bindings hold the same
-		for _, t := range PodTemplates(p) {
+		for _, t := range p.PodTemplates() {
 			if !engine.Automounts(t, p.Inv) {
 				continue
 			}
@@ -176,7 +176,7 @@ var AutomountToken = &check.Check{
 		}
 		memo := map[saKey]result{}
 		byCaller := map[string]result{} // service accounts named by the same bindings hold the same
-		for _, t := range PodTemplates(p) {
+		for _, t := range p.PodTemplates() {
 			if !engine.Automounts(t, p.Inv) {
 				continue
 			}

@@ -97,7 +97,7 @@ func nsName(ns, name string) string { return ns + "/" + name }
 // findManagers reads the manager resources, workloads and Secrets of the inventory.
 func findManagers(inv *inventory.Inventory) *managed {
 	m := &managed{secrets: map[string]string{}, bootstrap: map[string]bool{}}
-	for _, o := range inv.All() {
+	for _, o := range managerObjects(inv) {
 		u, ok := o.Unstructured()
 		if !ok {
 			continue
@@ -155,6 +155,18 @@ func findManagers(inv *inventory.Inventory) *managed {
 		}
 	}
 	return m
+}
+
+// managerObjects is every object when the inventory holds one of managerKinds, in the
+// inventory's order, which the reports follow; nil when it holds none, as most clusters do,
+// so that the monitor's re-runs need not walk every object for nothing.
+func managerObjects(inv *inventory.Inventory) []*inventory.Object {
+	for gk := range managerKinds {
+		if len(inv.ByKind(gk[strings.IndexByte(gk, '/')+1:])) > 0 {
+			return inv.All()
+		}
+	}
+	return nil
 }
 
 // secretRefs collects the Secrets named under keys ending in secretRef (a SecretStore's

@@ -72,7 +72,7 @@ var UnusedTokenAutomount = &check.Check{
 		e := rbacchecks.Engine(p)
 		type saKey struct{ ns, name string }
 		memo := map[saKey]bool{}
-		for _, t := range rbacchecks.PodTemplates(p) {
+		for _, t := range p.PodTemplates() {
 			if staticPod(t) || vaultAgent(t) || !rbac.Automounts(t, p.Inv) {
 				continue
 			}
