@@ -157,12 +157,14 @@ func runNoEnforceLabel(pass *check.Pass) {
 		}
 		// The fix judges the workloads as the pod fixes leave them, so that the level it
 		// writes holds once both are applied.
-		fixed := s.planFixed(ns)
-		if _, ok := fixed.Set[api.EnforceLevelLabel]; ok {
-			d.Fixes = []check.SuggestedFix{{
-				Message: fmt.Sprintf("label the namespace to enforce %s, the strictest level its workloads meet once their pod fixes are applied (psa plan), pinned to %s", fixed.Strictest, fixed.Version),
-				Edits:   labelEdits(o, fixed.Set),
-			}}
+		if !pass.NoFixes {
+			fixed := s.planFixed(ns)
+			if _, ok := fixed.Set[api.EnforceLevelLabel]; ok {
+				d.Fixes = []check.SuggestedFix{{
+					Message: fmt.Sprintf("label the namespace to enforce %s, the strictest level its workloads meet once their pod fixes are applied (psa plan), pinned to %s", fixed.Strictest, fixed.Version),
+					Edits:   labelEdits(o, fixed.Set),
+				}}
+			}
 		}
 		pass.Report(d)
 	})

@@ -152,8 +152,9 @@ func runContainers(p *check.Pass, res corev1.ResourceName, limit bool) {
 			}
 			path := t.Path + "." + list + "[" + strconv.Itoa(i) + "].resources." + field + "." + string(res)
 			var fx []check.SuggestedFix
-			// A pod the API server already admitted cannot change its resources.
-			if !live {
+			// A pod the API server already admitted cannot change its resources; the monitor
+			// wants no fixes.
+			if !live && !p.NoFixes {
 				if def == nil {
 					q, origin := defaultValue(p, res, limit)
 					def = newFixValue(res, q, origin, limit)
