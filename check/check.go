@@ -62,6 +62,11 @@ type Check struct {
 	Scope Scope
 	// Requires are the engines the check uses; it gets each with Engine.Of.
 	Requires []Requirement
+	// PerObject, for a check of ScopeNamespace, says that its findings on an object follow
+	// from that object and, of its namespace, the objects of Reads alone (its Namespace, its
+	// LimitRanges), not from the other objects of Kinds there: a change of objects of Kinds
+	// alone re-runs it on those objects, not on their whole namespaces.
+	PerObject bool
 	// FromEngines says the findings follow from the engines of Requires alone, the objects
 	// they are reported on included: a change in place that every one of those engines
 	// keeps (Engine.Keeps), and that touches none of Reads, leaves them as they were, though
@@ -144,6 +149,9 @@ func validate(c *Check) error {
 	}
 	if c.Scope < ScopeObject || c.Scope > ScopeCluster {
 		return fmt.Errorf("check %s: Scope (object, namespace or cluster) is required", c.ID)
+	}
+	if c.PerObject && c.Scope != ScopeNamespace {
+		return fmt.Errorf("check %s: PerObject is for checks of namespace scope", c.ID)
 	}
 	if c.Partition != nil && (c.Scope != ScopeCluster || c.Partition.Affected == nil) {
 		return fmt.Errorf("check %s: a Partition (with Affected) is for checks of cluster scope", c.ID)

@@ -42,7 +42,8 @@ type Delta struct {
 //
 //   - a check of ScopeObject runs again on the changed objects alone;
 //   - a check of ScopeNamespace on the objects of the changed objects' namespaces, with their
-//     Namespace objects;
+//     Namespace objects, or, when PerObject and none of its Reads changed, on the changed
+//     objects with the objects of Reads of their namespaces;
 //   - a check of ScopeCluster on the whole inventory;
 //
 // and each only when a kind it depends on (DependsOn) changed. Engines whose kinds changed
@@ -182,7 +183,7 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 		}
 		groups[o.Group()] = true
 	}
-	var objects, spaces *inventory.Inventory
+	var objects, spaces, alone *inventory.Inventory
 	var tasks []task
 	var standing []int
 	for i, c := range ev.checks {
@@ -204,6 +205,13 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 			t.inv, t.mode = objects, byObject
 		case ScopeNamespace:
 			if clusterScopedChange(c, changed) {
+				break
+			}
+			if c.PerObject && !readsAny(c, kinds) {
+				if alone == nil {
+					alone = ev.inv.Subset(withContext(ev.inv, present, groups, ev.checks))
+				}
+				t.inv, t.mode = alone, byObjectIn
 				break
 			}
 			if spaces == nil {
@@ -443,6 +451,8 @@ const (
 	full mode = iota
 	byObject
 	byNamespace
+	// byObjectIn replaces the findings on the changed objects within their namespaces' units.
+	byObjectIn
 )
 
 // task is one check to run over one inventory, replacing the units mode says.
@@ -497,10 +507,33 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 			}
 			clear(units)
 		}
-		for u, ok := range replaced {
-			if fs, kept := units[u]; ok && kept {
-				removed = append(removed, fs...)
-				delete(units, u)
+		if t.mode != byObjectIn {
+			for u, ok := range replaced {
+				if fs, kept := units[u]; ok && kept {
+					removed = append(removed, fs...)
+					delete(units, u)
+				}
+			}
+		}
+		if t.mode == byObjectIn {
+			for g := range groups {
+				fs, ok := units[g]
+				if !ok {
+					continue
+				}
+				var left []Finding
+				for _, f := range fs {
+					if keys[objectKey(&f)] {
+						removed = append(removed, f)
+					} else {
+						left = append(left, f)
+					}
+				}
+				if len(left) == 0 {
+					delete(units, g)
+				} else if len(left) < len(fs) {
+					units[g] = left
+				}
 			}
 		}
 		ev.errs[t.check] = errs[i]
@@ -510,6 +543,10 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 			if t.groups != nil {
 				// The run judged related namespaces too, whose findings stay as they were.
 				added = slices.DeleteFunc(added, func(f Finding) bool { return !tg[unitOf(c, &f)] })
+			}
+			if t.mode == byObjectIn {
+				// The objects read with the changed ones are judged as they were.
+				added = slices.DeleteFunc(added, func(f Finding) bool { return !keys[objectKey(&f)] })
 			}
 			// Each unit's slice sized once: they are kept until the unit runs again.
 			us := make([]string, len(added))
@@ -538,10 +575,7 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 func unitOf(c *Check, f *Finding) string {
 	switch c.Scope {
 	case ScopeObject:
-		if f.object != nil {
-			return unitKey(f.object.Key())
-		}
-		return unitKey(f.Object.Key())
+		return objectKey(f)
 	case ScopeNamespace, ScopeCluster:
 		if c.Scope == ScopeCluster && c.Partition == nil {
 			return ""
@@ -555,6 +589,46 @@ func unitOf(c *Check, f *Finding) string {
 		return f.Object.Key().Namespace
 	}
 	return ""
+}
+
+// objectKey is the unit of f for a check of ScopeObject: its object's key.
+func objectKey(f *Finding) string {
+	if f.object != nil {
+		return unitKey(f.object.Key())
+	}
+	return unitKey(f.Object.Key())
+}
+
+// readsAny says whether c reads one of kinds besides those it reports on.
+func readsAny(c *Check, kinds map[string]bool) bool {
+	for k := range kinds {
+		if matchKind(c.Reads, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// withContext is objs with, of the namespaces in groups, the objects that the PerObject
+// checks among checks read (Reads).
+func withContext(inv *inventory.Inventory, objs []*inventory.Object, groups map[string]bool, checks []*Check) []*inventory.Object {
+	var reads []string
+	for _, c := range checks {
+		if c.PerObject {
+			reads = append(reads, c.Reads...)
+		}
+	}
+	in := map[*inventory.Object]bool{}
+	for _, o := range objs {
+		in[o] = true
+	}
+	out := slices.Clone(objs)
+	for _, o := range namespaceObjects(inv, groups) {
+		if !in[o] && matchKind(reads, o.Kind) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 func unitKey(k inventory.Key) string { return k.Kind + "\x00" + k.Namespace + "\x00" + k.Name }

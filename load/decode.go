@@ -238,7 +238,7 @@ func (d *decoder) fast(chunk []byte, off int) bool {
 	if !fastPath || !f.object(chunk, off) || strings.HasSuffix(f.top.kind, "List") {
 		return false
 	}
-	d.object(f.buf, f.ents, f.top, f.rootLine, nil)
+	d.object(f.buf, f.ents, f.top, f.rootLine, nil, true)
 	return true
 }
 
@@ -500,7 +500,7 @@ func (d *decoder) yamlObject(n *yaml.Node, line, off int, src []byte, prefix []s
 		d.errorf(line, "%s", err.Error())
 		return
 	}
-	d.object(c.buf, c.ents, c.top, line, c.dups)
+	d.object(c.buf, c.ents, c.top, line, c.dups, true)
 }
 
 // An object's JSON may be at most 4 times the size of its YAML chunk plus jsonSlack: YAML
@@ -620,13 +620,17 @@ func (d *decoder) jsonObject(obj []byte, line int) {
 		d.errorf(de.line, "%s", de.msg)
 		return
 	}
-	d.object(obj, s.ents, s.top, line, nil)
+	d.object(obj, s.ents, s.top, line, nil, false)
 }
 
 // object decodes one object's JSON into a typed object for kinds client-go knows, or
 // unstructured content otherwise, and reports what the API server's strict decoding would.
-// dups are duplicate keys found while converting YAML, reported with the object.
-func (d *decoder) object(data []byte, ents []entry, t top, line int, dups []docError) {
+// dups are duplicate keys found while converting YAML, reported with the object. converted
+// says that data is JSON converted from YAML, whose keys are unique: the converter reports
+// and drops duplicates, and the fast reader gives such documents up. The decoder's own
+// search for duplicates would then find none, and it builds a set of keys for every map
+// (labels, selectors, data) to look.
+func (d *decoder) object(data []byte, ents []entry, t top, line int, dups []docError, converted bool) {
 	table := &inventory.LineTable{}
 	table.Grow(len(ents))
 	for i := range ents {
@@ -669,8 +673,12 @@ func (d *decoder) object(data []byte, ents []entry, t top, line int, dups []docE
 	gvk := gv.WithKind(t.kind)
 	var obj runtime.Object
 	var strict []error
+	checks := strictAll
+	if converted {
+		checks = strictUnknown
+	}
 	if typed, err := builtin.New(gvk); err == nil {
-		strict, err = kjson.UnmarshalStrict(data, typed)
+		strict, err = kjson.UnmarshalStrict(data, typed, checks...)
 		if err != nil {
 			d.decodeError(data, ents, reflect.TypeOf(typed), t, line, err)
 			return
@@ -678,7 +686,7 @@ func (d *decoder) object(data []byte, ents []entry, t top, line int, dups []docE
 		obj = typed
 	} else {
 		m := map[string]any{}
-		strict, err = kjson.UnmarshalStrict(data, &m)
+		strict, err = kjson.UnmarshalStrict(data, &m, checks...)
 		if err != nil {
 			d.decodeError(data, ents, nil, t, line, err)
 			return
@@ -705,6 +713,13 @@ func (d *decoder) object(data []byte, ents []entry, t top, line int, dups []docE
 	}
 	d.objs = append(d.objs, o)
 }
+
+// The strict decoder's checks: all of them for JSON input, only unknown fields for JSON
+// converted from YAML.
+var (
+	strictAll     = []kjson.StrictOption{kjson.DisallowDuplicateFields, kjson.DisallowUnknownFields}
+	strictUnknown = []kjson.StrictOption{kjson.DisallowUnknownFields}
+)
 
 func describeObject(t top, name string) string {
 	kind := t.kind

@@ -43,7 +43,7 @@ func (d *decoder) bigList(chunk []byte, line int) bool {
 		src[indent] = ' ' // "- key: v" → "  key: v": the item becomes a plain mapping
 		off := line - 1 + it.line - 1
 		if f := &d.f; fastPath && f.object(src, off) && (f.top.hasAPIVersion || f.top.hasKind) && !strings.HasSuffix(f.top.kind, "List") {
-			d.object(f.buf, f.ents, f.top, f.rootLine, nil)
+			d.object(f.buf, f.ents, f.top, f.rootLine, nil, true)
 			continue
 		}
 		var n yaml.Node

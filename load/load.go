@@ -120,7 +120,11 @@ func Read(paths []string, opts Options) Result {
 		n += len(r.objs)
 	}
 	out.Objects = make([]*inventory.Object, 0, n)
+	s := newSharer()
 	for i, r := range results {
+		for _, o := range r.objs {
+			s.object(o)
+		}
 		out.Objects = append(out.Objects, r.objs...)
 		out.Errors = append(out.Errors, r.errs...)
 		out.Skipped = append(out.Skipped, r.skips...)

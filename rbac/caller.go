@@ -25,6 +25,30 @@ func (e *Engine) principals(user string, groups []string) []*principal {
 	return ps
 }
 
+// samePrincipals says whether principals(user, groups) would return ps.
+func (e *Engine) samePrincipals(user string, groups []string, ps []*principal) bool {
+	i := 0
+	next := func(p *principal) bool {
+		if p == nil {
+			return true
+		}
+		if i == len(ps) || ps[i] != p {
+			return false
+		}
+		i++
+		return true
+	}
+	if user != "" && !next(e.users[user]) {
+		return false
+	}
+	for j, g := range groups {
+		if !contains(groups[:j], g) && !next(e.groups[g]) {
+			return false
+		}
+	}
+	return i == len(ps)
+}
+
 // CallerKey returns a key that two callers share exactly when the same bindings name them,
 // through the same users and groups in the same order, and both or neither are in
 // system:masters: the engine's answers for one (Allowed, Reasons, PermissionsOf, …) are then

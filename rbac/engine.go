@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 
@@ -56,8 +57,16 @@ type Role struct {
 	Reconciled *Reconciled
 
 	annotations map[string]string
-	crbs        []*Binding            // ClusterRoleBindings to this ClusterRole
-	rbs         map[string][]*Binding // RoleBindings to this role, by namespace
+	// idx is the role's position in Engine.roles, and of its bindings in Engine.bound. An
+	// engine derived from another (see derive) shares its roles: what changes with the
+	// bindings is kept in the engine, not here.
+	idx int
+}
+
+// roleBindings are the bindings to one role.
+type roleBindings struct {
+	crbs []*Binding            // ClusterRoleBindings to this ClusterRole
+	rbs  map[string][]*Binding // RoleBindings to this role, by namespace
 }
 
 // String renders the role as "ClusterRole/edit" or "Role/dev/reader".
@@ -181,6 +190,10 @@ type Engine struct {
 
 	users  map[string]*principal // user names, service account user names included
 	groups map[string]*principal
+	// bound are the bindings of each role, by Role.idx.
+	bound []roleBindings
+	// nextID is the id of the next principal made.
+	nextID int
 
 	index ruleIndex
 
@@ -188,6 +201,16 @@ type Engine struct {
 	env env
 	// graphs are the escalation graphs over roles, bindings and env, built on first use.
 	graphs *graphs
+
+	// src are the objects FromInventory read, nil for engines built otherwise.
+	src *sources
+	// gen identifies the engine to a Tracker; base is the gen of the engine this one was
+	// derived from (0: none), and replaced are that engine's principals this one does not
+	// share with it.
+	gen, base uint64
+	replaced  map[*principal]bool
+	// subs are the subjects of the bindings, shared by engines with the same bindings.
+	subs *subjectList
 }
 
 type roleKey struct{ kind, ns, name string }
@@ -259,6 +282,7 @@ func build(roles []*Role, bindings []*Binding) *Engine {
 		users:  map[string]*principal{},
 		groups: map[string]*principal{},
 		graphs: &graphs{},
+		subs:   &subjectList{},
 	}
 	for _, r := range roles {
 		k := r.key()
@@ -270,6 +294,10 @@ func build(roles []*Role, bindings []*Binding) *Engine {
 		e.roles = append(e.roles, r)
 	}
 	aggregate(e.roles)
+	for i, r := range e.roles {
+		r.idx = i
+	}
+	e.bound = make([]roleBindings, len(e.roles))
 
 	seen := make(map[roleKey]int, len(bindings))
 	for _, b := range bindings {
@@ -289,26 +317,12 @@ func build(roles []*Role, bindings []*Binding) *Engine {
 }
 
 func (e *Engine) addBinding(b *Binding) {
-	switch {
-	case b.Kind == ClusterRoleBindingKind && b.RoleRef.Kind == ClusterRoleKind:
-		b.role = e.byKey[roleKey{ClusterRoleKind, "", b.RoleRef.Name}]
-	case b.Kind == RoleBindingKind && b.RoleRef.Kind == ClusterRoleKind:
-		b.role = e.byKey[roleKey{ClusterRoleKind, "", b.RoleRef.Name}]
-	case b.Kind == RoleBindingKind && b.RoleRef.Kind == RoleKind:
-		b.role = e.byKey[roleKey{RoleKind, b.Namespace, b.RoleRef.Name}]
-	}
+	e.resolve(b)
 	r := b.role
 	if r == nil {
 		return
 	}
-	if b.Kind == ClusterRoleBindingKind {
-		r.crbs = append(r.crbs, b)
-	} else {
-		if r.rbs == nil {
-			r.rbs = map[string][]*Binding{}
-		}
-		r.rbs[b.Namespace] = append(r.rbs[b.Namespace], b)
-	}
+	e.bound[r.idx].add(b)
 	for i := range b.Subjects {
 		s, ok := b.Subject(i)
 		if !ok {
@@ -323,22 +337,51 @@ func (e *Engine) addBinding(b *Binding) {
 		case GroupKind:
 			p = e.principal(e.groups, s.Name)
 		}
-		ref := subjRef{b, i}
-		if b.Kind == ClusterRoleBindingKind {
-			p.cluster = append(p.cluster, ref)
-		} else {
-			if p.ns == nil {
-				p.ns = map[string][]subjRef{}
-			}
-			p.ns[b.Namespace] = append(p.ns[b.Namespace], ref)
-		}
+		p.addRef(b, i)
+	}
+}
+
+// addRef adds subject i of b to the bindings that name p.
+func (p *principal) addRef(b *Binding, i int) {
+	ref := subjRef{b, i}
+	if b.Kind == ClusterRoleBindingKind {
+		p.cluster = append(p.cluster, ref)
+		return
+	}
+	if p.ns == nil {
+		p.ns = map[string][]subjRef{}
+	}
+	p.ns[b.Namespace] = append(p.ns[b.Namespace], ref)
+}
+
+func (rb *roleBindings) add(b *Binding) {
+	if b.Kind == ClusterRoleBindingKind {
+		rb.crbs = append(rb.crbs, b)
+		return
+	}
+	if rb.rbs == nil {
+		rb.rbs = map[string][]*Binding{}
+	}
+	rb.rbs[b.Namespace] = append(rb.rbs[b.Namespace], b)
+}
+
+// resolve sets b.role to the role b references, nil when it does not exist.
+func (e *Engine) resolve(b *Binding) {
+	switch {
+	case b.Kind == ClusterRoleBindingKind && b.RoleRef.Kind == ClusterRoleKind:
+		b.role = e.byKey[roleKey{ClusterRoleKind, "", b.RoleRef.Name}]
+	case b.Kind == RoleBindingKind && b.RoleRef.Kind == ClusterRoleKind:
+		b.role = e.byKey[roleKey{ClusterRoleKind, "", b.RoleRef.Name}]
+	case b.Kind == RoleBindingKind && b.RoleRef.Kind == RoleKind:
+		b.role = e.byKey[roleKey{RoleKind, b.Namespace, b.RoleRef.Name}]
 	}
 }
 
 func (e *Engine) principal(m map[string]*principal, name string) *principal {
 	p := m[name]
 	if p == nil {
-		p = &principal{id: len(e.users) + len(e.groups)}
+		p = &principal{id: e.nextID}
+		e.nextID++
 		m[name] = p
 	}
 	return p
@@ -489,34 +532,35 @@ func (e *Engine) holders(a *Attributes, anyNS bool, in map[string]bool) []Grant 
 			}
 		}
 		crbs := in == nil || in[""]
+		rb := &e.bound[r.idx]
 		if a.NonResource() {
 			if crbs {
-				for _, b := range r.crbs {
+				for _, b := range rb.crbs {
 					emit(b, r, ri)
 				}
 			}
 			return
 		}
 		if r.Kind == ClusterRoleKind && crbs {
-			for _, b := range r.crbs {
+			for _, b := range rb.crbs {
 				emit(b, r, ri)
 			}
 		}
 		switch {
 		case in != nil:
 			for ns := range in {
-				for _, b := range r.rbs[ns] {
+				for _, b := range rb.rbs[ns] {
 					emit(b, r, ri)
 				}
 			}
 		case anyNS:
-			for _, bs := range r.rbs {
+			for _, bs := range rb.rbs {
 				for _, b := range bs {
 					emit(b, r, ri)
 				}
 			}
 		case a.Namespace != "":
-			for _, b := range r.rbs[a.Namespace] {
+			for _, b := range rb.rbs[a.Namespace] {
 				emit(b, r, ri)
 			}
 		}
@@ -650,7 +694,24 @@ func (e *Engine) RoleBindingNamespaces(user string, groups []string) map[string]
 }
 
 // Subjects returns every distinct subject named by a binding that can match a caller, sorted.
-func (e *Engine) Subjects() []Subject {
+func (e *Engine) Subjects() []Subject { return slices.Clone(e.subjects()) }
+
+// subjectList is an engine's Subjects, listed on first use.
+type subjectList struct {
+	once sync.Once
+	s    []Subject
+}
+
+// subjects is Subjects, listed once per engine; callers must not change it.
+func (e *Engine) subjects() []Subject {
+	if e.subs == nil { // an engine not made by build or derive
+		return e.listSubjects()
+	}
+	e.subs.once.Do(func() { e.subs.s = e.listSubjects() })
+	return e.subs.s
+}
+
+func (e *Engine) listSubjects() []Subject {
 	seen := map[Subject]bool{}
 	var out []Subject
 	for _, b := range e.bindings {

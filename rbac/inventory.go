@@ -32,45 +32,93 @@ type Options struct {
 // escalation search needs: the service accounts of each namespace, which of them pods run
 // as, and which have a token Secret.
 func FromInventory(inv *inventory.Inventory, opts Options) *Engine {
+	src := sourcesOf(inv, opts)
 	var roles []*Role
+	for _, o := range src.roles {
+		if r := readRole(o); r != nil {
+			roles = append(roles, r)
+		}
+	}
 	var bindings []*Binding
-	for _, kind := range []string{RoleKind, ClusterRoleKind, RoleBindingKind, ClusterRoleBindingKind} {
-		for _, o := range inv.ByKind(kind) {
-			if !strings.HasPrefix(o.APIVersion, rbacv1.GroupName+"/") {
-				continue
-			}
-			switch kind {
-			case RoleKind:
-				var r rbacv1.Role
-				if typed(o, &r) {
-					roles = append(roles, roleFrom(&r, o))
-				}
-			case ClusterRoleKind:
-				var r rbacv1.ClusterRole
-				if typed(o, &r) {
-					roles = append(roles, clusterRoleFrom(&r, o))
-				}
-			case RoleBindingKind:
-				var b rbacv1.RoleBinding
-				if typed(o, &b) {
-					bindings = append(bindings, roleBindingFrom(&b, o))
-				}
-			case ClusterRoleBindingKind:
-				var b rbacv1.ClusterRoleBinding
-				if typed(o, &b) {
-					bindings = append(bindings, clusterRoleBindingFrom(&b, o))
-				}
-			}
+	for i, o := range src.bindings {
+		src.read[i] = readBinding(o)
+		if b := src.read[i]; b != nil {
+			bindings = append(bindings, b)
 		}
 	}
 	if opts.Defaults {
 		roles, bindings = addDefaults(roles, bindings)
 	}
 	e := build(roles, bindings)
+	e.src = src
 	if !opts.NoEnvironment {
 		e.env = envFrom(inv, e)
 	}
 	return e
+}
+
+// sources are the objects an engine was read from: what a Tracker compares to tell which
+// changed.
+type sources struct {
+	opts     Options
+	roles    []*inventory.Object // Roles, then ClusterRoles, of the RBAC group
+	bindings []*inventory.Object // RoleBindings, then ClusterRoleBindings
+	read     []*Binding          // the binding read from each of bindings, nil when none
+}
+
+// sourcesOf lists the RBAC objects of inv (rbac.authorization.k8s.io/v1, and the older
+// v1beta1/v1alpha1 objects, which have the same fields), not yet read.
+func sourcesOf(inv *inventory.Inventory, opts Options) *sources {
+	src := &sources{opts: opts}
+	for _, kind := range []string{RoleKind, ClusterRoleKind, RoleBindingKind, ClusterRoleBindingKind} {
+		for _, o := range inv.ByKind(kind) {
+			if !strings.HasPrefix(o.APIVersion, rbacv1.GroupName+"/") {
+				continue
+			}
+			if kind == RoleKind || kind == ClusterRoleKind {
+				src.roles = append(src.roles, o)
+			} else {
+				src.bindings = append(src.bindings, o)
+			}
+		}
+	}
+	src.read = make([]*Binding, len(src.bindings))
+	return src
+}
+
+// readRole reads a Role or ClusterRole object, nil when its content does not convert.
+func readRole(o *inventory.Object) *Role {
+	switch o.Kind {
+	case RoleKind:
+		var r rbacv1.Role
+		if typed(o, &r) {
+			return roleFrom(&r, o)
+		}
+	case ClusterRoleKind:
+		var r rbacv1.ClusterRole
+		if typed(o, &r) {
+			return clusterRoleFrom(&r, o)
+		}
+	}
+	return nil
+}
+
+// readBinding reads a RoleBinding or ClusterRoleBinding object, nil when its content does
+// not convert.
+func readBinding(o *inventory.Object) *Binding {
+	switch o.Kind {
+	case RoleBindingKind:
+		var b rbacv1.RoleBinding
+		if typed(o, &b) {
+			return roleBindingFrom(&b, o)
+		}
+	case ClusterRoleBindingKind:
+		var b rbacv1.ClusterRoleBinding
+		if typed(o, &b) {
+			return clusterRoleBindingFrom(&b, o)
+		}
+	}
+	return nil
 }
 
 // WithEnvironment returns an engine that shares e's roles, bindings and indexes, with the

@@ -2,6 +2,7 @@ package rbac
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -150,25 +151,98 @@ type graph struct {
 	active map[string][]*node // nodes with a namespace capability there ("" = everywhere)
 	imps   []*node            // nodes with some impersonate rule
 	proxy  []*node            // nodes allowed nodes/proxy
-	admin  []string           // ClusterRoles that allow everything
-	subs   []Subject          // the subjects of the engine's bindings
 
-	// Nodes named by the same bindings share their capabilities: computed once per set of
-	// principals (every service account of a namespace no binding names by itself has the
-	// same), from what each principal's grants allow, and from the first grants of each
-	// principal for the requests asked.
+	// Nodes named by the same bindings share their capabilities (memo), and whether they
+	// are at the target: computed once per set of principals, by principalsKey.
+	*memo
+	goals map[string]*Hop
+
+	// prev is, while the graph is built, the graph of an engine this one's was derived
+	// from (Tracker): its nodes know the principals of their subjects.
+	prev *graph
+	slab []node // nodes to be
+}
+
+// memo is what an engine's graphs to every target share: what each principal's grants
+// allow (views), and the capabilities of each set of principals a caller is (every service
+// account of a namespace no binding names by itself has the same), from what each
+// principal's grants allow, and from the first grants of each principal for the requests
+// asked.
+type memo struct {
+	// mu guards the maps, which path adds to for subjects not in a graph; a graph is
+	// built holding it.
+	mu     sync.Mutex
+	admin  []string  // ClusterRoles that allow everything
+	subs   []Subject // the subjects of the engine's bindings
 	views  map[*principal]*view
 	shared map[string]*shared
 	// fixed are the requests every node's reasons ask (by index into view.fixed).
 	fixed map[Attributes]int
+	// saGroups are the groups of the service accounts of each namespace, which their
+	// nodes share.
+	saGroups map[string][]string
+	// byRole are roleFixed's answers.
+	byRole map[*Role][]int32
+}
 
-	mu sync.Mutex // path's nodes for subjects not in the graph use the memos above
+// newMemo makes the memo of e's graphs. prev, when set, is the memo of an engine e was
+// derived from: what it holds for principals e shares with it (all but those replaced) is
+// kept. A caller's capabilities depend on its principals' grants, the admin ClusterRoles
+// and, for one that may impersonate, the subjects it may impersonate first (subs). The views
+// and sets of principals replaced are left behind, so that a monitor's memos do not grow
+// with the changes.
+func newMemo(e *Engine, prev *memo, replaced map[*principal]bool) *memo {
+	m := &memo{views: map[*principal]*view{}, shared: map[string]*shared{}, fixed: map[Attributes]int{}}
+	admin := Attributes{Verb: "*", APIGroup: "*", Resource: "*"}
+	for _, r := range e.roles {
+		if r.Kind == ClusterRoleKind && firstAllowing(r, &admin) >= 0 {
+			m.admin = append(m.admin, r.Name)
+		}
+	}
+	for _, a := range fixedReasons {
+		m.fixed[a] = len(m.fixed)
+	}
+	for _, r := range m.admin {
+		m.fixed[Attributes{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: r}] = len(m.fixed)
+	}
+	m.subs = e.subjects()
+	if prev == nil || !slices.Equal(prev.admin, m.admin) {
+		return m
+	}
+	prev.mu.Lock()
+	defer prev.mu.Unlock()
+	for p, v := range prev.views {
+		if !replaced[p] {
+			m.views[p] = v
+		}
+	}
+	m.byRole = maps.Clone(prev.byRole) // the roles are the same
+	subs := slices.Equal(prev.subs, m.subs)
+next:
+	for k, sh := range prev.shared {
+		if sh.caps.impersona && !subs {
+			continue
+		}
+		for _, p := range sh.ps {
+			if replaced[p] {
+				continue next
+			}
+		}
+		m.shared[k] = sh
+	}
+	return m
 }
 
 // graphs are an engine's escalation graphs, built on first use.
 type graphs struct {
-	mu sync.Mutex
-	m  map[Target]*graph
+	mu   sync.Mutex
+	m    map[Target]*graph
+	memo *memo // the graphs' memo, made with the first
+	// prev and prevMemo are the graphs and memo of an engine this one was derived from
+	// (Tracker), whose principals but those replaced are the engine's.
+	prev     map[Target]*graph
+	prevMemo *memo
+	replaced map[*principal]bool
 }
 
 // graph returns the engine's escalation graph to target, built once.
@@ -185,15 +259,20 @@ func (e *Engine) graph(to Target) *graph {
 	if c.m == nil {
 		c.m = map[Target]*graph{}
 	}
-	g := newGraph(e, to)
+	if c.memo == nil {
+		c.memo = newMemo(e, c.prevMemo, c.replaced)
+		c.prevMemo = nil
+	}
+	g := newGraphFrom(e, to, c.memo, c.prev[to])
+	delete(c.prev, to)
 	c.m[to] = g
 	return g
 }
 
 // shared is what the nodes of one set of principals have in common.
 type shared struct {
+	ps     []*principal
 	caps   *caps
-	goal   *Hop     // the last hop when at the target, From to be set per node
 	active []string // the namespaces where caps has a namespace capability
 }
 
@@ -202,6 +281,7 @@ type node struct {
 	user   string
 	groups []string
 	ps     []*principal // the principals of user and groups, as Engine.principals
+	key    string       // principalsKey of ps
 	caps   *caps
 	goal   *Hop // set when the node is at the target
 	dist   int  // hops to the target; -1 unknown
@@ -271,22 +351,23 @@ var workloads = []struct{ group, resource string }{
 	{"batch", "jobs"}, {"batch", "cronjobs"}, {"", "replicationcontrollers"},
 }
 
-func newGraph(e *Engine, to Target) *graph {
+func newGraph(e *Engine, to Target) *graph { return newGraphFrom(e, to, newMemo(e, nil, nil), nil) }
+
+// newGraphFrom builds the graph of e to target to with the memo of e's graphs. prev, when
+// set, is the graph to the same target of an engine e was derived from.
+func newGraphFrom(e *Engine, to Target, m *memo, prev *graph) *graph {
 	g := &graph{e: e, to: to, byS: map[Subject]*node{}, sas: map[string][]*node{}, active: map[string][]*node{},
-		views: map[*principal]*view{}, shared: map[string]*shared{}, fixed: map[Attributes]int{}}
-	admin := Attributes{Verb: "*", APIGroup: "*", Resource: "*"}
-	for _, r := range e.roles {
-		if r.Kind == ClusterRoleKind && firstAllowing(r, &admin) >= 0 {
-			g.admin = append(g.admin, r.Name)
-		}
+		memo: m, goals: map[string]*Hop{}}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if prev != nil && prev.to == to {
+		g.prev = prev
+		g.byS = make(map[Subject]*node, len(prev.byS))
+		g.nodes = make([]*node, 0, len(prev.nodes))
+		g.slab = make([]node, len(prev.nodes))
+		g.goals = make(map[string]*Hop, len(prev.goals))
+		defer func() { g.prev = nil }()
 	}
-	for _, a := range fixedReasons {
-		g.fixed[a] = len(g.fixed)
-	}
-	for _, r := range g.admin {
-		g.fixed[Attributes{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: r}] = len(g.fixed)
-	}
-	g.subs = e.Subjects()
 	for _, sub := range g.subs {
 		g.add(sub)
 	}
@@ -342,14 +423,26 @@ func (g *graph) add(sub Subject) *node {
 
 // newNode makes the node of sub, with the capabilities of its principals.
 func (g *graph) newNode(sub Subject) (*node, *shared) {
-	n := &node{sub: sub, dist: -1}
-	n.user, n.groups = principalOf(sub)
-	n.ps = g.e.principals(n.user, n.groups)
-	key := principalsKey(n.ps, false)
+	n := g.alloc()
+	n.sub, n.dist = sub, -1
+	if pn := g.prevNode(sub); pn != nil {
+		n.user, n.groups = pn.user, pn.groups
+		if g.e.samePrincipals(n.user, n.groups, pn.ps) {
+			n.ps, n.key = pn.ps, pn.key
+		} else {
+			n.ps = g.e.principals(n.user, n.groups)
+		}
+	} else {
+		n.user, n.groups = g.principalOf(sub)
+		n.ps = g.e.principals(n.user, n.groups)
+	}
+	if n.key == "" {
+		n.key = principalsKey(n.ps, false)
+	}
+	key := n.key
 	sh := g.shared[key]
 	if sh == nil {
-		sh = &shared{caps: g.capsOf(n.ps, sub)}
-		sh.goal = g.atGoal(n.ps, sub)
+		sh = &shared{ps: n.ps, caps: g.capsOf(n.ps, sub)}
 		c := sh.caps
 		for _, m := range []nsGrants{c.token, c.read, c.create, c.exec} {
 			for _, e := range m {
@@ -366,15 +459,54 @@ func (g *graph) newNode(sub Subject) (*node, *shared) {
 		g.shared[key] = sh
 	}
 	n.caps = sh.caps
+	goal, ok := g.goals[key]
+	if !ok {
+		goal = g.atGoal(n.ps, sub) // the last hop when at the target, From to be set per node
+		g.goals[key] = goal
+	}
 	switch {
 	case contains(n.groups, Masters):
 		n.goal = &Hop{From: n.sub, Action: "member of system:masters, which is allowed everything"}
-	case sh.goal != nil:
-		h := *sh.goal
+	case goal != nil:
+		h := *goal
 		h.From = n.sub
 		n.goal = &h
 	}
 	return n, sh
+}
+
+// alloc returns a new node, from a slab: a graph has a node per service account.
+func (g *graph) alloc() *node {
+	if len(g.slab) == 0 {
+		g.slab = make([]node, max(64, len(g.nodes)/2))
+	}
+	n := &g.slab[0]
+	g.slab = g.slab[1:]
+	return n
+}
+
+// prevNode is the node of sub in the graph g keeps memos of, if any.
+func (g *graph) prevNode(sub Subject) *node {
+	if g.prev == nil {
+		return nil
+	}
+	return g.prev.byS[sub]
+}
+
+// principalOf is principalOf(sub), the groups of service accounts shared by namespace.
+func (g *graph) principalOf(sub Subject) (string, []string) {
+	if sub.Kind != ServiceAccountKind {
+		return principalOf(sub)
+	}
+	gs := g.saGroups[sub.Namespace]
+	if gs == nil {
+		gs = ServiceAccountGroups(sub.Namespace)
+		if g.saGroups == nil {
+			g.saGroups = map[string][]string{}
+		}
+		g.saGroups[sub.Namespace] = gs
+	}
+	return ServiceAccountUser(sub.Namespace, sub.Name), gs
 }
 
 // principalOf is the caller a subject acts as. A group reached by impersonation comes with an
@@ -542,16 +674,37 @@ func (sc *scope) hit(k int) *Grant {
 	return nil
 }
 
+// roleFixed is, for each of the fixed requests, the first rule of r that allows it, or -1.
+func (g *graph) roleFixed(r *Role) []int32 {
+	if rf, ok := g.byRole[r]; ok {
+		return rf
+	}
+	rf := make([]int32, len(g.fixed))
+	for a, k := range g.fixed {
+		rf[k] = int32(firstAllowing(r, &a))
+	}
+	if g.byRole == nil {
+		g.byRole = map[*Role][]int32{}
+	}
+	g.byRole[r] = rf
+	return rf
+}
+
 func (g *graph) view(p *principal) *view {
 	if v := g.views[p]; v != nil {
 		return v
 	}
 	v := &view{scopes: map[string]*scope{}}
 	if len(p.cluster) > 0 { // the fixed requests are all cluster-wide
+		// What p.first finds for each: the first ClusterRoleBinding whose role allows it,
+		// at the role's first rule that does.
 		v.fixed = make([]*Grant, len(g.fixed))
-		for a, k := range g.fixed {
-			if gr, ok := p.first(&a); ok {
-				v.fixed[k] = &gr
+		for _, ref := range p.cluster {
+			for k, ri := range g.roleFixed(ref.b.role) {
+				if ri >= 0 && v.fixed[k] == nil {
+					gr := ref.grant(int(ri))
+					v.fixed[k] = &gr
+				}
 			}
 		}
 	}
@@ -910,8 +1063,8 @@ func (g *graph) edge(u, v *node) *Hop {
 func (g *graph) path(from Subject) *Path {
 	n := g.byS[from]
 	if n == nil {
-		g.mu.Lock()
-		defer g.mu.Unlock()
+		g.memo.mu.Lock()
+		defer g.memo.mu.Unlock()
 		n, _ = g.newNode(from)
 		if n.goal != nil {
 			n.dist, n.next = 0, n.goal

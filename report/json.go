@@ -25,17 +25,8 @@ func writeJSON(w io.Writer, r *scan.Result, _ Options) error {
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.Write(head)
-	fw := newFindingWriter()
-	for i := range r.Findings {
-		item, err := fw.write(&r.Findings[i])
-		if err != nil {
-			return err
-		}
-		if i > 0 {
-			bw.WriteByte(',')
-		}
-		bw.WriteString("\n    ")
-		bw.Write(item)
+	if err := writeFindings(bw, r.Findings); err != nil {
+		return err
 	}
 	if len(r.Findings) > 0 {
 		bw.WriteString("\n  ")

@@ -14,15 +14,16 @@ import (
 // its findings: run in one round, the last of them (the attack graph) is built while every
 // other one and nearly every finding is live.
 //
-// The findings are the same as those of one round: sorting is stable and two findings that
-// sort equal come from one check, hence from one round, in the order that check reported
-// them. Errors of checks that failed come in round order.
+// The findings are the same as those of one round: each round's are sorted, and merging them
+// gives what a stable sort of them all does, since two findings that sort equal come from
+// one check, hence from one round, in the order that check reported them. Errors of checks
+// that failed come in round order.
 func runChecks(inv *inventory.Inventory, opts Options) ([]check.Finding, []check.Error) {
 	rounds := [][]*check.Check{opts.Checks}
 	if opts.ReleaseEngines {
 		rounds = byEngines(opts.Checks)
 	}
-	var findings []check.Finding
+	var runs [][]check.Finding
 	var errs []check.Error
 	for i, checks := range rounds {
 		if i > 0 {
@@ -40,16 +41,13 @@ func runChecks(inv *inventory.Inventory, opts Options) ([]check.Finding, []check
 			})
 		}
 		f, e := check.RunAt(inv, opts.Config, opts.Facts, checks, opts.Now)
-		if findings == nil {
-			findings = f
-		} else {
-			findings = append(findings, f...)
-		}
+		runs = append(runs, f)
 		errs = append(errs, e...)
 	}
-	if len(rounds) > 1 {
-		check.SortFindings(findings)
+	if len(runs) == 1 {
+		return runs[0], errs
 	}
+	findings := check.MergeFindings(runs)
 	return findings, errs
 }
 

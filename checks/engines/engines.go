@@ -39,7 +39,7 @@ var RBAC = &check.Engine[*rbac.Engine]{
 	Name:  "rbac",
 	Reads: rbacKinds,
 	Build: func(env check.Env) *rbac.Engine {
-		return rbac.FromInventory(env.Inv, rbac.Options{Defaults: env.Facts == nil, NoEnvironment: true})
+		return rbacTracker.For(env).Engine(env.Inv, rbac.Options{Defaults: env.Facts == nil, NoEnvironment: true})
 	},
 }
 
@@ -52,7 +52,7 @@ var Escalation = &check.Engine[*rbac.Engine]{
 	// The namespaces known count too: each has a "default" service account.
 	Reads: append(append([]string{}, rbacKinds...), "ServiceAccount", "Secret", "Namespace", check.Workloads),
 	Build: func(env check.Env) *rbac.Engine {
-		return RBAC.For(env).WithEnvironmentOf(escalationEnv.For(env))
+		return rbacTracker.For(env).WithEnvironmentOf(RBAC.For(env), escalationEnv.For(env))
 	},
 	Keeps: keepsEnvironment,
 }

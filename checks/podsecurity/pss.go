@@ -209,6 +209,7 @@ var podChecks = func() []*check.Check {
 			Kinds:       []string{check.Workloads},
 			Reads:       []string{"Namespace"},
 			Scope:       check.ScopeNamespace,
+			PerObject:   true,
 			Requires:    []check.Requirement{engines.PodSecurity},
 			Run:         runPod(c.ID),
 		})

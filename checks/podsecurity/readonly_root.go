@@ -22,6 +22,7 @@ var ReadOnlyRoot = &check.Check{
 	Kinds:       []string{check.Workloads},
 	Reads:       []string{"Namespace"},
 	Scope:       check.ScopeNamespace,
+	PerObject:   true,
 	Requires:    []check.Requirement{engines.PodSecurity},
 	Run: func(pass *check.Pass) {
 		s := newScope(pass)

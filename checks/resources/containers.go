@@ -28,6 +28,7 @@ var MissingCPURequest = &check.Check{
 	Kinds:       []string{check.Workloads},
 	Reads:       []string{"LimitRange"},
 	Scope:       check.ScopeNamespace,
+	PerObject:   true,
 	Run:         func(p *check.Pass) { runContainers(p, corev1.ResourceCPU, false) },
 }
 
@@ -49,6 +50,7 @@ var MissingMemoryRequest = &check.Check{
 	Kinds:       []string{check.Workloads},
 	Reads:       []string{"LimitRange"},
 	Scope:       check.ScopeNamespace,
+	PerObject:   true,
 	Run:         func(p *check.Pass) { runContainers(p, corev1.ResourceMemory, false) },
 }
 
@@ -70,6 +72,7 @@ var MissingMemoryLimit = &check.Check{
 	Kinds:       []string{check.Workloads},
 	Reads:       []string{"LimitRange"},
 	Scope:       check.ScopeNamespace,
+	PerObject:   true,
 	Run:         func(p *check.Pass) { runContainers(p, corev1.ResourceMemory, true) },
 }
 
@@ -92,6 +95,7 @@ var MissingCPULimit = &check.Check{
 	Kinds:       []string{check.Workloads},
 	Reads:       []string{"LimitRange"},
 	Scope:       check.ScopeNamespace,
+	PerObject:   true,
 	Run: func(p *check.Pass) {
 		if p.Config == nil || !p.Config.Resources.RequireCPULimit {
 			return

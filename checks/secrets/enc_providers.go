@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/encryption"
@@ -115,13 +116,14 @@ var EncryptionKMSv1 = &check.Check{
 	Reads:       []string{"Pod"},
 	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
-		allowed := kmsV1Allowed(p)
+		// Read only for a KMS v1 provider: it walks every Pod for the API server's flags.
+		allowed := sync.OnceValue(func() string { return kmsV1Allowed(p) })
 		eachWriter(p, encryption.KMS, func(c config, i int, path string, prov *encryption.Provider, writes []string) {
 			if prov.APIVersion != "v1" {
 				return
 			}
 			msg := fmt.Sprintf("resources[%d] encrypts %s with KMS v1 provider %q, deprecated", i, writesDesc(writes), prov.Name)
-			if allowed == "" {
+			if allowed() == "" {
 				// With the flags known, secrets/encryption-config-invalid says whether the
 				// API server refuses it.
 				msg += " and refused by API servers from 1.29 unless --feature-gates=KMSv1=true"

@@ -94,7 +94,16 @@ func groupOf(apiVersion string) string {
 
 func nsName(ns, name string) string { return ns + "/" + name }
 
-// findManagers reads the manager resources, workloads and Secrets of the inventory.
+// managersOf is findManagers once per inventory: two checks ask, on every change the
+// monitor evaluates.
+func managersOf(inv *inventory.Inventory) *managed {
+	return inv.Memo(managersKey{}, func() any { return findManagers(inv) }).(*managed)
+}
+
+type managersKey struct{}
+
+// findManagers reads the manager resources and workloads of the inventory, and its Secrets
+// when a manager is in use.
 func findManagers(inv *inventory.Inventory) *managed {
 	m := &managed{secrets: map[string]string{}, bootstrap: map[string]bool{}}
 	for _, o := range managerObjects(inv) {
@@ -146,6 +155,10 @@ func findManagers(inv *inventory.Inventory) *managed {
 				m.bootstrap[nsName(t.Namespace(), r.Name)] = true
 			}
 		}
+	}
+	if len(m.uses) == 0 {
+		// No manager in use: both checks stop here, and the monitor asks on every change.
+		return m
 	}
 	for _, o := range inv.ByKind("Secret") {
 		if mgr, what := managedBy(o); mgr != "" {
@@ -267,7 +280,7 @@ var ExternalManagers = &check.Check{
 	Reads:       managerReads(),
 	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
-		m := findManagers(p.Inv)
+		m := managersOf(p.Inv)
 		if len(m.uses) == 0 {
 			return
 		}
@@ -352,7 +365,7 @@ var NativeWithExternalManager = &check.Check{
 	Reads:       managerReads(),
 	Scope:       check.ScopeCluster,
 	Run: func(p *check.Pass) {
-		m := findManagers(p.Inv)
+		m := managersOf(p.Inv)
 		mgrs := m.managers()
 		if len(mgrs) == 0 {
 			return

@@ -103,40 +103,53 @@ var Readers = &check.Check{
 			return reader{key, fmt.Sprintf("%s (%s %s %s)", key, strings.Join(verbs, ", "),
 				rbacchecks.Where(first.Binding, false), rbacchecks.Via(first)), first}
 		}
-		// The cluster-wide readers, described once.
+		// The cluster-wide readers, described and sorted once; each namespace merges its own
+		// (which replace a cluster-wide reader's description when the subject is both) into
+		// them, naming at most maxListed: linear in the readers, not namespaces × readers.
 		var cluster []reader
-		clusterBy := map[rbac.Subject]int{}
 		for s, c := range byNS[""] {
-			clusterBy[s] = len(cluster)
 			cluster = append(cluster, describe(s, c, nil))
 		}
+		slices.SortFunc(cluster, func(a, b reader) int { return strings.Compare(a.key, b.key) })
+		var local []reader
+		var listed []reader
 		for _, ns := range p.Inv.Namespaces() {
 			if p.Namespaces != nil && !p.Namespaces[ns] {
 				continue
 			}
-			local := byNS[ns]
+			own := byNS[ns]
 			if ns == "" {
-				local = nil // RoleBindings always have a namespace
+				own = nil // RoleBindings always have a namespace
 			}
-			if len(cluster) == 0 && len(local) == 0 {
+			if len(cluster) == 0 && len(own) == 0 {
 				continue
 			}
-			readers := make([]reader, 0, len(cluster)+len(local))
-			for s, c := range byNS[""] {
-				if n := local[s]; n != nil {
-					readers = append(readers, describe(s, c, n))
-				} else {
-					readers = append(readers, cluster[clusterBy[s]])
+			local = local[:0]
+			both := 0
+			for s, n := range own {
+				c := byNS[""][s]
+				if c != nil {
+					both++
+				}
+				local = append(local, describe(s, c, n))
+			}
+			slices.SortFunc(local, func(a, b reader) int { return strings.Compare(a.key, b.key) })
+			total := len(cluster) + len(local) - both
+			listed = listed[:0]
+			for i, j := 0, 0; len(listed) < min(total, maxListed); {
+				switch {
+				case j == len(local) || (i < len(cluster) && cluster[i].key < local[j].key):
+					listed = append(listed, cluster[i])
+					i++
+				case i == len(cluster) || local[j].key < cluster[i].key:
+					listed = append(listed, local[j])
+					j++
+				default: // the same subject: its description with both bindings
+					listed = append(listed, local[j])
+					i, j = i+1, j+1
 				}
 			}
-			for s, n := range local {
-				if _, ok := byNS[""][s]; !ok {
-					readers = append(readers, describe(s, nil, n))
-				}
-			}
-			slices.SortFunc(readers, func(a, b reader) int { return strings.Compare(a.key, b.key) })
-			head := fmt.Sprintf("Secrets of namespace %s can be read by %d %s: ", ns, len(readers), plural(len(readers), "subject"))
-			listed := readers[:min(len(readers), maxListed)]
+			head := fmt.Sprintf("Secrets of namespace %s can be read by %d %s: ", ns, total, plural(total, "subject"))
 			size := len(head) + 100
 			for _, r := range listed {
 				size += len(r.part) + 2
@@ -150,10 +163,10 @@ var Readers = &check.Check{
 				}
 				msg.WriteString(r.part)
 			}
-			if more := len(readers) - len(listed); more > 0 {
+			if more := total - len(listed); more > 0 {
 				fmt.Fprintf(&msg, "; and %d more (kubeharden who-can get secrets -n %s lists them all)", more, ns)
 			}
-			first := readers[0].g
+			first := listed[0].g
 			obj, path := p.Inv.Namespace(ns), "metadata.name"
 			if obj == nil {
 				obj, path = first.Binding.Object, rbacchecks.SubjectPath(first.SubjectIndex)
