@@ -185,13 +185,16 @@ type Graph struct {
 	// through them (escape.go).
 	privOrder []string
 
-	daemons  []*netpol.Workload // DaemonSets that mount a token
-	pivots   []*Node            // workloads an attacker can go further from (nil: not computed)
-	reach    map[[2]*netpol.Class]*netpol.Verdict
-	baseline map[*netpol.Workload][]psa.Failure
-	vulns    map[string][]inventory.Vulnerability
-	target   *Node // an extra target that makes its workload or Secret a pivot
-	hub      *Node // the pod network
+	daemons []*netpol.Workload // DaemonSets that mount a token
+	pivots  []*Node            // workloads an attacker can go further from (nil: not computed)
+	reach   map[[2]*netpol.Class]*netpol.Verdict
+	// baseline are the checks each workload's pods fail at baseline, and baselineIDs the
+	// checks of baseline in the order the API server lists failures.
+	baseline    map[*netpol.Workload]psa.CheckSet
+	baselineIDs []string
+	vulns       map[string][]inventory.Vulnerability
+	target      *Node // an extra target that makes its workload or Secret a pivot
+	hub         *Node // the pod network
 	// ingressOpen lists the pivots isolated for ingress by the classes their rules' peers
 	// match (nil: rules that admit every peer).
 	ingressOpen map[*netpol.Class][]*Node
@@ -213,7 +216,7 @@ func Analyze(inv *inventory.Inventory, opts Options) (*Graph, error) {
 	}
 	g := &Graph{inv: inv, opts: opts, byID: map[string]*Node{}, wlNode: map[*netpol.Workload]*Node{},
 		wlByObj: map[*inventory.Object]*netpol.Workload{}, privNS: map[string]string{},
-		reach: map[[2]*netpol.Class]*netpol.Verdict{}, baseline: map[*netpol.Workload][]psa.Failure{},
+		reach: map[[2]*netpol.Class]*netpol.Verdict{}, baseline: map[*netpol.Workload]psa.CheckSet{},
 		pairs: map[[2]*Node]*Edge{}, peers: map[*netpol.Peer][]*netpol.Class{},
 		podGrants: map[string]*podGrants{}, escapes: map[string]*escapes{}}
 	g.net, g.rb = opts.Netpol, opts.RBAC
@@ -762,31 +765,50 @@ var escapeCaps = map[corev1.Capability]bool{"SYS_ADMIN": true, "SYS_MODULE": tru
 func (g *Graph) escape(w *netpol.Workload) (psa.Failure, bool) {
 	fs, ok := g.baseline[w]
 	if !ok {
-		fs = g.ps.Evaluate(baselineLatest, w.Template.Meta, w.Template.Spec)
+		// The verdicts alone: most workloads pass, and of those that fail only the failure
+		// that makes an escape is looked into (EvaluateCheck finds its field).
+		fs = g.ps.FailingSet(baselineLatest, w.Template.Meta, w.Template.Spec)
 		g.baseline[w] = fs
 	}
+	if fs == 0 {
+		return psa.Failure{}, false
+	}
+	if g.baselineIDs == nil {
+		g.baselineIDs = g.ps.ActiveChecks(baselineLatest)
+	}
 	spec := w.Template.Spec
-	for _, f := range fs {
-		switch f.Check {
+	for _, id := range g.baselineIDs {
+		if !fs.Has(g.ps.Index(id)) {
+			continue
+		}
+		escapes := false
+		switch id {
 		case "privileged", "hostPathVolumes":
-			return f, true
+			escapes = true
 		case "hostNamespaces":
-			if spec.HostPID {
-				return f, true
-			}
+			escapes = spec.HostPID
 		case "capabilities_baseline":
-			for _, c := range w.Template.Containers() {
-				if sc := c.Container.SecurityContext; sc != nil && sc.Capabilities != nil {
-					for _, cp := range sc.Capabilities.Add {
-						if escapeCaps[corev1.Capability(strings.TrimPrefix(strings.ToUpper(string(cp)), "CAP_"))] {
-							return f, true
-						}
-					}
+			escapes = addsEscapeCap(w.Template)
+		}
+		if escapes {
+			return g.ps.EvaluateCheck(id, baselineLatest, w.Template.Meta, spec)
+		}
+	}
+	return psa.Failure{}, false
+}
+
+// addsEscapeCap says whether a container of t adds a capability of escapeCaps.
+func addsEscapeCap(t *inventory.PodTemplate) bool {
+	for _, c := range t.Containers() {
+		if sc := c.Container.SecurityContext; sc != nil && sc.Capabilities != nil {
+			for _, cp := range sc.Capabilities.Add {
+				if escapeCaps[corev1.Capability(strings.TrimPrefix(strings.ToUpper(string(cp)), "CAP_"))] {
+					return true
 				}
 			}
 		}
 	}
-	return psa.Failure{}, false
+	return false
 }
 
 // podSecurity is the strictest level w's pods meet.
@@ -797,10 +819,10 @@ func (g *Graph) podSecurity(w *netpol.Workload) string {
 	if _, ok := g.baseline[w]; !ok {
 		g.escape(w)
 	}
-	if len(g.baseline[w]) > 0 {
+	if g.baseline[w] != 0 {
 		return string(api.LevelPrivileged)
 	}
-	if len(g.ps.Evaluate(api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}, w.Template.Meta, w.Template.Spec)) > 0 {
+	if g.ps.FailingSet(api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}, w.Template.Meta, w.Template.Spec) != 0 {
 		return string(api.LevelBaseline)
 	}
 	return string(api.LevelRestricted)

@@ -288,8 +288,15 @@ func (g *Graph) search(start *Node, targets []*Node, skip map[string]bool) []*Pa
 	}
 	in := g.inEdges(edges)
 	var starts []*Node // where paths begin: entry points, or the insider
+	// entry is the first edge from the internet to each entry point: looking it up for each
+	// path among all the internet's edges cost entry points².
+	var entry map[*Node]*Edge
 	if start.Kind == Internet {
+		entry = map[*Node]*Edge{}
 		for _, e := range g.out(start) {
+			if _, ok := entry[e.To]; !ok {
+				entry[e.To] = e
+			}
 			if !skip[e.Cut.Key] {
 				starts = append(starts, e.To)
 			}
@@ -312,11 +319,8 @@ func (g *Graph) search(start *Node, targets []*Node, skip map[string]bool) []*Pa
 			p := &Path{From: start, To: t}
 			if start.Kind == Internet {
 				p.Entry = s
-				for _, e := range g.out(start) {
-					if e.To == s {
-						p.Steps = append(p.Steps, Step{Node: start}, Step{Node: s, Edge: e})
-						break
-					}
+				if e := entry[s]; e != nil {
+					p.Steps = append(p.Steps, Step{Node: start}, Step{Node: s, Edge: e})
 				}
 			} else {
 				p.Steps = append(p.Steps, Step{Node: s})

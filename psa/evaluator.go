@@ -78,11 +78,14 @@ type Evaluator struct {
 	exempt  config.PodSecurityExemptions
 	mu      sync.Mutex
 	actives map[api.LevelVersion][]active
+	// index is the position of each check ID in Checks().
+	index map[string]int
 }
 
 // active is one check function that applies at a level and version.
 type active struct {
 	id    string
+	index int
 	level api.Level
 	fn    policy.CheckPodFn
 }
@@ -108,7 +111,14 @@ func New(opts Options) (*Evaluator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pod security checks: %w", err)
 	}
-	e := &Evaluator{upstream: up, actives: map[api.LevelVersion][]active{}}
+	e := &Evaluator{upstream: up, actives: map[api.LevelVersion][]active{}, index: map[string]int{}}
+	ids := Checks()
+	if len(ids) > maxChecks {
+		return nil, fmt.Errorf("pod security checks: %d upstream checks, a CheckSet holds %d", len(ids), maxChecks)
+	}
+	for i, c := range ids {
+		e.index[c.ID] = i
+	}
 	for _, c := range checks {
 		last := c.Versions[len(c.Versions)-1].MinimumVersion
 		if e.max.Older(last) {
@@ -252,7 +262,7 @@ func (e *Evaluator) active(lv api.LevelVersion) []active {
 			continue
 		}
 		if r := revision(c); r != nil {
-			out = append(out, active{string(c.ID), c.Level, r.CheckPod})
+			out = append(out, active{string(c.ID), e.index[string(c.ID)], c.Level, r.CheckPod})
 		}
 	}
 	e.actives[lv] = out
@@ -307,6 +317,56 @@ func (e *Evaluator) failing(lv api.LevelVersion, meta *metav1.ObjectMeta, spec *
 	var out []string
 	for _, a := range acts {
 		if !a.fn(meta, spec).Allowed {
+			out = append(out, a.id)
+		}
+	}
+	return out
+}
+
+// CheckSet is a set of upstream checks: bit i stands for Checks()[i].
+type CheckSet uint64
+
+// maxChecks is the number of checks a CheckSet holds.
+const maxChecks = 64
+
+// Has reports whether the check at index i (Index) is in the set.
+func (s CheckSet) Has(i int) bool { return i >= 0 && i < maxChecks && s&(1<<uint(i)) != 0 }
+
+// Index is the position of upstream check id in Checks(), or -1 for an unknown ID.
+func (e *Evaluator) Index(id string) int {
+	if i, ok := e.index[id]; ok {
+		return i
+	}
+	return -1
+}
+
+// FailingSet judges a pod at lv with every check that applies and returns the checks it
+// fails: the checks Evaluate reports, without finding the failing fields. Callers that judge
+// a pod for many checks one by one ask once instead (Normalize and the search of the active
+// checks then run once per pod, not once per check).
+func (e *Evaluator) FailingSet(lv api.LevelVersion, meta *metav1.ObjectMeta, spec *corev1.PodSpec) CheckSet {
+	acts := e.active(lv)
+	if len(acts) == 0 {
+		return 0
+	}
+	meta, spec = Normalize(meta, spec)
+	var out CheckSet
+	for _, a := range acts {
+		if !a.fn(meta, spec).Allowed {
+			out |= 1 << uint(a.index)
+		}
+	}
+	return out
+}
+
+// ids lists the checks of set that judge lv, in the order failing lists them.
+func (e *Evaluator) ids(lv api.LevelVersion, set CheckSet) []string {
+	if set == 0 {
+		return nil
+	}
+	var out []string
+	for _, a := range e.active(lv) {
+		if set.Has(a.index) {
 			out = append(out, a.id)
 		}
 	}

@@ -85,6 +85,12 @@ func Matches(patterns []string, ns string) bool {
 
 // PlanNamespace plans one namespace with its pod templates.
 func (e *Evaluator) PlanNamespace(ns Namespace, templates []inventory.PodTemplate) Plan {
+	return e.PlanNamespaceJudged(ns, templates, nil)
+}
+
+// PlanNamespaceJudged is PlanNamespace for a caller that already knows what some templates
+// fail: judged(i, lv), when ok, is the set of checks templates[i] fails at lv (FailingSet).
+func (e *Evaluator) PlanNamespaceJudged(ns Namespace, templates []inventory.PodTemplate, judged func(i int, lv api.LevelVersion) (set CheckSet, ok bool)) Plan {
 	version := e.Latest()
 	if v, ok := ns.Labels[api.EnforceVersionLabel]; ok {
 		if pv, err := api.ParseVersion(v); err == nil {
@@ -99,14 +105,20 @@ func (e *Evaluator) PlanNamespace(ns Namespace, templates []inventory.PodTemplat
 		Version:   version.String(),
 	}
 	worst := api.LevelRestricted
-	for _, t := range templates {
+	for i, t := range templates {
 		if e.ExemptRuntimeClass(t.Spec.RuntimeClassName) {
 			continue
 		}
 		ref := t.Owner.Ref
 		ref.Namespace = t.Namespace()
 		for _, lvl := range levels[1:] {
-			ids := e.failing(api.LevelVersion{Level: lvl, Version: version}, t.Meta, t.Spec)
+			lv := api.LevelVersion{Level: lvl, Version: version}
+			var ids []string
+			if set, ok := judgedAt(judged, i, lv); ok {
+				ids = e.ids(lv, set)
+			} else {
+				ids = e.failing(lv, t.Meta, t.Spec)
+			}
 			if len(ids) == 0 {
 				continue
 			}
@@ -135,6 +147,13 @@ func (e *Evaluator) PlanNamespace(ns Namespace, templates []inventory.PodTemplat
 		p.Set = set
 	}
 	return p
+}
+
+func judgedAt(judged func(int, api.LevelVersion) (CheckSet, bool), i int, lv api.LevelVersion) (CheckSet, bool) {
+	if judged == nil {
+		return 0, false
+	}
+	return judged(i, lv)
 }
 
 func indexOf(l api.Level) int {

@@ -27,14 +27,50 @@ var fixable = map[string]bool{
 	"runAsNonRoot":              true,
 }
 
-// podEdit is one field the fixes set in a pod spec, relative to the spec, with the upstream
-// check it serves.
+// podEdit is one field the fixes set in a pod spec: which (kind) and, for a container's
+// field, the container's position among the init and regular containers (containers). It
+// is this small because the pod checks keep every template's edits while they run.
 type podEdit struct {
-	check string
-	path  string
-	value any
-	// append adds value to the list at path instead of setting it.
-	append bool
+	kind      editKind
+	container int32
+}
+
+type editKind uint8
+
+const (
+	setSeccomp     editKind = iota // the pod's securityContext.seccompProfile.type: RuntimeDefault
+	setNonRoot                     // the pod's securityContext.runAsNonRoot: true
+	denyEscalation                 // a container's securityContext.allowPrivilegeEscalation: false
+	dropAll                        // ALL appended to a container's securityContext.capabilities.drop
+)
+
+// check is the upstream check the edit serves.
+func (e podEdit) check() string {
+	return [...]string{"seccompProfile_restricted", "runAsNonRoot", "allowPrivilegeEscalation", "capabilities_restricted"}[e.kind]
+}
+
+// path is the edited field relative to spec, the spec the edit was worked out for (or one
+// with the same containers).
+func (e podEdit) path(spec *corev1.PodSpec) string {
+	switch e.kind {
+	case setSeccomp:
+		return "securityContext.seccompProfile.type"
+	case setNonRoot:
+		return "securityContext.runAsNonRoot"
+	}
+	c := "containers[" + strconv.Itoa(int(e.container)-len(spec.InitContainers)) + "]"
+	if int(e.container) < len(spec.InitContainers) {
+		c = "initContainers[" + strconv.Itoa(int(e.container)) + "]"
+	}
+	if e.kind == denyEscalation {
+		return c + ".securityContext.allowPrivilegeEscalation"
+	}
+	return c + ".securityContext.capabilities.drop"
+}
+
+// value is what the edit sets (or appends).
+func (e podEdit) value() any {
+	return [...]any{"RuntimeDefault", true, false, "ALL"}[e.kind]
 }
 
 // hardening works out the fixes of a pod spec and applies them to a copy, which Pod Security
@@ -48,30 +84,31 @@ func hardening(spec *corev1.PodSpec, images *inventory.ImageData) ([]podEdit, *c
 		out.SecurityContext = &corev1.PodSecurityContext{}
 	}
 	psc := out.SecurityContext
+	cs := containers(out)
 
 	// seccomp: the pod-level profile covers every container that does not choose its own.
 	if psc.SeccompProfile == nil {
 		unconfined := false
-		for _, c := range containers(out) {
-			if sc := c.c.SecurityContext; sc != nil && sc.SeccompProfile != nil && sc.SeccompProfile.Type == corev1.SeccompProfileTypeUnconfined {
+		for _, c := range cs {
+			if sc := c.SecurityContext; sc != nil && sc.SeccompProfile != nil && sc.SeccompProfile.Type == corev1.SeccompProfileTypeUnconfined {
 				unconfined = true
 			}
 		}
 		if !unconfined {
 			psc.SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}
-			edits = append(edits, podEdit{check: "seccompProfile_restricted", path: "securityContext.seccompProfile.type", value: "RuntimeDefault"})
+			edits = append(edits, podEdit{kind: setSeccomp, container: -1})
 		}
 	}
 
 	// runAsNonRoot: only where every container's user is known and not root.
-	nonRoot := map[int]bool{}
+	nonRoot := make([]bool, len(cs))
 	all := true
-	for i, c := range containers(out) {
-		nonRoot[i] = knownNonRoot(psc, c.c, images)
+	for i, c := range cs {
+		nonRoot[i] = knownNonRoot(psc, c, images)
 		if !nonRoot[i] {
 			all = false
 		}
-		if sc := c.c.SecurityContext; sc != nil && sc.RunAsNonRoot != nil && !*sc.RunAsNonRoot {
+		if sc := c.SecurityContext; sc != nil && sc.RunAsNonRoot != nil && !*sc.RunAsNonRoot {
 			all = false
 		}
 	}
@@ -81,14 +118,14 @@ func hardening(spec *corev1.PodSpec, images *inventory.ImageData) ([]podEdit, *c
 	if all && (psc.RunAsNonRoot == nil) && len(nonRoot) > 0 {
 		t := true
 		psc.RunAsNonRoot = &t
-		edits = append(edits, podEdit{check: "runAsNonRoot", path: "securityContext.runAsNonRoot", value: true})
+		edits = append(edits, podEdit{kind: setNonRoot, container: -1})
 	}
 
-	for i, c := range containers(out) {
-		sc := c.c.SecurityContext
+	for i, c := range cs {
+		sc := c.SecurityContext
 		if sc == nil {
 			sc = &corev1.SecurityContext{}
-			c.c.SecurityContext = sc
+			c.SecurityContext = sc
 		}
 		privileged := sc.Privileged != nil && *sc.Privileged
 		sysAdmin := false
@@ -102,14 +139,14 @@ func hardening(spec *corev1.PodSpec, images *inventory.ImageData) ([]podEdit, *c
 		if !privileged && !sysAdmin && (sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation) {
 			f := false
 			sc.AllowPrivilegeEscalation = &f
-			edits = append(edits, podEdit{check: "allowPrivilegeEscalation", path: c.path + ".securityContext.allowPrivilegeEscalation", value: false})
+			edits = append(edits, podEdit{kind: denyEscalation, container: int32(i)})
 		}
 		if !privileged && nonRoot[i] && !dropsAll(sc) {
 			if sc.Capabilities == nil {
 				sc.Capabilities = &corev1.Capabilities{}
 			}
 			sc.Capabilities.Drop = append(sc.Capabilities.Drop, "ALL")
-			edits = append(edits, podEdit{check: "capabilities_restricted", path: c.path + ".securityContext.capabilities.drop", value: "ALL", append: true})
+			edits = append(edits, podEdit{kind: dropAll, container: int32(i)})
 		}
 	}
 	return edits, out
@@ -164,19 +201,14 @@ func dropsAll(sc *corev1.SecurityContext) bool {
 	return false
 }
 
-type containerAt struct {
-	c    *corev1.Container
-	path string
-}
-
-// containers are the init and regular containers of spec with their paths relative to it.
-func containers(spec *corev1.PodSpec) []containerAt {
-	var out []containerAt
+// containers are the init and regular containers of spec, init first.
+func containers(spec *corev1.PodSpec) []*corev1.Container {
+	out := make([]*corev1.Container, 0, len(spec.InitContainers)+len(spec.Containers))
 	for i := range spec.InitContainers {
-		out = append(out, containerAt{&spec.InitContainers[i], "initContainers[" + strconv.Itoa(i) + "]"})
+		out = append(out, &spec.InitContainers[i])
 	}
 	for i := range spec.Containers {
-		out = append(out, containerAt{&spec.Containers[i], "containers[" + strconv.Itoa(i) + "]"})
+		out = append(out, &spec.Containers[i])
 	}
 	return out
 }
@@ -207,11 +239,11 @@ func knownNonRoot(psc *corev1.PodSecurityContext, c *corev1.Container, images *i
 func fixesOf(t inventory.PodTemplate, id string, edits []podEdit) []check.SuggestedFix {
 	var out []check.Edit
 	for _, e := range edits {
-		if e.check != id {
+		if e.check() != id {
 			continue
 		}
-		ed := check.Edit{Op: check.SetField, Object: t.Owner.Ref, Path: t.Path + "." + e.path, Value: e.value}
-		if e.append {
+		ed := check.Edit{Op: check.SetField, Object: t.Owner.Ref, Path: t.Path + "." + e.path(t.Spec), Value: e.value()}
+		if e.kind == dropAll {
 			ed.Op = check.AppendItem
 		}
 		out = append(out, ed)
@@ -227,15 +259,4 @@ var fixMessages = map[string]string{
 	"capabilities_restricted":   "drop ALL capabilities on each container that runs as non-root",
 	"seccompProfile_restricted": "set the pod's seccomp profile to RuntimeDefault",
 	"runAsNonRoot":              "set runAsNonRoot: true on the pod, whose containers all run as non-zero UIDs",
-}
-
-// hardenedTemplates are the templates of ns as they are once the pod fixes are applied.
-func hardenedTemplates(ts []inventory.PodTemplate, images *inventory.ImageData) []inventory.PodTemplate {
-	out := make([]inventory.PodTemplate, len(ts))
-	for i, t := range ts {
-		_, spec := hardening(t.Spec, images)
-		t.Spec = spec
-		out[i] = t
-	}
-	return out
 }

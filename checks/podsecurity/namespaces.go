@@ -157,12 +157,14 @@ func runNoEnforceLabel(pass *check.Pass) {
 		}
 		// The fix judges the workloads as the pod fixes leave them, so that the level it
 		// writes holds once both are applied.
-		fixed := s.ev.PlanNamespace(*ns, hardenedTemplates(s.pass.Inv.PodTemplatesIn(ns.Name), s.pass.Inv.ImageData()))
-		if _, ok := fixed.Set[api.EnforceLevelLabel]; ok {
-			d.Fixes = []check.SuggestedFix{{
-				Message: fmt.Sprintf("label the namespace to enforce %s, the strictest level its workloads meet once their pod fixes are applied (psa plan), pinned to %s", fixed.Strictest, fixed.Version),
-				Edits:   labelEdits(o, fixed.Set),
-			}}
+		if !pass.NoFixes {
+			fixed := s.planFixed(ns)
+			if _, ok := fixed.Set[api.EnforceLevelLabel]; ok {
+				d.Fixes = []check.SuggestedFix{{
+					Message: fmt.Sprintf("label the namespace to enforce %s, the strictest level its workloads meet once their pod fixes are applied (psa plan), pinned to %s", fixed.Strictest, fixed.Version),
+					Edits:   labelEdits(o, fixed.Set),
+				}}
+			}
 		}
 		pass.Report(d)
 	})
@@ -177,11 +179,6 @@ func labelEdits(o *inventory.Object, set map[string]string) []check.Edit {
 		}
 	}
 	return out
-}
-
-// plan plans one namespace with its workloads.
-func (s *scope) plan(ns *psa.Namespace) psa.Plan {
-	return s.ev.PlanNamespace(*ns, s.pass.Inv.PodTemplatesIn(ns.Name))
 }
 
 func runUnpinnedVersion(pass *check.Pass) {

@@ -223,33 +223,45 @@ func init() { check.Register(podChecks...) }
 func runPod(id string) func(*check.Pass) {
 	return func(pass *check.Pass) {
 		s := newScope(pass)
-		for _, t := range pass.Inv.PodTemplates() {
-			ns, ok := s.namespace(t.Namespace())
-			if !ok || s.ev.ExemptRuntimeClass(t.Spec.RuntimeClassName) {
-				continue
-			}
-			if f, bad := s.ev.EvaluateCheck(id, ns.Judge, t.Meta, t.Spec); bad {
-				msg := f.Message() + ": fails Pod Security " + string(f.Level) + "; " + ns.Describe()
-				if ns.Source != psa.Assumed {
-					msg += ", so the API server refuses to create these pods"
+		v := s.verdicts()
+		bit := s.ev.Index(id)
+		// The end of a message says what the template's namespace enforces: the same for
+		// every template of the namespace, so it is written once.
+		judged, restricted := map[*psa.Namespace]string{}, map[*psa.Namespace]string{}
+		for i, t := range pass.Inv.PodTemplates() {
+			p := &v.pods[i]
+			switch {
+			case p.ns == nil:
+			case p.judge.Has(bit):
+				ns := p.ns
+				f, _ := s.ev.EvaluateCheck(id, ns.Judge, t.Meta, t.Spec)
+				end, ok := judged[ns]
+				if !ok {
+					end = ": fails Pod Security " + string(f.Level) + "; " + ns.Describe()
+					if ns.Source != psa.Assumed {
+						end += ", so the API server refuses to create these pods"
+					}
+					judged[ns] = end
 				}
-				d := check.Diagnostic{Object: t.Owner, Path: rebase(t, f.Path), Message: msg, Fixes: s.fixes(id, t, ns.Judge)}
+				d := check.Diagnostic{Object: t.Owner, Path: rebase(t, f.Path), Message: message(f, end), Fixes: s.fixes(id, i, t, ns.Judge)}
 				if id == "hostPathVolumes" {
 					hostPathSensitive(t, &d, pass.Check.Severity)
 				}
 				pass.Report(d)
-				continue
-			}
-			if ns.Judge.Level == api.LevelRestricted {
-				continue
-			}
-			if f, bad := s.ev.EvaluateCheck(id, ns.Restricted(), t.Meta, t.Spec); bad {
+			case p.restricted.Has(bit):
+				ns := p.ns
+				f, _ := s.ev.EvaluateCheck(id, ns.Restricted(), t.Meta, t.Spec)
+				end, ok := restricted[ns]
+				if !ok {
+					end = ": fails Pod Security " + string(f.Level) + "; " + ns.Describe() +
+						", so this only blocks moving it to " + string(f.Level)
+					restricted[ns] = end
+				}
 				d := check.Diagnostic{
 					Object: t.Owner, Path: rebase(t, f.Path),
-					Message: f.Message() + ": fails Pod Security " + string(f.Level) + "; " + ns.Describe() +
-						", so this only blocks moving it to " + string(f.Level),
+					Message:  message(f, end),
 					Severity: pass.Check.Severity - 1,
-					Fixes:    s.fixes(id, t, ns.Restricted()),
+					Fixes:    s.fixes(id, i, t, ns.Restricted()),
 				}
 				if id == "hostPathVolumes" {
 					hostPathSensitive(t, &d, d.Severity)
@@ -260,18 +272,33 @@ func runPod(id string) func(*check.Pass) {
 	}
 }
 
-// fixes returns the fix of check id for template t when applying it makes t pass the check
-// at lv, else nil: a person has to decide (a privileged container, a root image).
-func (s *scope) fixes(id string, t inventory.PodTemplate, lv api.LevelVersion) []check.SuggestedFix {
+// message is f.Message() followed by end, written at once.
+func message(f psa.Failure, end string) string {
+	if f.Detail == "" {
+		return f.Reason + end
+	}
+	return f.Reason + " (" + f.Detail + ")" + end
+}
+
+// fixes returns the fix of check id for template t (the i-th of the inventory's) when
+// applying it makes t pass the check at lv (its namespace's level or restricted), else nil:
+// a person has to decide (a privileged container, a root image).
+func (s *scope) fixes(id string, i int, t inventory.PodTemplate, lv api.LevelVersion) []check.SuggestedFix {
 	if !fixable[id] || s.pass.NoFixes {
 		return nil
 	}
-	edits, spec := hardening(t.Spec, s.pass.Inv.ImageData())
-	fx := fixesOf(t, id, edits)
+	v := s.verdicts()
+	h := s.hardening(v, i, t)
+	fx := fixesOf(t, id, h.edits)
 	if fx == nil {
 		return nil
 	}
-	if _, bad := s.ev.EvaluateCheck(id, lv, t.Meta, spec); bad {
+	fails, ok := s.at(v.pods[i].ns, lv, h.judge, h.restricted)
+	if !ok {
+		_, spec := hardening(t.Spec, s.pass.Inv.ImageData())
+		fails = s.ev.FailingSet(lv, t.Meta, spec)
+	}
+	if fails.Has(s.ev.Index(id)) {
 		return nil
 	}
 	return fx

@@ -2,6 +2,7 @@ package resources
 
 import (
 	"fmt"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -118,6 +119,8 @@ func runContainers(p *check.Pass, res corev1.ResourceName, limit bool) {
 	if limit {
 		field, what = "limits", "limit"
 	}
+	var def *fixValue // the fix's value, once a finding needs it
+	whys := map[string]string{}
 	for _, t := range p.Inv.PodTemplates() {
 		if podCovers(t.Spec, res, limit) {
 			continue
@@ -139,19 +142,32 @@ func runContainers(p *check.Pass, res corev1.ResourceName, limit bool) {
 			if hasEffective(c, d, res, limit) {
 				return
 			}
-			var why string
+			why, ok := whys[ns]
 			switch {
 			case live:
 				why = "the pod was admitted without one"
+			case ok:
 			case len(ranges[ns]) > 0:
 				why = fmt.Sprintf("the LimitRanges in namespace %q default none", ns)
+				whys[ns] = why
 			default:
 				why = fmt.Sprintf("no LimitRange in namespace %q defaults one", ns)
+				whys[ns] = why
 			}
-			path := fmt.Sprintf("%s.%s[%d].resources.%s.%s", t.Path, list, i, field, res)
+			path := t.Path + "." + list + "[" + strconv.Itoa(i) + "].resources." + field + "." + string(res)
+			var fx []check.SuggestedFix
+			// A pod the API server already admitted cannot change its resources; the monitor
+			// wants no fixes.
+			if !live && !p.NoFixes {
+				if def == nil {
+					q, origin := defaultValue(p, res, limit)
+					def = newFixValue(res, q, origin, limit)
+				}
+				fx = containerFix(def, t.Owner, c, path, res, limit)
+			}
 			p.Report(check.Diagnostic{Object: t.Owner, Path: path,
 				Message: fmt.Sprintf("%s %q has no %s %s, and %s", kind, c.Name, resourceWord(res), what, why),
-				Fixes:   fixes(p, t, live, c, path, res, limit)})
+				Fixes:   fx})
 		}
 		for i := range t.Spec.InitContainers {
 			report(&t.Spec.InitContainers[i], "init container", "initContainers", i)
@@ -225,13 +241,4 @@ func limitRanges(inv *inventory.Inventory) map[string][]*corev1.LimitRange {
 		}
 	}
 	return out
-}
-
-// fixes sets the missing value, except on a pod the API server already admitted: its
-// resources cannot change.
-func fixes(p *check.Pass, t inventory.PodTemplate, live bool, c *corev1.Container, path string, res corev1.ResourceName, limit bool) []check.SuggestedFix {
-	if live {
-		return nil
-	}
-	return containerFix(p, t.Owner, c, path, res, limit)
 }

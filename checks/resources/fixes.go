@@ -39,22 +39,34 @@ func defaultValue(p *check.Pass, res corev1.ResourceName, limit bool) (resource.
 	return resource.MustParse(builtin[string(res)]), "kubeharden's built-in defaults (set resources.defaults." + field + " in .kubeharden.yaml)"
 }
 
-// containerFix sets the missing request or limit of c; a limit is never below the
-// container's own request, which the API server would refuse.
-func containerFix(p *check.Pass, o *inventory.Object, c *corev1.Container, path string, res corev1.ResourceName, limit bool) []check.SuggestedFix {
-	q, origin := defaultValue(p, res, limit)
-	if limit {
-		if r, ok := c.Resources.Requests[res]; ok && r.Cmp(q) > 0 {
-			q, origin = r, "the container's own request"
-		}
-	}
+// fixValue is the value containerFix sets where nothing raises it: the same for every
+// finding of a pass, so it is parsed and written once.
+type fixValue struct {
+	q              resource.Quantity
+	origin         string
+	value, message string
+}
+
+func newFixValue(res corev1.ResourceName, q resource.Quantity, origin string, limit bool) *fixValue {
 	what := "request"
 	if limit {
 		what = "limit"
 	}
+	v := q.String()
+	return &fixValue{q: q, origin: origin, value: v, message: fmt.Sprintf("set the %s %s to %s, from %s", resourceWord(res), what, v, origin)}
+}
+
+// containerFix sets the missing request or limit of c to def's value; a limit is never
+// below the container's own request, which the API server would refuse.
+func containerFix(def *fixValue, o *inventory.Object, c *corev1.Container, path string, res corev1.ResourceName, limit bool) []check.SuggestedFix {
+	if limit {
+		if r, ok := c.Resources.Requests[res]; ok && r.Cmp(def.q) > 0 {
+			def = newFixValue(res, r, "the container's own request", limit)
+		}
+	}
 	return []check.SuggestedFix{{
-		Message: fmt.Sprintf("set the %s %s to %s, from %s", resourceWord(res), what, q.String(), origin),
-		Edits:   []check.Edit{{Op: check.SetField, Object: o.Ref, Path: path, Value: q.String(), Origin: origin}},
+		Message: def.message,
+		Edits:   []check.Edit{{Op: check.SetField, Object: o.Ref, Path: path, Value: def.value, Origin: def.origin}},
 	}}
 }
 
