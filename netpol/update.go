@@ -609,6 +609,21 @@ func (t *Tracker) addedOrRemoved(inv *inventory.Inventory) (Change, bool) {
 	return t.workloadsAddedOrRemoved(inv, before, after)
 }
 
+// samePods says whether inv's pod templates (pods) are those the tracker read last, each running
+// pods as it did.
+func (t *Tracker) samePods(inv *inventory.Inventory, pods []inventory.PodTemplate) bool {
+	if len(pods) != len(t.pods) {
+		return false
+	}
+	for i, n := range pods {
+		p := t.pods[i]
+		if n.Owner != p.Owner || n.Spec != p.Spec || runsPods(inv, n) != (t.wl[i] != nil) {
+			return false
+		}
+	}
+	return true
+}
+
 // policiesAddedOrRemoved updates the engine in place when the only objects it reads that
 // were added or removed are NetworkPolicies, each in a namespace that has a Namespace
 // object or workloads (the namespaces that policies alone make known are numbered after
@@ -621,14 +636,8 @@ func (t *Tracker) policiesAddedOrRemoved(inv *inventory.Inventory, before, after
 		return c, false
 	}
 	pods := inv.PodTemplates()
-	if len(pods) != len(t.pods) {
+	if !t.samePods(inv, pods) {
 		return c, false
-	}
-	for i, n := range pods {
-		p := t.pods[i]
-		if n.Owner != p.Owner || n.Spec != p.Spec || runsPods(inv, n) != (t.wl[i] != nil) {
-			return c, false
-		}
 	}
 	old := map[*inventory.Object]*Policy{}
 	for _, p := range e.policies {
@@ -1067,14 +1076,8 @@ func (t *Tracker) namespacesAddedOrRemoved(inv *inventory.Inventory, before, aft
 		return c, false
 	}
 	pods := inv.PodTemplates()
-	if len(pods) != len(t.pods) {
+	if !t.samePods(inv, pods) {
 		return c, false
-	}
-	for i, n := range pods {
-		p := t.pods[i]
-		if n.Owner != p.Owner || n.Spec != p.Spec || runsPods(inv, n) != (t.wl[i] != nil) {
-			return c, false
-		}
 	}
 
 	// From here on the update cannot fail.

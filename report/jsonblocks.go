@@ -39,7 +39,16 @@ func writeFindings(bw *bufio.Writer, fs []check.Finding) error {
 		err  error
 		done chan struct{}
 	}
-	pool := sync.Pool{New: func() any { return []byte(nil) }}
+	// free are buffers of blocks written, for blocks to come: at most those in flight.
+	free := make(chan []byte, 3*workers)
+	get := func() []byte {
+		select {
+		case b := <-free:
+			return b[:0]
+		default:
+			return nil
+		}
+	}
 	work := make(chan *block)
 	// order holds the blocks handed out, in order; its capacity bounds those in flight.
 	order := make(chan *block, 2*workers)
@@ -51,7 +60,7 @@ func writeFindings(bw *bufio.Writer, fs []check.Finding) error {
 			fw := newFindingWriter()
 			for bl := range work {
 				end := min(bl.from+findingBlock, len(fs))
-				bl.b, bl.err = encodeFindings(pool.Get().([]byte)[:0], fw, fs[bl.from:end], bl.from)
+				bl.b, bl.err = encodeFindings(get(), fw, fs[bl.from:end], bl.from)
 				close(bl.done)
 			}
 		}()
@@ -73,7 +82,10 @@ func writeFindings(bw *bufio.Writer, fs []check.Finding) error {
 				bw.Write(bl.b)
 			}
 		}
-		pool.Put(bl.b[:0])
+		select {
+		case free <- bl.b:
+		default:
+		}
 	}
 	wg.Wait()
 	return err
