@@ -240,13 +240,10 @@ func (ev *Evaluator) Apply(c inventory.Change) Delta {
 // them from its engines (FromEngines), each kept or reading none of kinds, and reads none
 // of kinds itself.
 func stands(c *Check, kinds map[string]bool, kept map[Requirement]bool) bool {
-	if !c.FromEngines || kept == nil {
+	if !c.FromEngines || kept == nil || readsAny(c, kinds) {
 		return false
 	}
 	for k := range kinds {
-		if matchKind(c.Reads, k) {
-			return false
-		}
 		for _, r := range c.Requires {
 			if !kept[r] && matchKind(r.EngineReads(), k) {
 				return false
@@ -491,31 +488,27 @@ func (ev *Evaluator) run(tasks []task, keys, groups map[string]bool) Delta {
 		if t.groups != nil {
 			tg = t.groups
 		}
-		// A check keeps a unit per object or namespace it reported on; a change replaces few
-		// of them, so those are looked up rather than every unit tested.
-		replaced := keys
+		var removed []Finding
 		switch t.mode {
 		case full:
-			replaced = nil
-		case byNamespace:
-			replaced = tg
-		}
-		var removed []Finding
-		if t.mode == full {
 			for _, fs := range units {
 				removed = append(removed, fs...)
 			}
 			clear(units)
-		}
-		if t.mode != byObjectIn {
+		case byObject, byNamespace:
+			// A check keeps a unit per object or namespace it reported on; a change replaces
+			// few of them, so those are looked up rather than every unit tested.
+			replaced := keys
+			if t.mode == byNamespace {
+				replaced = tg
+			}
 			for u, ok := range replaced {
 				if fs, kept := units[u]; ok && kept {
 					removed = append(removed, fs...)
 					delete(units, u)
 				}
 			}
-		}
-		if t.mode == byObjectIn {
+		case byObjectIn:
 			for g := range groups {
 				fs, ok := units[g]
 				if !ok {
