@@ -104,6 +104,12 @@ func TestChartObjects(t *testing.T) {
 			t.Errorf("no %s limit", r)
 		}
 	}
+	// The collector bounds the heap by the container's limit (memlimit steps aside when
+	// GOMEMLIMIT is set).
+	if i := slices.IndexFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "GOMEMLIMIT" }); i < 0 ||
+		c.Env[i].ValueFrom == nil || c.Env[i].ValueFrom.ResourceFieldRef == nil || c.Env[i].ValueFrom.ResourceFieldRef.Resource != "limits.memory" {
+		t.Errorf("GOMEMLIMIT is not set from the container's memory limit: %+v", c.Env)
+	}
 	sc := c.SecurityContext
 	if sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
 		t.Errorf("container security context not restricted: %+v", sc)

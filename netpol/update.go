@@ -1,6 +1,7 @@
 package netpol
 
 import (
+	"iter"
 	"slices"
 	"sort"
 	"sync"
@@ -433,40 +434,51 @@ func sortedPorts(ps []NamedPort) []NamedPort {
 	return ports
 }
 
+// validRules yields the rules of the valid policies, with their policies, in order.
+func (e *Engine) validRules() iter.Seq2[*Policy, *Rule] {
+	return func(yield func(*Policy, *Rule) bool) {
+		for _, p := range e.policies {
+			if !p.Valid() {
+				continue
+			}
+			for _, rules := range p.Rules {
+				for _, r := range rules {
+					if !yield(p, r) {
+						return
+					}
+				}
+			}
+		}
+	}
+}
+
 // rematchNamespace matches the peers that have a namespaceSelector against the classes of
 // ns again, after its labels changed from before, and adds to peers those whose match of ns
 // changed.
 func (e *Engine) rematchNamespace(ns *Namespace, before labels.Set, peers []*Peer) []*Peer {
-	for _, p := range e.policies {
-		if !p.Valid() {
-			continue
+	for _, r := range e.validRules() {
+		touched := false
+		for _, pe := range r.Peers {
+			if pe.IPBlock != nil || pe.NamespaceSelector == nil {
+				continue
+			}
+			in := pe.NamespaceSelector.Matches(ns.Labels)
+			if in == pe.NamespaceSelector.Matches(before) {
+				continue
+			}
+			touched = true
+			peers = append(peers, pe)
+			for _, ci := range ns.classes {
+				if in && pe.PodSelector.Matches(e.classes[ci].Labels) {
+					pe.pods.set(ci, len(e.classes))
+				} else {
+					pe.pods.unset(ci)
+				}
+			}
 		}
-		for _, rules := range p.Rules {
-			for _, r := range rules {
-				touched := false
-				for _, pe := range r.Peers {
-					if pe.IPBlock != nil || pe.NamespaceSelector == nil {
-						continue
-					}
-					in := pe.NamespaceSelector.Matches(ns.Labels)
-					if in == pe.NamespaceSelector.Matches(before) {
-						continue
-					}
-					touched = true
-					peers = append(peers, pe)
-					for _, ci := range ns.classes {
-						if in && pe.PodSelector.Matches(e.classes[ci].Labels) {
-							pe.pods.set(ci, len(e.classes))
-						} else {
-							pe.pods.unset(ci)
-						}
-					}
-				}
-				if touched {
-					for _, ci := range ns.classes {
-						r.rematch(ci, len(e.classes))
-					}
-				}
+		if touched {
+			for _, ci := range ns.classes {
+				r.rematch(ci, len(e.classes))
 			}
 		}
 	}
@@ -498,36 +510,29 @@ func (e *Engine) rematchClass(c *Class, peers []*Peer) []*Peer {
 			}
 		}
 	}
-	for _, p := range e.policies {
-		if !p.Valid() {
-			continue
-		}
-		for _, rules := range p.Rules {
-			for _, r := range rules {
-				for _, pe := range r.Peers {
-					if pe.IPBlock != nil {
-						continue
-					}
-					var in bool
-					if pe.NamespaceSelector == nil {
-						in = p.Namespace == c.Namespace
-					} else {
-						in = pe.NamespaceSelector.Matches(ns.Labels)
-					}
-					in = in && pe.PodSelector.Matches(c.Labels)
-					if in == pe.pods.has(c.Index) {
-						continue
-					}
-					peers = append(peers, pe)
-					if in {
-						pe.pods.set(c.Index, len(e.classes))
-					} else {
-						pe.pods.unset(c.Index)
-					}
-				}
-				r.rematch(c.Index, len(e.classes))
+	for p, r := range e.validRules() {
+		for _, pe := range r.Peers {
+			if pe.IPBlock != nil {
+				continue
+			}
+			var in bool
+			if pe.NamespaceSelector == nil {
+				in = p.Namespace == c.Namespace
+			} else {
+				in = pe.NamespaceSelector.Matches(ns.Labels)
+			}
+			in = in && pe.PodSelector.Matches(c.Labels)
+			if in == pe.pods.has(c.Index) {
+				continue
+			}
+			peers = append(peers, pe)
+			if in {
+				pe.pods.set(c.Index, len(e.classes))
+			} else {
+				pe.pods.unset(c.Index)
 			}
 		}
+		r.rematch(c.Index, len(e.classes))
 	}
 	return peers
 }
@@ -580,16 +585,9 @@ func (e *Engine) replacePolicy(prev, pol *Policy) {
 // numberRules numbers the rules of valid policies in order, as New does.
 func (e *Engine) numberRules() {
 	e.rules = 0
-	for _, p := range e.policies {
-		if !p.Valid() {
-			continue
-		}
-		for _, rules := range p.Rules {
-			for _, r := range rules {
-				r.id = e.rules
-				e.rules++
-			}
-		}
+	for _, r := range e.validRules() {
+		r.id = e.rules
+		e.rules++
 	}
 }
 
@@ -1037,25 +1035,18 @@ func (e *Engine) matchNewClass(c *Class, peers []*Peer) []*Peer {
 		}
 	}
 	e.classPolicies(c, inNS)
-	for _, p := range e.policies {
-		if !p.Valid() {
-			continue
-		}
-		for _, rules := range p.Rules {
-			for _, r := range rules {
-				matched := false
-				for _, pe := range r.Peers {
-					if pe.IPBlock != nil || !pe.MatchesPod(c.Namespace, c.ns.Labels, c.Labels) {
-						continue
-					}
-					matched = true
-					peers = append(peers, pe)
-					pe.pods.set(c.Index, n)
-				}
-				if matched {
-					r.rematch(c.Index, n)
-				}
+	for _, r := range e.validRules() {
+		matched := false
+		for _, pe := range r.Peers {
+			if pe.IPBlock != nil || !pe.MatchesPod(c.Namespace, c.ns.Labels, c.Labels) {
+				continue
 			}
+			matched = true
+			peers = append(peers, pe)
+			pe.pods.set(c.Index, n)
+		}
+		if matched {
+			r.rematch(c.Index, n)
 		}
 	}
 	return peers
@@ -1187,22 +1178,15 @@ func (t *Tracker) namespacesAddedOrRemoved(inv *inventory.Inventory, before, aft
 // peers whose answers a namespace added, removed or moved changes (for probes, and the
 // order of the namespaces they match).
 func (e *Engine) peersMatching(ls []labels.Set, peers []*Peer) []*Peer {
-	for _, p := range e.policies {
-		if !p.Valid() {
-			continue
-		}
-		for _, rules := range p.Rules {
-			for _, r := range rules {
-				for _, pe := range r.Peers {
-					if pe.IPBlock != nil || pe.NamespaceSelector == nil {
-						continue
-					}
-					for _, l := range ls {
-						if pe.NamespaceSelector.Matches(l) {
-							peers = append(peers, pe)
-							break
-						}
-					}
+	for _, r := range e.validRules() {
+		for _, pe := range r.Peers {
+			if pe.IPBlock != nil || pe.NamespaceSelector == nil {
+				continue
+			}
+			for _, l := range ls {
+				if pe.NamespaceSelector.Matches(l) {
+					peers = append(peers, pe)
+					break
 				}
 			}
 		}
