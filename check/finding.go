@@ -40,32 +40,12 @@ type Error = inventory.Error
 
 // SortFindings orders findings by file, line, object, then check, so output is stable.
 func SortFindings(fs []Finding) {
-	// Sorting a permutation with precomputed object keys keeps large result sets cheap: the
-	// comparisons neither copy findings nor format refs.
-	keys := make([]string, len(fs))
+	// Sorting a permutation keeps large result sets cheap: the comparisons do not copy
+	// findings.
 	idx := make([]int, len(fs))
-	for i := range fs {
-		keys[i], idx[i] = fs[i].Object.String(), i
-	}
-	sort.SliceStable(idx, func(i, j int) bool {
-		a, b := idx[i], idx[j]
-		return compareFindings(&fs[a], keys[a], &fs[b], keys[b]) < 0
-	})
-	// Apply the permutation in place, one cycle at a time: position i takes fs[idx[i]].
 	for i := range idx {
-		if idx[i] < 0 {
-			continue
-		}
-		tmp, j := fs[i], i
-		for {
-			k := idx[j]
-			idx[j] = -1
-			if k == i {
-				fs[j] = tmp
-				break
-			}
-			fs[j] = fs[k]
-			j = k
-		}
+		idx[i] = i
 	}
+	sort.SliceStable(idx, func(i, j int) bool { return compareFindings(&fs[idx[i]], &fs[idx[j]]) < 0 })
+	permute(fs, idx)
 }

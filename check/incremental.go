@@ -401,7 +401,7 @@ func (ev *Evaluator) Judge(obj *inventory.Object) []Finding {
 		}
 		// One object's checks are cheap: handing each to another goroutine costs more than
 		// it runs for, and concurrent admission requests keep the cores busy anyway.
-		fs, _ := runAt(inv, ev.cfg, ev.facts, cs, ev.now, 1)
+		fs, _ := runAt(nil, inv, ev.cfg, ev.facts, cs, ev.now, 1)
 		for _, f := range fs {
 			if f.object == obj {
 				out = append(out, f)

@@ -130,11 +130,18 @@ func Run(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, c
 
 // RunAt is Run with the time the checks judge at (Pass.Now).
 func RunAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, checks []*Check, now time.Time) ([]Finding, []Error) {
-	return runAt(inv, cfg, facts, checks, now, runtime.GOMAXPROCS(0))
+	return runAt(nil, inv, cfg, facts, checks, now, runtime.GOMAXPROCS(0))
 }
 
-// runAt is RunAt with at most workers checks running at once.
-func runAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, checks []*Check, now time.Time, workers int) ([]Finding, []Error) {
+// AppendRun is RunAt appending the findings, sorted among themselves, to dst, which it grows
+// to exactly the length needed. Whoever runs checks in rounds (scan) keeps every round's
+// findings in one list this way, and merges them there (MergeRuns).
+func AppendRun(dst []Finding, inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, checks []*Check, now time.Time) ([]Finding, []Error) {
+	return runAt(dst, inv, cfg, facts, checks, now, runtime.GOMAXPROCS(0))
+}
+
+// runAt is AppendRun with at most workers checks running at once.
+func runAt(dst []Finding, inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts, checks []*Check, now time.Time, workers int) ([]Finding, []Error) {
 	if cfg == nil {
 		cfg = &config.Config{}
 	}
@@ -145,7 +152,12 @@ func runAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts,
 			n += p.n
 		}
 	}
-	out := make([]Finding, 0, n)
+	out := dst
+	if cap(dst)-len(dst) < n {
+		out = make([]Finding, len(dst), len(dst)+n)
+		copy(out, dst)
+	}
+	start := len(out)
 	var errors []Error
 	for i, p := range passes {
 		if errs[i] != nil {
@@ -157,7 +169,7 @@ func runAt(inv *inventory.Inventory, cfg *config.Config, facts *inventory.Facts,
 		}
 		p.findings = nil
 	}
-	SortFindings(out)
+	SortFindings(out[start:])
 	return out, errors
 }
 

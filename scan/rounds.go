@@ -15,7 +15,7 @@ import (
 // other one and nearly every finding is live.
 //
 // The findings are the same as those of one round: each round's are sorted, and merging them
-// gives what a stable sort of them all does, since two findings that sort equal come from
+// (in place, in the one list the rounds append to) gives what a stable sort of them all does, since two findings that sort equal come from
 // one check, hence from one round, in the order that check reported them. Errors of checks
 // that failed come in round order.
 func runChecks(inv *inventory.Inventory, opts Options) ([]check.Finding, []check.Error) {
@@ -23,7 +23,8 @@ func runChecks(inv *inventory.Inventory, opts Options) ([]check.Finding, []check
 	if opts.ReleaseEngines {
 		rounds = byEngines(opts.Checks)
 	}
-	var runs [][]check.Finding
+	var findings []check.Finding
+	var ends []int
 	var errs []check.Error
 	for i, checks := range rounds {
 		if i > 0 {
@@ -40,14 +41,12 @@ func runChecks(inv *inventory.Inventory, opts Options) ([]check.Finding, []check
 				return !ok || !later[e]
 			})
 		}
-		f, e := check.RunAt(inv, opts.Config, opts.Facts, checks, opts.Now)
-		runs = append(runs, f)
+		var e []check.Error
+		findings, e = check.AppendRun(findings, inv, opts.Config, opts.Facts, checks, opts.Now)
+		ends = append(ends, len(findings))
 		errs = append(errs, e...)
 	}
-	if len(runs) == 1 {
-		return runs[0], errs
-	}
-	findings := check.MergeFindings(runs)
+	check.MergeRuns(findings, ends)
 	return findings, errs
 }
 
