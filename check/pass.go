@@ -36,6 +36,9 @@ type Pass struct {
 	// otherwise copy them each time its slice doubled.
 	findings [][]Finding
 	n        int
+	// strings are the paths and messages reported so far, each kept once: a check that
+	// reports the same path or message on many objects builds a copy for each.
+	strings map[string]string
 }
 
 // PodTemplates are the pod templates the pass judges: those of Namespaces when set, else
@@ -83,8 +86,8 @@ func (p *Pass) Report(d Diagnostic) {
 		Check:       p.Check.ID,
 		Severity:    p.Check.Severity,
 		Practice:    p.Check.Practice(),
-		Path:        d.Path,
-		Message:     d.Message,
+		Path:        p.intern(d.Path),
+		Message:     p.intern(d.Message),
 		Remediation: p.Check.Remediation,
 	}
 	if d.Severity != 0 {
@@ -115,6 +118,18 @@ func (p *Pass) Report(d Diagnostic) {
 	}
 	p.findings[last] = append(p.findings[last], f)
 	p.n++
+}
+
+// intern returns the string equal to s that the pass reported first.
+func (p *Pass) intern(s string) string {
+	if t, ok := p.strings[s]; ok {
+		return t
+	}
+	if p.strings == nil {
+		p.strings = map[string]string{}
+	}
+	p.strings[s] = s
+	return s
 }
 
 // Reportf records a finding with a formatted message and the check's defaults.
@@ -167,7 +182,7 @@ func runAt(dst []Finding, inv *inventory.Inventory, cfg *config.Config, facts *i
 		for _, c := range p.findings {
 			out = append(out, c...)
 		}
-		p.findings = nil
+		p.findings, p.strings = nil, nil
 	}
 	SortFindings(out[start:])
 	return out, errors
