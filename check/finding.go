@@ -34,6 +34,15 @@ type Finding struct {
 	object *inventory.Object
 }
 
+// Detach drops the links of fs to the inventory's objects. Only Suppress and the Evaluator
+// follow them; a scan whose findings are only reported detaches them once suppressed, so
+// that the inventory need not outlive the checks while the report is written.
+func Detach(fs []Finding) {
+	for i := range fs {
+		fs[i].object = nil
+	}
+}
+
 // Error is input that could not be read. It lives in package inventory, with the objects
 // it is about, so that loaders need not import the check framework.
 type Error = inventory.Error

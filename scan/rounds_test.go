@@ -3,6 +3,7 @@ package scan_test
 import (
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
 
@@ -14,8 +15,8 @@ import (
 )
 
 // TestReleaseEnginesSameResult: run in rounds that drop the engines between them, the checks
-// find what they find in one round, in the same order, on both generator profiles; and
-// the engines are gone afterwards.
+// find what they find in one round, in the same order, on both generator profiles; the
+// engines are gone afterwards, and the findings hold no object of the inventory.
 func TestReleaseEnginesSameResult(t *testing.T) {
 	for _, profile := range []string{"default", "multitenant"} {
 		t.Run(profile, func(t *testing.T) {
@@ -41,6 +42,7 @@ func TestReleaseEnginesSameResult(t *testing.T) {
 				t.Fatalf("%d findings in rounds, %d in one", len(rounds.Findings), len(whole.Findings))
 			}
 			for i := range whole.Findings {
+				check.Detach(whole.Findings[i : i+1])
 				if !reflect.DeepEqual(rounds.Findings[i], whole.Findings[i]) {
 					t.Fatalf("finding %d differs:\nrounds %+v\none    %+v", i, rounds.Findings[i], whole.Findings[i])
 				}
@@ -51,8 +53,34 @@ func TestReleaseEnginesSameResult(t *testing.T) {
 			if kept := inv.Forget(func(any) bool { return true }); len(kept) > 0 {
 				t.Errorf("%d values still memoized on the inventory after Run", len(kept))
 			}
+			// The findings keep no object alive: the collector frees the object of the
+			// first finding once the inventory is dropped.
+			o := inv.Get(rounds.Findings[0].Object.Kind, rounds.Findings[0].Object.Namespace, rounds.Findings[0].Object.Name)
+			if o == nil {
+				t.Fatalf("no object %s", rounds.Findings[0].Object)
+			}
+			freed := make(chan struct{})
+			runtime.AddCleanup(o, func(ch chan struct{}) { close(ch) }, freed)
+			o, inv = nil, nil
+			if !collected(freed) {
+				t.Errorf("the object of finding 0 outlives the inventory: the findings hold it")
+			}
+			runtime.KeepAlive(rounds)
 		})
 	}
+}
+
+// collected collects garbage until freed is closed, or gives up.
+func collected(freed chan struct{}) bool {
+	for range 20 {
+		runtime.GC()
+		select {
+		case <-freed:
+			return true
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return false
 }
 
 // TestRoundsOfChecks: every check runs once; checks sharing an engine that reads objects run

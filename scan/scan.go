@@ -88,8 +88,9 @@ type Options struct {
 	ByNamespace bool
 	// ReleaseEngines drops the engines the checks built (Memo) before Run returns, and the
 	// cluster-wide ones as soon as the checks that need them are done, so that they are not
-	// all live with every finding. Leave it unset when the engines are used after Run (the
-	// HTML report draws attack paths with the checks' engine).
+	// all live with every finding; and it detaches the findings from the inventory's objects
+	// (check.Detach), so that the inventory can go once Run returns. Leave it unset when the
+	// engines are used after Run (the HTML report draws attack paths with the checks' engine).
 	ReleaseEngines bool
 }
 
@@ -106,6 +107,7 @@ func Run(inv *inventory.Inventory, opts Options) *Result {
 	errs = append(errs, check.UnknownSuppressions(inv, opts.Config, opts.Checks)...)
 	if opts.ReleaseEngines {
 		inv.Forget(func(any) bool { return true })
+		check.Detach(findings)
 	}
 	objects := inv.Len()
 	var scoped *scope

@@ -124,7 +124,13 @@ Exit codes: 0 clean (or findings below --fail-on), 1 findings at or above --fail
 						return nil, exit(scan.ExitInput, fmt.Errorf("--baseline: %w", err))
 					}
 				}
-				return spin(e, in.progress, "checking", func() *scan.Result { return scan.Run(input.inv, opts) }), nil
+				inv := input.inv
+				if opts.ReleaseEngines {
+					// Nothing reads the inventory once the checks are done but the HTML report:
+					// the collector may have it while the report is written.
+					input.inv = nil
+				}
+				return spin(e, in.progress, "checking", func() *scan.Result { return scan.Run(inv, opts) }), nil
 			}
 			var res *scan.Result
 			var single *input // attack paths are drawn for a single input
