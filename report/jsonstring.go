@@ -1,6 +1,9 @@
 package report
 
-import "unicode/utf8"
+import (
+	"math/bits"
+	"unicode/utf8"
+)
 
 // appendString appends s as encoding/json writes a string with HTML escaping off (as
 // newEncoder does): quotes, backslashes and control bytes escaped, invalid UTF-8 as
@@ -12,14 +15,7 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start, i := 0, 0
 	for {
-		for i+8 <= len(s) && !needsEscape(load8(s[i:])) {
-			i += 8
-		}
-		// At most eight bytes to the one that is not plain, or to the end.
-		for i < len(s) && plain[s[i]] {
-			i++
-		}
-		if i == len(s) {
+		if i = plainTo(s, i); i == len(s) {
 			break
 		}
 		b = append(b, s[start:i]...)
@@ -68,14 +64,39 @@ func load8(s string) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
-// needsEscape says whether any of the eight bytes in x is not plain: at or above 0x80 (its
-// high bit), below 0x20, a quote or a backslash. Once no byte has its high bit set, a byte
-// minus 0x20 (or a byte equal to c, XORed with c, minus one) borrows into its high bit
-// exactly when it is below 0x20 (equal to c); a borrow from a lower byte only happens when
-// that byte already answered yes.
-func needsEscape(x uint64) bool {
+// plainTo returns the index of the first byte of s at or after i that is not plain, or
+// len(s).
+func plainTo(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		if m := notPlain(load8(s[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	switch {
+	case i == len(s):
+		return i
+	case len(s) >= 8:
+		// The bytes left, shifted out of the last eight bytes and followed by spaces.
+		k := uint(8 - (len(s) - i))
+		if m := notPlain(load8(s[len(s)-8:])>>(8*k) | 0x2020202020202020<<(64-8*k)); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+		return len(s)
+	}
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	return i
+}
+
+// notPlain has the high bit of the first byte in x (the lowest) that is not plain set, and
+// none below it: a byte is not plain at or above 0x80 (its high bit), below 0x20 (it
+// borrows into its high bit when 0x20 is subtracted), or equal to a quote or a backslash
+// (XORed with it, it borrows when one is subtracted). Borrows run upwards, from bytes that
+// are not plain, so the bits above the first one mean nothing.
+func notPlain(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	return (x|(x-0x20*ones)|((x^'"'*ones)-ones)|((x^'\\'*ones)-ones))&highs != 0
+	return (x | (x - 0x20*ones) | ((x ^ '"'*ones) - ones) | ((x ^ '\\'*ones) - ones)) & highs
 }
 
 // plain marks the bytes that encoding/json writes in a string as they are (with HTML

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -39,6 +40,16 @@ func TestAppendStringEqualsEncoder(t *testing.T) {
 			check(o + pad)
 			check(pad + o + pad + o)
 		}
+	}
+	// Strings of bytes next to those that are escaped, plain or not, at random.
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("\x00\x01\x1f !\"#[\\]a~\x7f\x80\xbf\xc3\xe2\xff")
+	for range 20_000 {
+		s := make([]byte, rng.IntN(40))
+		for i := range s {
+			s[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		check(string(s))
 	}
 }
 
