@@ -58,7 +58,7 @@ func writeFindings(bw *bufio.Writer, fs []check.Finding) error {
 	}
 	work := make(chan *block)
 	// order holds the blocks handed out, in order; its capacity bounds those in flight.
-	order := make(chan *block, 2*workers)
+	order := make(chan *block, workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)

@@ -228,7 +228,7 @@ type valueCache struct {
 // span is where a map's bytes are in the cache's bytes.
 type span struct{ from, to int }
 
-const valueCacheBytes = 1 << 20
+const valueCacheBytes = 256 << 10
 
 func (c *valueCache) get(p unsafe.Pointer) ([]byte, bool) {
 	s, ok := c.at[p]
