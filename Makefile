@@ -64,7 +64,7 @@ docs:
 
 ## bench: the engine and scan benchmarks recorded in docs/performance.md
 bench:
-	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./load/ ./scan/ ./rbac/ ./netpol/ ./netpol/generate/ ./attack/ ./check/ ./checks/rbac/ ./checks/secrets/ ./checks/attack/
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./load/ ./scan/ ./rbac/ ./netpol/ ./netpol/generate/ ./attack/ ./check/ ./checks/rbac/ ./checks/secrets/ ./checks/attack/ ./report/
 
 ## bench-scale: the scale table (issue 19): the release binary on both generator profiles
 bench-scale:

@@ -13,6 +13,11 @@ import (
 // about 2 KB of JSON).
 var findingBlock = 256
 
+// blockBytesPerFinding is the room a new block buffer has for each finding: twice the
+// average, and what the largest blocks of the scale table's reports hold (a namespace's
+// workloads, each with its generated policies as a fix).
+const blockBytesPerFinding = 4 << 10
+
 // writeFindings writes the items of the JSON report's findings list, each after a comma
 // (but the first) and its indentation. Encoding is most of the time a large report takes
 // to write, and it is the last step of a scan, when nothing else runs: blocks of findings
@@ -39,19 +44,21 @@ func writeFindings(bw *bufio.Writer, fs []check.Finding) error {
 		err  error
 		done chan struct{}
 	}
-	// free are buffers of blocks written, for blocks to come: at most those in flight.
+	// free are buffers of blocks written, for blocks to come: at most those in flight. A
+	// new buffer is large enough that it seldom grows, so the few buffers in flight are
+	// most of what writing a report allocates.
 	free := make(chan []byte, 3*workers)
 	get := func() []byte {
 		select {
 		case b := <-free:
 			return b[:0]
 		default:
-			return nil
+			return make([]byte, 0, findingBlock*blockBytesPerFinding)
 		}
 	}
 	work := make(chan *block)
 	// order holds the blocks handed out, in order; its capacity bounds those in flight.
-	order := make(chan *block, 2*workers)
+	order := make(chan *block, workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -94,14 +101,13 @@ func writeFindings(bw *bufio.Writer, fs []check.Finding) error {
 // encodeFindings appends the items of fs, which start at index from in the list.
 func encodeFindings(b []byte, fw *findingWriter, fs []check.Finding, from int) ([]byte, error) {
 	for i := range fs {
-		item, err := fw.write(&fs[i])
-		if err != nil {
-			return b, err
-		}
 		if from+i > 0 {
 			b = append(b, ',')
 		}
-		b = append(append(b, "\n    "...), item...)
+		var err error
+		if b, err = fw.write(append(b, "\n    "...), &fs[i]); err != nil {
+			return b, err
+		}
 	}
 	return b, nil
 }

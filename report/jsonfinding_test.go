@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -68,23 +70,89 @@ func TestFindingWriterEqualsEncoder(t *testing.T) {
 				"a":        map[string]any{"n": nil, "l": []any(nil), "m": map[string]any(nil), "q": q, "s": []string{"a", "b"}, "e": struct{ X int }{3}},
 				"\x01key<": 1e21,
 			}},
+			{Op: check.SetField, Path: "j", Value: []any{int64(math.MinInt64), int64(-1), math.MaxInt, int32(7), uint8(8), math.Copysign(0, -1), 1e-7, nested(40)}},
 		}},
 	}})
+	writerEqualsEncoder(t, fs)
+}
+
+// nested is a map depth levels deep, deeper than the indentation the writer has at hand.
+func nested(depth int) any {
+	var v any = []any{"leaf", int64(depth)}
+	for i := range depth {
+		v = map[string]any{"level": v, "n": int64(i)}
+	}
+	return v
+}
+
+// writerEqualsEncoder fails unless one finding writer writes each of fs, one after the
+// other, as encoding/json does.
+func writerEqualsEncoder(t *testing.T, fs []check.Finding) *findingWriter {
+	t.Helper()
 	var want bytes.Buffer
 	enc := newEncoder(&want, "    ")
 	w := newFindingWriter()
+	var got []byte
 	for i := range fs {
 		want.Reset()
 		if err := enc.Encode(&fs[i]); err != nil {
 			t.Fatal(err)
 		}
-		got, err := w.write(&fs[i])
-		if err != nil {
+		var err error
+		if got, err = w.write(append(got[:0], "prefix"...), &fs[i]); err != nil {
 			t.Fatal(err)
 		}
-		if wb := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got, wb) {
+		if wb := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got[len("prefix"):], wb) {
 			t.Fatalf("finding %d:\n%s\nencoding/json:\n%s", i, got, wb)
 		}
+	}
+	return w
+}
+
+// TestFindingWriterSharedValues: findings that share their fixes' maps, as a namespace's
+// workloads share its generated policies, are each written as encoding/json writes them,
+// whether the writer still holds the map's bytes, has forgotten them for lack of room, or
+// never kept them (a map too large); and the bytes it holds stay within their bound.
+func TestFindingWriterSharedValues(t *testing.T) {
+	policy := func(ns string, i, size int) map[string]any {
+		return map[string]any{
+			"metadata": map[string]any{"name": fmt.Sprintf("p-%d", i), "namespace": ns},
+			"spec":     map[string]any{"podSelector": map[string]any{"app": strings.Repeat("x", size)}, "ports": []any{int64(i), "TCP"}},
+		}
+	}
+	var fs []check.Finding
+	finding := func(ns string, ps ...map[string]any) {
+		var edits []check.Edit
+		for _, p := range ps {
+			edits = append(edits, check.Edit{Op: check.CreateObject, New: p}, check.Edit{Op: check.SetField, Path: "spec", Value: p["spec"]})
+		}
+		fs = append(fs, check.Finding{Check: "x/shared", Object: inventory.Ref{Namespace: ns}, Fixes: []check.SuggestedFix{{Message: ns, Edits: edits}}})
+	}
+	var first []map[string]any
+	for n := range 40 {
+		ns := fmt.Sprintf("ns-%d", n)
+		// Enough bytes in all that the writer forgets what it held several times over.
+		ps := []map[string]any{policy(ns, 0, 10), policy(ns, 1, 20_000), policy(ns, 2, 3)}
+		for range 5 {
+			finding(ns, ps...)
+		}
+		finding(ns, ps[2], ps[0])
+		if n == 0 {
+			first = ps
+		}
+	}
+	// Long forgotten, and their bytes' place taken by others.
+	finding("ns-0", first...)
+	// A policy and its spec, 20 KB each, in 40 namespaces.
+	if total := 40 * 2 * 20_000; total < valueCacheBytes {
+		t.Fatalf("%d bytes of shared maps do not fill the writer's %d", total, valueCacheBytes)
+	}
+	huge := policy("big", 0, valueCacheBytes)
+	finding("big", huge)
+	finding("big", huge)
+	w := writerEqualsEncoder(t, fs)
+	if c := cap(w.cache.bytes); c > valueCacheBytes {
+		t.Errorf("the writer holds %d bytes of maps; at most %d", c, valueCacheBytes)
 	}
 }
 
