@@ -1,9 +1,11 @@
 package inventory
 
 import (
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // LineTable maps field paths of one object to source lines. It keeps a hash of each path
@@ -134,4 +136,40 @@ func (t *LineTable) Find(path string) int {
 		path = path[:i]
 	}
 	return 0
+}
+
+// LineShare makes sealed tables with equal entries use one array of them. Objects written
+// alike (the workloads of one chart, the replicas of a cluster dump) have the same fields at
+// the same distances from their first line, and so equal entries: in a generated cluster of
+// 36,000 objects one table in five is distinct, and the entries are a tenth of the
+// inventory. Sealed entries are only read; a table that grows again (Add) copies them first,
+// since the arrays shared are full (length = capacity).
+//
+// The zero LineShare is not usable; make one with NewLineShare. It is not safe for
+// concurrent use.
+type LineShare struct {
+	seed  maphash.Seed
+	known map[uint64][][]uint64
+}
+
+// NewLineShare returns an empty LineShare.
+func NewLineShare() *LineShare {
+	return &LineShare{seed: maphash.MakeSeed(), known: map[uint64][][]uint64{}}
+}
+
+// Share makes t use the entries of the first table shared that had the same entries, or
+// keeps t's for the tables to come. Unsealed tables are left alone: Seal sorts in place.
+func (s *LineShare) Share(t *LineTable) {
+	if t == nil || !t.sorted || len(t.entries) == 0 {
+		return
+	}
+	sum := maphash.Bytes(s.seed, unsafe.Slice((*byte)(unsafe.Pointer(&t.entries[0])), len(t.entries)*8))
+	for _, c := range s.known[sum] {
+		if slices.Equal(c, t.entries) {
+			t.entries = c
+			return
+		}
+	}
+	t.entries = slices.Clip(t.entries)
+	s.known[sum] = append(s.known[sum], t.entries)
 }

@@ -65,3 +65,38 @@ func TestLinesFarApart(t *testing.T) {
 		t.Errorf("%d of %d lines stored wide: the test misses one of the two forms", len(lt.wide), len(want))
 	}
 }
+
+func TestLineShare(t *testing.T) {
+	table := func(base int) *LineTable {
+		var lt LineTable
+		lt.Add(Root.Field("kind"), base)
+		lt.Add(Root.Field("spec"), base+2)
+		lt.Add(Root.Field("spec").Field("replicas"), base+3)
+		lt.Seal()
+		return &lt
+	}
+	s := NewLineShare()
+	a, b, c := table(1), table(40), table(7)
+	c.Add(Root.Field("status"), 20)
+	c.Seal()
+	unsealed := table(3)
+	unsealed.Add(Root.Field("status"), 9)
+	for _, lt := range []*LineTable{a, b, c, unsealed} {
+		s.Share(lt)
+	}
+	if &a.entries[0] != &b.entries[0] {
+		t.Error("equal entries at other lines are not shared")
+	}
+	if &a.entries[0] == &c.entries[0] || &a.entries[0] == &unsealed.entries[0] {
+		t.Error("a table with another field, or unsealed, shares")
+	}
+	if a.Lookup("spec.replicas") != 4 || b.Lookup("spec.replicas") != 43 {
+		t.Errorf("lines %d and %d, want 4 and 43", a.Lookup("spec.replicas"), b.Lookup("spec.replicas"))
+	}
+	// A shared table that grows again leaves the other alone.
+	b.Add(Root.Field("status"), 50)
+	b.Seal()
+	if a.Len() != 3 || a.Lookup("status") != 0 || b.Lookup("status") != 50 || a.Lookup("spec") != 3 {
+		t.Error("growing a shared table changed the other")
+	}
+}

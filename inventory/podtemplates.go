@@ -2,8 +2,10 @@ package inventory
 
 import (
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -139,30 +141,56 @@ func legacyTemplate(obj runtime.Object) (*corev1.PodTemplateSpec, string) {
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
 		return nil, ""
 	}
-	spec := v.Elem().FieldByName("Spec")
-	if !spec.IsValid() || spec.Kind() != reflect.Struct {
+	f := templateFieldOf(v.Type().Elem())
+	if f.path == "" {
 		return nil, ""
 	}
-	if t, ok := templateField(spec); ok {
-		return t, "spec.template"
+	return v.Elem().FieldByIndex(f.index).Addr().Interface().(*corev1.PodTemplateSpec), f.path
+}
+
+// templateField is where a struct type keeps its pod template; path is empty for types
+// without one.
+type templateField struct {
+	index []int
+	path  string
+}
+
+// templateFields caches templateFieldOf by type: every object that is not a workload of a
+// current version (Services, ConfigMaps, ...) is asked for its template, at least once on
+// loading and once on building the inventory, and looking fields up by name costs more
+// than its decoding's share.
+var templateFields sync.Map // reflect.Type → templateField
+
+// templateFieldOf finds spec.template or spec.jobTemplate.spec.template, of type
+// corev1.PodTemplateSpec, in struct type t.
+func templateFieldOf(t reflect.Type) templateField {
+	if f, ok := templateFields.Load(t); ok {
+		return f.(templateField)
 	}
-	if jt := spec.FieldByName("JobTemplate"); jt.IsValid() && jt.Kind() == reflect.Struct {
-		if js := jt.FieldByName("Spec"); js.IsValid() && js.Kind() == reflect.Struct {
-			if t, ok := templateField(js); ok {
-				return t, "spec.jobTemplate.spec.template"
+	var f templateField
+	if spec, ok := t.FieldByName("Spec"); ok && spec.Type.Kind() == reflect.Struct {
+		if i, ok := templateIndex(spec.Type); ok {
+			f = templateField{index: append(slices.Clone(spec.Index), i...), path: "spec.template"}
+		} else if jt, ok := spec.Type.FieldByName("JobTemplate"); ok && jt.Type.Kind() == reflect.Struct {
+			if js, ok := jt.Type.FieldByName("Spec"); ok && js.Type.Kind() == reflect.Struct {
+				if i, ok := templateIndex(js.Type); ok {
+					index := append(append(slices.Clone(spec.Index), jt.Index...), js.Index...)
+					f = templateField{index: append(index, i...), path: "spec.jobTemplate.spec.template"}
+				}
 			}
 		}
 	}
-	return nil, ""
+	templateFields.Store(t, f)
+	return f
 }
 
-func templateField(spec reflect.Value) (*corev1.PodTemplateSpec, bool) {
-	f := spec.FieldByName("Template")
-	if !f.IsValid() || !f.CanAddr() {
+// templateIndex finds a field Template of type corev1.PodTemplateSpec in struct type t.
+func templateIndex(t reflect.Type) ([]int, bool) {
+	f, ok := t.FieldByName("Template")
+	if !ok || f.Type != reflect.TypeFor[corev1.PodTemplateSpec]() {
 		return nil, false
 	}
-	t, ok := f.Addr().Interface().(*corev1.PodTemplateSpec)
-	return t, ok
+	return f.Index, true
 }
 
 // podTemplateKinds are custom workload kinds whose spec.template is a pod template, with or

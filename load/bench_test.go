@@ -299,3 +299,44 @@ func BenchmarkOneFile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkShare reads the multitenant cluster of BenchmarkOneFile with Files, which shares
+// the parts of the objects it loads (share.go), with sharing on and off: what sharing costs
+// (cpu-ns/op) and saves (live-MB: the objects' live heap).
+func BenchmarkShare(b *testing.B) {
+	var buf bytes.Buffer
+	if err := (gen.Options{Profile: "multitenant"}).WriteYAML(&buf, 10000, 1); err != nil {
+		b.Fatal(err)
+	}
+	file := filepath.Join(b.TempDir(), "cluster.yaml")
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for _, on := range []bool{true, false} {
+		b.Run(fmt.Sprintf("sharing=%v", on), func(b *testing.B) {
+			defer func(on bool) { sharing = on }(sharing)
+			sharing = on
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := benchmetric.CPUTime()
+			var live uint64
+			for i := 0; i < b.N; i++ {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				objs, errs := Files([]string{file}, Options{})
+				if len(errs) > 0 {
+					b.Fatal(errs[0])
+				}
+				b.StopTimer()
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				live += after.HeapAlloc - before.HeapAlloc
+				runtime.KeepAlive(objs)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(benchmetric.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(live)/float64(b.N)/1e6, "live-MB")
+		})
+	}
+}

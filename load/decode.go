@@ -66,6 +66,10 @@ type decoder struct {
 	warned int
 	// depth is how deep the List being read is nested in other Lists.
 	depth int
+	// share, when set, shares the parts of the objects decoded (share.go) as each file, or
+	// each run of documents of a large file, is done: on every core, and while the objects
+	// are still in the processor's cache, rather than in one pass over all of them after.
+	share *sharer
 }
 
 func (d *decoder) errorf(line int, format string, args ...any) {
@@ -91,6 +95,9 @@ func (d *decoder) decode(data []byte) {
 	split(data, func(chunk []byte, line int) {
 		d.chunk(chunk, line)
 	})
+	if d.share != nil {
+		d.share.objects(d.objs)
+	}
 }
 
 // release drops what the reusable buffers still point at in the file just read, so that a

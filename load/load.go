@@ -96,11 +96,15 @@ func Read(paths []string, opts Options) Result {
 	done := render(paths, jobs, results, opts)
 	work := make(chan int)
 	var wg sync.WaitGroup
+	var s *sharer
+	if sharing {
+		s = newSharer()
+	}
 	for w := 0; w < min(runtime.GOMAXPROCS(0), len(jobs)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d := &decoder{lenient: !opts.Strict}
+			d := &decoder{lenient: !opts.Strict, share: s}
 			for i := range work {
 				results[i] = d.run(jobs[i], opts)
 			}
@@ -120,10 +124,9 @@ func Read(paths []string, opts Options) Result {
 		n += len(r.objs)
 	}
 	out.Objects = make([]*inventory.Object, 0, n)
-	s := newSharer()
 	for i, r := range results {
-		for _, o := range r.objs {
-			s.object(o)
+		if s != nil && !r.shared {
+			s.objects(r.objs)
 		}
 		out.Objects = append(out.Objects, r.objs...)
 		out.Errors = append(out.Errors, r.errs...)
@@ -136,11 +139,16 @@ func Read(paths []string, opts Options) Result {
 	return out
 }
 
+// sharing turns sharing (share.go) on; tests turn it off to compare.
+var sharing = true
+
 type result struct {
 	objs   []*inventory.Object
 	errs   []inventory.Error
 	skips  []Skip
 	warned int
+	// shared says the decoder shared the objects' parts as it made them.
+	shared bool
 }
 
 // run reads and decodes one file. The file's bytes are dropped when it returns.
@@ -168,7 +176,7 @@ func (d *decoder) run(j job, opts Options) result {
 	}
 	d.name, d.objs, d.errs, d.skips, d.warned = j.name, nil, nil, nil, 0
 	d.decode(data)
-	return result{d.objs, d.errs, d.skips, d.warned}
+	return result{d.objs, d.errs, d.skips, d.warned, d.share != nil}
 }
 
 func readFile(path string, limit int64) ([]byte, string) {

@@ -50,7 +50,7 @@ func (d *decoder) parallel(data []byte) {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				sub := &decoder{name: d.name, lenient: d.lenient}
+				sub := &decoder{name: d.name, lenient: d.lenient, share: d.share}
 				from := 0
 				if i > 0 {
 					from = bounds[i-1]
@@ -58,6 +58,9 @@ func (d *decoder) parallel(data []byte) {
 				parts[i].panicked = sub.guard(func() {
 					for _, c := range chunks[from:bounds[i]] {
 						sub.chunk(c.b, c.line)
+					}
+					if sub.share != nil {
+						sub.share.objects(sub.objs)
 					}
 				})
 				sub.release()
