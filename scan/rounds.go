@@ -1,6 +1,8 @@
 package scan
 
 import (
+	"slices"
+
 	"github.com/kubeharden/kubeharden/check"
 	"github.com/kubeharden/kubeharden/inventory"
 )
@@ -54,18 +56,18 @@ func runChecks(inv *inventory.Inventory, opts Options) ([]check.Finding, []check
 // that checks sharing an engine are in one group, and puts the other checks last. The last
 // group, the last practice's (attack paths, whose engine is the largest and builds on the
 // others: network reachability, RBAC escalation, Pod Security) comes first, while few
-// findings are live, then the others in the order given.
+// findings are live. The others follow by how many engines they require, fewest first,
+// else in the order given: a group that requires more builds more of its own (the network
+// checks: reachability and a policy plan for every namespace), so it runs once the engines
+// that attack paths built and the smaller groups reuse have been dropped. (At 10,000
+// workloads the network group ran second, with the RBAC graphs kept for later groups: the
+// live heap peaked at 158 MB there; last, at 141 MB.)
 func byEngines(checks []*check.Check) [][]*check.Check {
 	group := map[string]int{} // engine name → group
 	var groups [][]*check.Check
 	var rest []*check.Check
 	for _, c := range checks {
-		var engines []string
-		for _, r := range c.Requires {
-			if len(r.EngineReads()) > 0 {
-				engines = append(engines, r.EngineName())
-			}
-		}
+		engines := enginesOf([]*check.Check{c})
 		if c.Scope != check.ScopeCluster || len(engines) == 0 {
 			rest = append(rest, c)
 			continue
@@ -106,10 +108,25 @@ func byEngines(checks []*check.Check) [][]*check.Check {
 		}
 	}
 	if n := len(out); n > 1 {
-		out = append([][]*check.Check{out[n-1]}, out[:n-1]...)
+		rest := out[:n-1]
+		slices.SortStableFunc(rest, func(a, b []*check.Check) int { return len(enginesOf(a)) - len(enginesOf(b)) })
+		out = append([][]*check.Check{out[n-1]}, rest...)
 	}
 	if len(rest) > 0 {
 		out = append(out, rest)
+	}
+	return out
+}
+
+// enginesOf names the engines that read objects which checks require, each once.
+func enginesOf(checks []*check.Check) []string {
+	var out []string
+	for _, c := range checks {
+		for _, r := range c.Requires {
+			if len(r.EngineReads()) > 0 && !slices.Contains(out, r.EngineName()) {
+				out = append(out, r.EngineName())
+			}
+		}
 	}
 	return out
 }
