@@ -168,7 +168,7 @@ func runAt(dst []Finding, inv *inventory.Inventory, cfg *config.Config, facts *i
 		}
 	}
 	out := dst
-	if cap(dst)-len(dst) < n {
+	if dst == nil || cap(dst)-len(dst) < n { // nil: RunAt's findings are never nil
 		out = make([]Finding, len(dst), len(dst)+n)
 		copy(out, dst)
 	}
