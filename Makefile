@@ -62,9 +62,10 @@ docs:
 	$(GO) run ./cmd/kubeharden checks -o md > docs/checks.md
 	$(GO) test ./monitor -run '^TestChartWebhookRulesCurrent$$' -update
 
-## bench: the engine and scan benchmarks recorded in docs/performance.md
+## bench: the engine and scan benchmarks recorded in docs/performance.md, and the release
+## binary as a process on both generator profiles (BenchmarkScanBinary)
 bench:
-	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./load/ ./scan/ ./rbac/ ./netpol/ ./netpol/generate/ ./attack/ ./check/ ./checks/rbac/ ./checks/secrets/ ./checks/attack/ ./report/
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./load/ ./scan/ ./rbac/ ./netpol/ ./netpol/generate/ ./attack/ ./check/ ./checks/rbac/ ./checks/secrets/ ./checks/attack/ ./report/ ./cmd/kubeharden/
 
 ## bench-scale: the scale table (issue 19): the release binary on both generator profiles
 bench-scale:

@@ -19,9 +19,9 @@ import (
 )
 
 // Reserve is room beyond twice the live heap at Fit: findings, the engines' indexes, the
-// runtime's own memory, and garbage between collections. (64 MB until the scale work of
-// issue 19 cut a 10,000-workload scan's live heap: 48 MB kept its peak RSS under 300 MB for
-// 0.1 s more.)
+// runtime's own memory, and garbage between collections. (It was 64 MB, and slack 32 MB,
+// until the live heap of a 10,000-workload scan fell to about 160 MB at its peaks: with 48
+// and 16 that scan peaks at about 287 MB of RSS instead of 328-351, for 0.02-0.05 s.)
 const Reserve = 48 << 20
 
 // slack is what headroom adds to half the live heap.
