@@ -377,28 +377,26 @@ func (e *Engine) matchPeer(pe *Peer, buf []int32) (*classSet, []int32) {
 
 // namespaceIndex returns the index of the namespaces' labels, building it when out of date.
 func (e *Engine) namespaceIndex() *labelIndex {
-	if e.nsIndex == nil || e.nsIndex.n != len(e.namespaces) {
-		x := newLabelIndex()
-		for i, ns := range e.namespaces {
-			x.add(i, ns.Labels)
-		}
-		x.n = len(e.namespaces)
-		e.nsIndex = x
-	}
-	return e.nsIndex
+	return current(&e.nsIndex, len(e.namespaces), func(i int) labels.Set { return e.namespaces[i].Labels })
 }
 
 // classLabelIndex returns the index of the classes' labels, building it when out of date.
 func (e *Engine) classLabelIndex() *labelIndex {
-	if e.classIdx == nil || e.classIdx.n != len(e.classes) {
-		x := newLabelIndex()
-		for i, c := range e.classes {
-			x.add(i, c.Labels)
+	return current(&e.classIdx, len(e.classes), func(i int) labels.Set { return e.classes[i].Labels })
+}
+
+// current returns *x, first building it again from the n label sets labelsOf gives when it
+// indexes another number of them.
+func current(x **labelIndex, n int, labelsOf func(i int) labels.Set) *labelIndex {
+	if *x == nil || (*x).n != n {
+		y := newLabelIndex()
+		for i := range n {
+			y.add(i, labelsOf(i))
 		}
-		x.n = len(e.classes)
-		e.classIdx = x
+		y.n = n
+		*x = y
 	}
-	return e.classIdx
+	return *x
 }
 
 // NamespacesMatching returns the namespaces whose labels sel matches, in Namespaces' order.

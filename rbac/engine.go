@@ -328,16 +328,11 @@ func (e *Engine) addBinding(b *Binding) {
 		if !ok {
 			continue
 		}
-		var p *principal
-		switch s.Kind {
-		case UserKind:
-			p = e.principal(e.users, s.Name)
-		case ServiceAccountKind:
-			p = e.principal(e.users, ServiceAccountUser(s.Namespace, s.Name))
-		case GroupKind:
-			p = e.principal(e.groups, s.Name)
+		name, group, ok := principalName(s)
+		if !ok {
+			continue
 		}
-		p.addRef(b, i)
+		e.principal(e.named(group), name).addRef(b, i)
 	}
 }
 
@@ -375,6 +370,28 @@ func (e *Engine) resolve(b *Binding) {
 	case b.Kind == RoleBindingKind && b.RoleRef.Kind == RoleKind:
 		b.role = e.byKey[roleKey{RoleKind, b.Namespace, b.RoleRef.Name}]
 	}
+}
+
+// principalName is the name subject s is known by among the engine's users (a service
+// account by its user name) or, when group is set, its groups.
+func principalName(s Subject) (name string, group, ok bool) {
+	switch s.Kind {
+	case UserKind:
+		return s.Name, false, true
+	case ServiceAccountKind:
+		return ServiceAccountUser(s.Namespace, s.Name), false, true
+	case GroupKind:
+		return s.Name, true, true
+	}
+	return "", false, false
+}
+
+// named are the engine's principals by name: its groups when group is set, else its users.
+func (e *Engine) named(group bool) map[string]*principal {
+	if group {
+		return e.groups
+	}
+	return e.users
 }
 
 func (e *Engine) principal(m map[string]*principal, name string) *principal {

@@ -244,7 +244,7 @@ func (e0 *Engine) derive(src *sources) *Engine {
 		}
 	}
 	// The principals those bindings name are made again.
-	users, groups := map[string]bool{}, map[string]bool{}
+	changed := [2]map[string]bool{{}, {}} // users, groups
 	for _, bs := range [][]*Binding{added, removed} {
 		for _, b := range bs {
 			if b.role == nil {
@@ -252,39 +252,22 @@ func (e0 *Engine) derive(src *sources) *Engine {
 			}
 			for i := range b.Subjects {
 				if s, ok := b.Subject(i); ok {
-					switch s.Kind {
-					case UserKind:
-						users[s.Name] = true
-					case ServiceAccountKind:
-						users[ServiceAccountUser(s.Namespace, s.Name)] = true
-					case GroupKind:
-						groups[s.Name] = true
+					if name, group, ok := principalName(s); ok {
+						changed[index(group)][name] = true
 					}
 				}
 			}
 		}
 	}
-	if len(users)+len(groups) == 0 {
+	if len(changed[0])+len(changed[1]) == 0 {
 		return e
 	}
 	e.replaced = map[*principal]bool{}
-	if len(users) > 0 {
-		e.users = maps.Clone(e0.users)
-		for name := range users {
-			if p := e.users[name]; p != nil {
-				e.replaced[p] = true
-				delete(e.users, name)
-			}
-		}
+	if len(changed[0]) > 0 {
+		e.users = without(e0.users, changed[0], e.replaced)
 	}
-	if len(groups) > 0 {
-		e.groups = maps.Clone(e0.groups)
-		for name := range groups {
-			if p := e.groups[name]; p != nil {
-				e.replaced[p] = true
-				delete(e.groups, name)
-			}
-		}
+	if len(changed[1]) > 0 {
+		e.groups = without(e0.groups, changed[1], e.replaced)
 	}
 	for _, b := range bindings {
 		if b.role == nil {
@@ -295,25 +278,30 @@ func (e0 *Engine) derive(src *sources) *Engine {
 			if !ok {
 				continue
 			}
-			var p *principal
-			switch s.Kind {
-			case UserKind:
-				if users[s.Name] {
-					p = e.principal(e.users, s.Name)
-				}
-			case ServiceAccountKind:
-				if u := ServiceAccountUser(s.Namespace, s.Name); users[u] {
-					p = e.principal(e.users, u)
-				}
-			case GroupKind:
-				if groups[s.Name] {
-					p = e.principal(e.groups, s.Name)
-				}
-			}
-			if p != nil {
-				p.addRef(b, i)
+			if name, group, ok := principalName(s); ok && changed[index(group)][name] {
+				e.principal(e.named(group), name).addRef(b, i)
 			}
 		}
 	}
 	return e
+}
+
+// index is 1 for groups, 0 for users.
+func index(group bool) int {
+	if group {
+		return 1
+	}
+	return 0
+}
+
+// without is a copy of m without the principals named in names, which it notes in replaced.
+func without(m map[string]*principal, names map[string]bool, replaced map[*principal]bool) map[string]*principal {
+	out := maps.Clone(m)
+	for name := range names {
+		if p := out[name]; p != nil {
+			replaced[p] = true
+			delete(out, name)
+		}
+	}
+	return out
 }
